@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the system packages the test suite drives as real clients and peers.
+# Idempotent: installs only what is missing. Needs root (or sudo) and Debian/Ubuntu.
+set -euo pipefail
+
+packages=(skopeo podman buildah curl)
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if ((${#missing[@]} == 0)); then exit 0; fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "installing test dependencies: ${missing[*]}" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

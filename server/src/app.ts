@@ -1,0 +1,55 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { BerthConfig } from './config/config.ts';
+import type { Db } from './db/database.ts';
+import type { Logger } from './logger.ts';
+import { installErrorHandler } from './http/error-handler.plugin.ts';
+import { LocalAuthenticator } from './auth/admin.ts';
+import { requireBasicAuth } from './auth/basic-auth.plugin.ts';
+import { BlobStore } from './storage/blob-store.ts';
+import type { StorageDriver } from './storage/storage-driver.ts';
+import { RegistryStore } from './registry/registry.store.ts';
+import { RegistryService } from './registry/registry.service.ts';
+import { registryRoutes } from './registry/registry.routes.ts';
+
+export interface AppDeps {
+  config: BerthConfig;
+  db: Db;
+  storage: StorageDriver;
+  log: Logger;
+}
+
+export interface BerthApp {
+  app: FastifyInstance;
+  registry: RegistryService;
+}
+
+/** Builds the HTTP application on ready dependencies. Never listens: callers (main, tests) decide. */
+export async function buildApp(deps: AppDeps): Promise<BerthApp> {
+  const { config, db, storage, log } = deps;
+  const verbose = config.log.level === 'debug' || config.log.level === 'trace';
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    disableRequestLogging: !verbose,
+    // Repository paths plus digests easily exceed Fastify's 100-character default.
+    maxParamLength: 8192,
+    // Multi-gigabyte layers upload for as long as they need; idle sockets are still reaped by keepAliveTimeout.
+    requestTimeout: 0,
+    connectionTimeout: 0,
+    return503OnClosing: true,
+    exposeHeadRoutes: false,
+  });
+  installErrorHandler(app);
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('Docker-Distribution-API-Version', 'registry/2.0');
+  });
+
+  const registry = new RegistryService(db, new RegistryStore(), new BlobStore(storage), { deleteEnabled: config.storage_service.delete.enabled }, log);
+  const authenticator = new LocalAuthenticator(db);
+
+  await app.register(async (scope) => {
+    requireBasicAuth(scope, authenticator, 'Berth Registry');
+    await registryRoutes(scope, { registry });
+  });
+
+  return { app, registry };
+}

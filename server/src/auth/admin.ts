@@ -1,0 +1,60 @@
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Db } from '../db/database.ts';
+import type { Logger } from '../logger.ts';
+import { generatePassword, hashPassword, verifyPassword } from './password.ts';
+import { CredentialCache } from './credential-cache.ts';
+
+export const ADMIN_USERNAME = 'admin';
+
+export interface Principal {
+  username: string;
+  sysadmin: boolean;
+}
+
+/**
+ * Creates the first administrator once, on an empty database: with
+ * BERTH_ADMIN_PASSWORD if given, else a random password printed once and
+ * written (mode 0600) under the data directory. There is no default password.
+ * Later starts never change it, as with Harbor's harbor_admin_password.
+ */
+export async function ensureAdmin(db: Db, configured: string | undefined, dataVolume: string, log: Logger): Promise<void> {
+  const existing = await db.selectFrom('userAccount').select('id').where('username', '=', ADMIN_USERNAME).executeTakeFirst();
+  if (existing) return;
+  const password = configured ?? generatePassword();
+  const inserted = await db
+    .insertInto('userAccount')
+    .values({ username: ADMIN_USERNAME, passwordHash: await hashPassword(password), sysadmin: true })
+    .onConflict((oc) => oc.column('username').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!inserted || configured) return;
+  mkdirSync(dataVolume, { recursive: true });
+  const file = join(dataVolume, 'initial-admin-password');
+  writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  log.warn({ file }, `generated a password for user "${ADMIN_USERNAME}": ${password} (also saved in ${file}; change it after first login)`);
+}
+
+/** Verifies local username/password pairs, caching successes briefly (see CredentialCache). */
+export class LocalAuthenticator {
+  readonly #db: Db;
+  readonly #cache = new CredentialCache<Principal>();
+  #dummyHash: Promise<string> | undefined;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  async authenticate(username: string, password: string): Promise<Principal | undefined> {
+    const cached = this.#cache.get(username, password);
+    if (cached) return cached;
+    const user = await this.#db.selectFrom('userAccount').select(['username', 'passwordHash', 'sysadmin']).where('username', '=', username).executeTakeFirst();
+    // Unknown users cost a hash too, so response time does not reveal which names exist.
+    this.#dummyHash ??= hashPassword(generatePassword());
+    const ok = await verifyPassword(password, user?.passwordHash ?? (await this.#dummyHash));
+    if (!user || !ok) return undefined;
+    const principal = { username: user.username, sysadmin: user.sysadmin };
+    this.#cache.set(username, password, principal);
+    return principal;
+  }
+}

@@ -1,0 +1,33 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { BerthError } from '../errors.ts';
+import type { LocalAuthenticator, Principal } from './admin.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+function parseBasic(header: string | undefined): { username: string; password: string } | undefined {
+  if (!header || !/^basic /i.test(header)) return undefined;
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return undefined;
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/**
+ * HTTP Basic authentication for every request in the encapsulating context.
+ * Until projects and the token service exist, only authenticated users may
+ * use the registry at all.
+ */
+export function requireBasicAuth(app: FastifyInstance, authenticator: LocalAuthenticator, realm: string): void {
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    const credentials = parseBasic(request.headers.authorization);
+    const principal = credentials && (await authenticator.authenticate(credentials.username, credentials.password));
+    if (!principal) {
+      throw new BerthError('UNAUTHORIZED', 'authentication required', { headers: { 'WWW-Authenticate': `Basic realm="${realm}"` } });
+    }
+    request.principal = principal;
+  });
+}

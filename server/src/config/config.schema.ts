@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration such as 30s, 15m, 168h or 7d')
+  .transform(parseDuration);
+
+/** Converts "168h"-style durations (as harbor.yml writes them) to milliseconds. */
+export function parseDuration(value: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(value);
+  if (!match) throw new Error(`invalid duration ${value}`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit;
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const filesystemStorage = z.strictObject({
+  rootdirectory: z.string().min(1).optional(),
+});
+
+const s3Storage = z.strictObject({
+  region: z.string().min(1).default('us-east-1'),
+  bucket: z.string().min(1),
+  accesskey: z.string().optional(),
+  secretkey: z.string().optional(),
+  regionendpoint: z.url().optional(),
+  forcepathstyle: z.boolean().default(true),
+  rootdirectory: z.string().optional(),
+  multipartpartsize: z.number().int().min(5 * 1024 * 1024).optional(),
+  redirect: z.boolean().default(false),
+});
+
+/**
+ * berth.yml, with keys modelled on harbor.yml so Harbor operators recognise
+ * them. Every field has a default so `berth serve` works with no file at all.
+ */
+export const configSchema = z.strictObject({
+  hostname: z.string().min(1).default('localhost'),
+  external_url: z.url().optional(),
+  http: z.strictObject({ port: port.default(8080), host: z.string().default('0.0.0.0') }).prefault({}),
+  https: z
+    .strictObject({ port: port.default(8443), certificate: z.string().min(1), private_key: z.string().min(1) })
+    .optional(),
+  data_volume: z.string().min(1).default('./data'),
+  admin_password: z.string().min(1).optional(),
+  database: z
+    .strictObject({
+      url: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+      max_open_conns: z.number().int().min(2).max(1000).default(20),
+    })
+    .prefault({}),
+  storage_service: z
+    .strictObject({
+      filesystem: filesystemStorage.optional(),
+      s3: s3Storage.optional(),
+      delete: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+      upload_purging: z
+        .strictObject({ enabled: z.boolean().default(true), age: duration.default(parseDuration('168h')), interval: duration.default(parseDuration('24h')) })
+        .prefault({}),
+    })
+    .prefault({})
+    .refine((s) => !(s.filesystem && s.s3), { message: 'configure only one of filesystem or s3' }),
+  log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).prefault({}),
+});
+
+export type BerthConfig = z.output<typeof configSchema>;

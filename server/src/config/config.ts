@@ -1,0 +1,113 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { configSchema, type BerthConfig } from './config.schema.ts';
+
+export type { BerthConfig } from './config.schema.ts';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** BERTH_* variables an operator (or a test) sets, and the berth.yml key each overrides. */
+const ENV_OVERRIDES: Record<string, { key: string[]; type: 'string' | 'number' | 'boolean' }> = {
+  BERTH_HOSTNAME: { key: ['hostname'], type: 'string' },
+  BERTH_EXTERNAL_URL: { key: ['external_url'], type: 'string' },
+  BERTH_HTTP_PORT: { key: ['http', 'port'], type: 'number' },
+  BERTH_HTTP_HOST: { key: ['http', 'host'], type: 'string' },
+  BERTH_DATA_DIR: { key: ['data_volume'], type: 'string' },
+  BERTH_ADMIN_PASSWORD: { key: ['admin_password'], type: 'string' },
+  BERTH_DATABASE_URL: { key: ['database', 'url'], type: 'string' },
+  BERTH_DATABASE_MAX_OPEN_CONNS: { key: ['database', 'max_open_conns'], type: 'number' },
+  BERTH_LOG_LEVEL: { key: ['log', 'level'], type: 'string' },
+  BERTH_STORAGE_FILESYSTEM_ROOTDIRECTORY: { key: ['storage_service', 'filesystem', 'rootdirectory'], type: 'string' },
+  BERTH_STORAGE_S3_BUCKET: { key: ['storage_service', 's3', 'bucket'], type: 'string' },
+  BERTH_STORAGE_S3_REGION: { key: ['storage_service', 's3', 'region'], type: 'string' },
+  BERTH_STORAGE_S3_REGIONENDPOINT: { key: ['storage_service', 's3', 'regionendpoint'], type: 'string' },
+  BERTH_STORAGE_S3_ACCESSKEY: { key: ['storage_service', 's3', 'accesskey'], type: 'string' },
+  BERTH_STORAGE_S3_SECRETKEY: { key: ['storage_service', 's3', 'secretkey'], type: 'string' },
+  BERTH_STORAGE_S3_ROOTDIRECTORY: { key: ['storage_service', 's3', 'rootdirectory'], type: 'string' },
+  BERTH_STORAGE_DELETE_ENABLED: { key: ['storage_service', 'delete', 'enabled'], type: 'boolean' },
+  BERTH_UPLOAD_PURGING_AGE: { key: ['storage_service', 'upload_purging', 'age'], type: 'string' },
+  BERTH_UPLOAD_PURGING_INTERVAL: { key: ['storage_service', 'upload_purging', 'interval'], type: 'string' },
+};
+
+function envValue(name: string, raw: string, type: 'string' | 'number' | 'boolean'): unknown {
+  if (type === 'string') return raw;
+  if (type === 'number') {
+    if (!/^\d+$/.test(raw)) throw new ConfigError(`${name}: expected a whole number, got ${JSON.stringify(raw)}`);
+    return Number(raw);
+  }
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  throw new ConfigError(`${name}: expected true or false, got ${JSON.stringify(raw)}`);
+}
+
+function setPath(target: Record<string, unknown>, key: string[], value: unknown): void {
+  let node = target;
+  for (const part of key.slice(0, -1)) {
+    const next = node[part];
+    if (next === undefined || next === null) node[part] = {};
+    else if (typeof next !== 'object') throw new ConfigError(`${key.join('.')}: ${part} is not a section`);
+    node = node[part] as Record<string, unknown>;
+  }
+  node[key[key.length - 1]!] = value;
+}
+
+function formatIssues(error: z.ZodError, source: string): string {
+  return error.issues
+    .map((issue) => {
+      const key = issue.path.join('.') || '(root)';
+      return `${source}: ${key}: ${issue.message}`;
+    })
+    .join('\n');
+}
+
+/**
+ * Builds the effective configuration from berth.yml (if any) and BERTH_*
+ * variables, validated once; any mistake names the offending key.
+ */
+export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): BerthConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const explicit = options.file ?? env.BERTH_CONFIG;
+  const file = explicit ? resolve(cwd, explicit) : resolve(cwd, 'berth.yml');
+  let raw: Record<string, unknown> = {};
+  if (explicit || existsSync(file)) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`${file}: cannot read: ${(error as Error).message}`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = parseYaml(text) ?? {};
+    } catch (error) {
+      throw new ConfigError(`${file}: invalid YAML: ${(error as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`${file}: expected a mapping at the top level`);
+    raw = parsed as Record<string, unknown>;
+  }
+  for (const [name, spec] of Object.entries(ENV_OVERRIDES)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    setPath(raw, spec.key, envValue(name, value, spec.type));
+  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) throw new ConfigError(formatIssues(result.error, explicit || existsSync(file) ? file : 'configuration'));
+  const config = result.data;
+  config.data_volume = resolve(cwd, config.data_volume);
+  if (config.storage_service.filesystem?.rootdirectory) {
+    config.storage_service.filesystem.rootdirectory = resolve(cwd, config.storage_service.filesystem.rootdirectory);
+  }
+  return config;
+}
+
+/** The URL clients reach Berth at, used for Location headers and, later, token realms. */
+export function externalUrl(config: BerthConfig): string | undefined {
+  return config.external_url?.replace(/\/+$/, '');
+}

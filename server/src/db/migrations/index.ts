@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as registry from './0001-registry.ts';
+
+/** Every migration, in order. Names are permanent: never rename or reorder a shipped one. */
+export const migrations: Record<string, Migration> = {
+  '0001-registry': registry,
+};

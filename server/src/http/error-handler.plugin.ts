@@ -1,0 +1,29 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { BerthError } from '../errors.ts';
+
+/**
+ * Writes every error in the {"errors":[{code,message,detail}]} envelope that
+ * OCI and Harbor share. Errors Berth did not anticipate are logged with the
+ * request id and answered as 500 without internals.
+ */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | BerthError | Error, request, reply) => {
+    if (error instanceof BerthError) {
+      reply.status(error.status).headers(error.headers);
+      const entry: Record<string, unknown> = { code: error.code, message: error.message };
+      if (error.detail !== undefined) entry.detail = error.detail;
+      return reply.send({ errors: [entry] });
+    }
+    const status = (error as FastifyError).statusCode;
+    if (status && status >= 400 && status < 500) {
+      const code = status === 413 ? 'SIZE_INVALID' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST';
+      return reply.status(status).send({ errors: [{ code, message: error.message }] });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.status(500).send({ errors: [{ code: 'INTERNAL_SERVER_ERROR', message: `internal error; request id ${request.id}` }] });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const code = request.url.startsWith('/v2/') ? 'NAME_UNKNOWN' : 'NOT_FOUND';
+    reply.status(404).send({ errors: [{ code, message: `no route for ${request.method} ${request.url.split('?')[0]}` }] });
+  });
+}

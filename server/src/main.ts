@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { ConfigError, loadConfig, type BerthConfig } from './config/config.ts';
+import { createDatabase, migrateToLatest, type Db } from './db/database.ts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { ensureAdmin } from './auth/admin.ts';
+import { buildApp } from './app.ts';
+import { createStorageDriver } from './storage/create-driver.ts';
+
+const USAGE = `usage: berth <command> [--config berth.yml]
+
+commands:
+  serve      run the registry (applies migrations first)
+  migrate    apply database migrations and exit
+  help       show this text
+
+Configuration comes from berth.yml (or --config / BERTH_CONFIG) and BERTH_* variables.`;
+
+interface Runtime {
+  config: BerthConfig;
+  log: Logger;
+  db: Db;
+  embedded?: EmbeddedDatabase;
+}
+
+async function openDatabase(config: BerthConfig, log: Logger): Promise<Runtime> {
+  let embedded: EmbeddedDatabase | undefined;
+  let url = config.database.url;
+  if (!url) {
+    embedded = await startEmbeddedPostgres(config.data_volume, log);
+    url = embedded.url();
+  }
+  const db = createDatabase(url, config.database.max_open_conns);
+  const applied = await migrateToLatest(db);
+  if (applied.length > 0) log.info({ migrations: applied }, 'applied database migrations');
+  return { config, log, db, ...(embedded && { embedded }) };
+}
+
+async function close(runtime: Runtime): Promise<void> {
+  await runtime.db.destroy();
+  await runtime.embedded?.stop();
+}
+
+async function serve(config: BerthConfig, log: Logger): Promise<void> {
+  const runtime = await openDatabase(config, log);
+  await ensureAdmin(runtime.db, config.admin_password, config.data_volume, log);
+  const { app, registry } = await buildApp({ config, db: runtime.db, storage: createStorageDriver(config), log });
+  const purging = config.storage_service.upload_purging;
+  const purge = () => registry.purgeUploads(purging.age).catch((error: unknown) => log.error({ err: error }, 'upload purge failed'));
+  const timer = purging.enabled ? setInterval(purge, purging.interval) : undefined;
+  timer?.unref();
+  if (config.https) {
+    log.warn('https is configured but not yet served; terminate TLS in front of Berth');
+  }
+  await app.listen({ port: config.http.port, host: config.http.host });
+  if (purging.enabled) void purge();
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    clearInterval(timer);
+    await app.close();
+    await close(runtime);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const args = [...argv];
+  const command = args.shift() ?? 'serve';
+  let file: string | undefined;
+  const configIndex = args.indexOf('--config');
+  if (configIndex >= 0) file = args[configIndex + 1];
+  if (command === 'help' || command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return 0;
+  }
+  let config: BerthConfig;
+  try {
+    config = loadConfig({ ...(file && { file }) });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`berth: invalid configuration:\n${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  const log = createLogger(config.log.level);
+  switch (command) {
+    case 'serve':
+      await serve(config, log);
+      return -1;
+    case 'migrate': {
+      const runtime = await openDatabase(config, log);
+      await close(runtime);
+      return 0;
+    }
+    default:
+      console.error(`berth: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      if (code >= 0) process.exit(code);
+    },
+    (error: unknown) => {
+      console.error('berth: fatal:', error);
+      process.exit(1);
+    },
+  );
+}
+
+export const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;

@@ -1,0 +1,236 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import { BerthError } from '../errors.ts';
+import { InvalidOffsetError, PathNotFoundError } from '../storage/storage-driver.ts';
+import { parseByteRange, parseContentRange, parsePageSize } from './http-params.ts';
+import { MAX_MANIFEST_BYTES, requireName, type RegistryService } from './registry.service.ts';
+
+type Handler = (ctx: { request: FastifyRequest; reply: FastifyReply; name: string; ref: string }) => Promise<unknown>;
+
+interface Route {
+  pattern: RegExp;
+  methods: Partial<Record<string, Handler>>;
+}
+
+function uploadLocation(name: string, id: string): string {
+  return `/v2/${name}/blobs/uploads/${id}`;
+}
+
+function uploadRange(size: number): string {
+  // distribution's convention: an empty upload reports 0-0.
+  return `0-${Math.max(size - 1, 0)}`;
+}
+
+function hasBody(raw: IncomingMessage): boolean {
+  const length = raw.headers['content-length'];
+  if (length !== undefined) return Number(length) > 0;
+  return raw.headers['transfer-encoding'] !== undefined;
+}
+
+async function readLimited(raw: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(raw.headers['content-length'] ?? 0);
+  if (declared > limit) throw new BerthError('MANIFEST_TOO_LARGE', `manifest exceeds ${limit} bytes`, { status: 413 });
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of raw as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new BerthError('MANIFEST_TOO_LARGE', `manifest exceeds ${limit} bytes`, { status: 413 });
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+function queryOf(request: FastifyRequest): Record<string, string | undefined> {
+  return request.query as Record<string, string | undefined>;
+}
+
+/**
+ * The OCI Distribution API under /v2/. Repository names contain slashes, so
+ * one wildcard route takes every /v2 request and the path is matched here,
+ * the last `/blobs/`, `/manifests/`… segment winning as distribution does.
+ * Bodies are never parsed by Fastify: blob bytes stream straight from the
+ * socket into storage.
+ */
+export async function registryRoutes(app: FastifyInstance, opts: { registry: RegistryService }): Promise<void> {
+  const registry = opts.registry;
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+
+  const blobHead: Handler = async ({ request, reply, name, ref }) => {
+    const blob = await registry.statBlob(name, ref);
+    reply.headers({ 'Docker-Content-Digest': blob.digest, 'Accept-Ranges': 'bytes', 'Content-Type': 'application/octet-stream', ETag: `"${blob.digest}"` });
+    const redirect = await registry.blobRedirectURL(blob.digest, request.method === 'HEAD' ? 'HEAD' : 'GET');
+    if (redirect) return reply.redirect(redirect, 307);
+    if (request.method === 'HEAD') return reply.header('Content-Length', blob.size).status(200).send();
+    const range = parseByteRange(request.headers.range, blob.size);
+    if (range === 'unsatisfiable') {
+      throw new BerthError('RANGE_INVALID', 'requested range not satisfiable', { headers: { 'Content-Range': `bytes */${blob.size}` } });
+    }
+    try {
+      if (range) {
+        const stream = await registry.openBlob(blob.digest, range.start, range.end - range.start + 1);
+        reply.status(206).headers({ 'Content-Range': `bytes ${range.start}-${range.end}/${blob.size}`, 'Content-Length': range.end - range.start + 1 });
+        return reply.send(stream);
+      }
+      const stream = await registry.openBlob(blob.digest);
+      return reply.status(200).header('Content-Length', blob.size).send(stream);
+    } catch (error) {
+      if (error instanceof PathNotFoundError || error instanceof InvalidOffsetError) {
+        request.log.error({ digest: blob.digest }, 'live blob row without bytes in storage');
+        throw new BerthError('BLOB_UNKNOWN', 'blob unknown to registry', { detail: { digest: blob.digest } });
+      }
+      throw error;
+    }
+  };
+
+  const routes: Route[] = [
+    {
+      pattern: /^(.+)\/blobs\/uploads\/?$/,
+      methods: {
+        POST: async ({ request, reply, name }) => {
+          const query = queryOf(request);
+          if (query.mount !== undefined && query.from !== undefined) {
+            if (await registry.mountBlob(name, query.from, query.mount)) {
+              return reply.status(201).headers({ Location: `/v2/${name}/blobs/${query.mount}`, 'Docker-Content-Digest': query.mount }).send();
+            }
+          }
+          if (query.digest !== undefined) {
+            const blob = await registry.uploadMonolithic(name, query.digest, request.raw as AsyncIterable<Buffer>);
+            return reply.status(201).headers({ Location: `/v2/${name}/blobs/${blob.digest}`, 'Docker-Content-Digest': blob.digest }).send();
+          }
+          const id = await registry.startUpload(name);
+          return reply.status(202).headers({ Location: uploadLocation(name, id), Range: '0-0', 'Docker-Upload-UUID': id }).send();
+        },
+      },
+    },
+    {
+      pattern: /^(.+)\/blobs\/uploads\/([^/]+)$/,
+      methods: {
+        GET: async ({ reply, name, ref }) => {
+          const size = await registry.uploadStatus(name, ref);
+          return reply.status(204).headers({ Location: uploadLocation(name, ref), Range: uploadRange(size), 'Docker-Upload-UUID': ref }).send();
+        },
+        PATCH: async ({ request, reply, name, ref }) => {
+          const range = parseContentRange(request.headers['content-range']);
+          const size = await registry.appendChunk(name, ref, request.raw as AsyncIterable<Buffer>, range);
+          return reply.status(202).headers({ Location: uploadLocation(name, ref), Range: uploadRange(size), 'Docker-Upload-UUID': ref }).send();
+        },
+        PUT: async ({ request, reply, name, ref }) => {
+          const digest = queryOf(request).digest;
+          if (digest === undefined) throw new BerthError('DIGEST_INVALID', 'the digest query parameter is required to complete an upload');
+          const body = hasBody(request.raw) ? (request.raw as AsyncIterable<Buffer>) : undefined;
+          const blob = await registry.completeUpload(name, ref, digest, body);
+          return reply.status(201).headers({ Location: `/v2/${name}/blobs/${blob.digest}`, 'Docker-Content-Digest': blob.digest }).send();
+        },
+        DELETE: async ({ reply, name, ref }) => {
+          await registry.cancelUpload(name, ref);
+          return reply.status(204).send();
+        },
+      },
+    },
+    {
+      pattern: /^(.+)\/blobs\/([^/]+)$/,
+      methods: {
+        HEAD: blobHead,
+        GET: blobHead,
+        DELETE: async ({ reply, name, ref }) => {
+          await registry.deleteBlob(name, ref);
+          return reply.status(202).send();
+        },
+      },
+    },
+    {
+      pattern: /^(.+)\/manifests\/([^/]+)$/,
+      methods: {
+        HEAD: async (ctx) => manifestGet(ctx),
+        GET: async (ctx) => manifestGet(ctx),
+        PUT: async ({ request, reply, name, ref }) => {
+          const body = await readLimited(request.raw, MAX_MANIFEST_BYTES);
+          const result = await registry.putManifest(name, ref, request.headers['content-type'], body);
+          reply.headers({ Location: `/v2/${name}/manifests/${result.digest}`, 'Docker-Content-Digest': result.digest });
+          if (result.subject) reply.header('OCI-Subject', result.subject);
+          return reply.status(201).send();
+        },
+        DELETE: async ({ reply, name, ref }) => {
+          await registry.deleteManifest(name, ref);
+          return reply.status(202).send();
+        },
+      },
+    },
+    {
+      pattern: /^(.+)\/tags\/list$/,
+      methods: {
+        GET: async ({ request, reply, name }) => {
+          const query = queryOf(request);
+          const page = await registry.listTags(name, parsePageSize(query.n), query.last);
+          if (page.more) {
+            const last = page.tags[page.tags.length - 1]!;
+            reply.header('Link', `</v2/${name}/tags/list?n=${page.limit}&last=${encodeURIComponent(last)}>; rel="next"`);
+          }
+          return reply.status(200).send({ name, tags: page.tags });
+        },
+      },
+    },
+    {
+      pattern: /^(.+)\/referrers\/([^/]+)$/,
+      methods: {
+        GET: async ({ request, reply, name, ref }) => {
+          const artifactType = queryOf(request).artifactType;
+          const index = await registry.referrers(name, ref, artifactType);
+          if (artifactType !== undefined) reply.header('OCI-Filters-Applied', 'artifactType');
+          return reply.status(200).header('Content-Type', 'application/vnd.oci.image.index.v1+json').send(Buffer.from(JSON.stringify(index)));
+        },
+      },
+    },
+  ];
+
+  async function manifestGet({ request, reply, name, ref }: Parameters<Handler>[0]): Promise<unknown> {
+    const manifest = await registry.getManifest(name, ref);
+    reply.headers({
+      'Content-Type': manifest.mediaType,
+      'Docker-Content-Digest': manifest.digest,
+      ETag: `"${manifest.digest}"`,
+      'Content-Length': manifest.content.length,
+    });
+    if (request.method === 'HEAD') return reply.status(200).send();
+    return reply.status(200).send(manifest.content);
+  }
+
+  app.get('/v2/', async (_request, reply) => reply.header('Content-Type', 'application/json').send('{}'));
+
+  app.route({
+    method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    url: '/v2/*',
+    exposeHeadRoute: false,
+    handler: async (request, reply) => {
+      const path = request.url.slice(0, (request.url.indexOf('?') + 1 || request.url.length + 1) - 1).slice('/v2/'.length);
+      if (path === '_catalog') {
+        if (request.method !== 'GET') throw new BerthError('UNSUPPORTED', 'method not allowed');
+        const query = queryOf(request);
+        const page = await registry.catalog(parsePageSize(query.n), query.last);
+        if (page.more) {
+          const last = page.repositories[page.repositories.length - 1]!;
+          reply.header('Link', `</v2/_catalog?n=${page.limit}&last=${encodeURIComponent(last)}>; rel="next"`);
+        }
+        return reply.send({ repositories: page.repositories });
+      }
+      for (const route of routes) {
+        const match = route.pattern.exec(path);
+        if (!match) continue;
+        const name = match[1]!;
+        requireName(name);
+        const handler = route.methods[request.method];
+        if (!handler) throw new BerthError('UNSUPPORTED', `${request.method} is not supported here`);
+        let ref = match[2] ?? '';
+        try {
+          ref = decodeURIComponent(ref);
+        } catch {
+          throw new BerthError('NAME_INVALID', 'malformed percent-encoding in path');
+        }
+        return await handler({ request, reply, name, ref });
+      }
+      throw new BerthError('NAME_UNKNOWN', `no registry route for ${request.method} /v2/${path}`, { status: 404 });
+    },
+  });
+}

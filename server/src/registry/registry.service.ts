@@ -1,0 +1,396 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { BerthError } from '../errors.ts';
+import type { Db } from '../db/database.ts';
+import type { Logger } from '../logger.ts';
+import { digestOf, newHasher, parseDigest, type Digest } from '../oci/digest.ts';
+import { ManifestError, parseManifest } from '../oci/manifest.ts';
+import { MediaType } from '../oci/media-types.ts';
+import { isValidRepositoryName, isValidTag } from '../oci/names.ts';
+import { BlobStore } from '../storage/blob-store.ts';
+import { isUploadId } from '../storage/paths.ts';
+import type { RegistryStore, ReferrerRow } from './registry.store.ts';
+import { UploadHashCache } from './upload-hash-cache.ts';
+
+/** The spec's recommended minimum; larger manifests are refused with 413. */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+/** Page size ceiling for tag and catalog listings, whatever `n` asks for. */
+export const MAX_PAGE_SIZE = 1000;
+
+export interface RegistryOptions {
+  deleteEnabled: boolean;
+}
+
+export interface BlobInfo {
+  digest: string;
+  size: number;
+}
+
+export interface StoredManifest {
+  digest: string;
+  mediaType: string;
+  content: Buffer;
+  subjectDigest: string | null;
+}
+
+export function requireName(name: string): void {
+  if (!isValidRepositoryName(name)) throw new BerthError('NAME_INVALID', `invalid repository name ${JSON.stringify(name)}`);
+}
+
+export function requireDigest(value: string): Digest {
+  const digest = parseDigest(value);
+  if (!digest) throw new BerthError('DIGEST_INVALID', `invalid or unsupported digest ${JSON.stringify(value)}`);
+  return digest;
+}
+
+function requireUploadId(id: string): void {
+  if (!isUploadId(id)) throw new BerthError('BLOB_UPLOAD_UNKNOWN', 'blob upload unknown');
+}
+
+function uploadUnknown(): BerthError {
+  return new BerthError('BLOB_UPLOAD_UNKNOWN', 'blob upload unknown');
+}
+
+/** The /v2 registry's rules: what may be pushed, read, mounted and deleted, and in which order things become visible. */
+export class RegistryService {
+  readonly #db: Db;
+  readonly #store: RegistryStore;
+  readonly #blobs: BlobStore;
+  readonly #options: RegistryOptions;
+  readonly #hashes = new UploadHashCache();
+  readonly #log: Logger;
+
+  constructor(db: Db, store: RegistryStore, blobs: BlobStore, options: RegistryOptions, log: Logger) {
+    this.#db = db;
+    this.#store = store;
+    this.#blobs = blobs;
+    this.#options = options;
+    this.#log = log;
+  }
+
+  async #repositoryId(name: string): Promise<string | undefined> {
+    requireName(name);
+    return await this.#store.findRepositoryId(this.#db, name);
+  }
+
+  // Blobs
+
+  async statBlob(name: string, digestValue: string): Promise<BlobInfo> {
+    const digest = requireDigest(digestValue);
+    const repositoryId = await this.#repositoryId(name);
+    const blob = repositoryId && (await this.#store.findLinkedBlob(this.#db, repositoryId, digest.value));
+    if (!blob) throw new BerthError('BLOB_UNKNOWN', 'blob unknown to registry', { detail: { digest: digest.value } });
+    return { digest: digest.value, size: blob.size };
+  }
+
+  async openBlob(digestValue: string, offset?: number, length?: number): Promise<Readable> {
+    return await this.#blobs.readBlob(requireDigest(digestValue), offset, length);
+  }
+
+  async blobRedirectURL(digestValue: string, method: 'GET' | 'HEAD'): Promise<string | undefined> {
+    return await this.#blobs.blobRedirectURL(requireDigest(digestValue), method);
+  }
+
+  async deleteBlob(name: string, digestValue: string): Promise<void> {
+    this.#requireDeleteEnabled();
+    const digest = requireDigest(digestValue);
+    const repositoryId = await this.#repositoryId(name);
+    const removed = repositoryId && (await this.#store.unlinkBlob(this.#db, repositoryId, digest.value));
+    if (!removed) throw new BerthError('BLOB_UNKNOWN', 'blob unknown to registry', { detail: { digest: digest.value } });
+  }
+
+  // Uploads
+
+  async startUpload(name: string): Promise<string> {
+    requireName(name);
+    const repositoryId = await this.#store.ensureRepository(this.#db, name);
+    const id = randomUUID();
+    await this.#store.createUpload(this.#db, id, repositoryId);
+    return id;
+  }
+
+  /**
+   * Cross-repository mount: links a blob the caller can already read in
+   * `from` without moving bytes. Returns false when `from` does not hold it,
+   * and the caller falls back to a normal upload.
+   */
+  async mountBlob(name: string, from: string, digestValue: string): Promise<boolean> {
+    requireName(name);
+    const digest = parseDigest(digestValue);
+    if (!digest || !isValidRepositoryName(from)) return false;
+    const sourceId = await this.#store.findRepositoryId(this.#db, from);
+    if (!sourceId) return false;
+    const targetId = await this.#store.ensureRepository(this.#db, name);
+    return await this.#db.transaction().execute(async (trx) => {
+      const linked = await this.#store.lockLinkedBlobsForShare(trx, sourceId, [digest.value]);
+      if (!linked.has(digest.value)) return false;
+      await this.#store.linkBlob(trx, targetId, digest.value);
+      return true;
+    });
+  }
+
+  /** POST ?digest=: the whole blob in one request, hashed while it is written. */
+  async uploadMonolithic(name: string, digestValue: string, body: AsyncIterable<Buffer>): Promise<BlobInfo> {
+    const digest = requireDigest(digestValue);
+    requireName(name);
+    const repositoryId = await this.#store.ensureRepository(this.#db, name);
+    const uploadId = randomUUID();
+    try {
+      const hasher = newHasher(digest.algorithm);
+      const segment = await this.#blobs.writeSegment(uploadId, BlobStore.newSegmentName(0), body, [hasher]);
+      const actual = `${digest.algorithm}:${hasher.digest('hex')}`;
+      if (actual !== digest.value) throw new BerthError('DIGEST_INVALID', 'provided digest did not match uploaded content', { detail: { expected: digest.value, actual } });
+      await this.#commitBlob(repositoryId, digest, segment.size, uploadId, [segment.name]);
+      return { digest: digest.value, size: segment.size };
+    } finally {
+      await this.#blobs.deleteUpload(uploadId);
+    }
+  }
+
+  async uploadStatus(name: string, uploadId: string): Promise<number> {
+    requireUploadId(uploadId);
+    const repositoryId = await this.#repositoryId(name);
+    const upload = repositoryId && (await this.#store.findUpload(this.#db, uploadId, repositoryId));
+    if (!upload) throw uploadUnknown();
+    return upload.size;
+  }
+
+  /**
+   * PATCH: appends one chunk. `start` (from Content-Range) must equal the
+   * bytes received so far, else 416 with the current range. The chunk is
+   * written as its own segment and recorded only if no other request
+   * extended the upload meanwhile, so two replicas cannot interleave bytes.
+   */
+  async appendChunk(name: string, uploadId: string, body: AsyncIterable<Buffer>, range?: { start: number; end: number }): Promise<number> {
+    requireUploadId(uploadId);
+    const repositoryId = await this.#repositoryId(name);
+    const upload = repositoryId && (await this.#store.findUpload(this.#db, uploadId, repositoryId));
+    if (!upload) throw uploadUnknown();
+    if (range && range.start !== upload.size) throw rangeNotSatisfiable(name, uploadId, upload.size);
+    const hasher = this.#hashes.take(uploadId, upload.size) ?? (upload.size === 0 ? newHasher() : undefined);
+    const name_ = BlobStore.newSegmentName(upload.segments.length);
+    const segment = await this.#blobs.writeSegment(uploadId, name_, body, hasher ? [hasher] : []);
+    const cleanup = async () => this.#blobs.deleteSegment(uploadId, segment.name);
+    if (range && range.end - range.start + 1 !== segment.size) {
+      await cleanup();
+      throw new BerthError('BLOB_UPLOAD_INVALID', `Content-Range ${range.start}-${range.end} does not match the ${segment.size} bytes sent`, { status: 416 });
+    }
+    if (segment.size === 0) {
+      await cleanup();
+      if (hasher) this.#hashes.put(uploadId, upload.size, hasher);
+      return upload.size;
+    }
+    if (!(await this.#store.appendSegment(this.#db, uploadId, upload.size, segment.name, segment.size))) {
+      await cleanup();
+      const current = await this.#store.findUpload(this.#db, uploadId, repositoryId);
+      if (!current) throw uploadUnknown();
+      throw rangeNotSatisfiable(name, uploadId, current.size);
+    }
+    const size = upload.size + segment.size;
+    if (hasher) this.#hashes.put(uploadId, size, hasher);
+    return size;
+  }
+
+  /** PUT ?digest=: optional last chunk, then verify the digest and make the blob visible. */
+  async completeUpload(name: string, uploadId: string, digestValue: string, body: AsyncIterable<Buffer> | undefined): Promise<BlobInfo> {
+    requireUploadId(uploadId);
+    const digest = requireDigest(digestValue);
+    let size = body ? await this.appendChunk(name, uploadId, body) : await this.uploadStatus(name, uploadId);
+    const repositoryId = (await this.#repositoryId(name))!;
+    const upload = await this.#store.findUpload(this.#db, uploadId, repositoryId);
+    if (!upload) throw uploadUnknown();
+    size = upload.size;
+    const cached = this.#hashes.take(uploadId, size);
+    const actual =
+      cached && digest.algorithm === 'sha256'
+        ? `sha256:${cached.digest('hex')}`
+        : await this.#blobs.hashSegments(uploadId, upload.segments, digest.algorithm);
+    if (actual !== digest.value) {
+      await this.cancelUpload(name, uploadId);
+      throw new BerthError('DIGEST_INVALID', 'provided digest did not match uploaded content', { detail: { expected: digest.value, actual } });
+    }
+    await this.#commitBlob(repositoryId, digest, size, uploadId, upload.segments);
+    await this.#blobs.deleteUpload(uploadId);
+    return { digest: digest.value, size };
+  }
+
+  async cancelUpload(name: string, uploadId: string): Promise<void> {
+    requireUploadId(uploadId);
+    const repositoryId = await this.#repositoryId(name);
+    const upload = repositoryId && (await this.#store.findUpload(this.#db, uploadId, repositoryId));
+    if (!upload) throw uploadUnknown();
+    this.#hashes.delete(uploadId);
+    await this.#store.deleteUploadRow(this.#db, uploadId);
+    await this.#blobs.deleteUpload(uploadId);
+  }
+
+  /**
+   * Makes verified bytes visible: under the digest's advisory lock and the
+   * blob row's FOR UPDATE lock, place the bytes (unless a live row says they
+   * are already there), then insert or revive the row and link it. Bytes and
+   * row change together, so a live row always has its bytes; a crash between
+   * the two leaves only unreferenced bytes for garbage collection.
+   */
+  async #commitBlob(repositoryId: string, digest: Digest, size: number, uploadId: string, segments: string[]): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      await this.#store.lockDigest(trx, digest.value);
+      const existing = await this.#store.findBlobForUpdate(trx, digest.value);
+      if (existing?.state !== 'live') await this.#blobs.placeUpload(uploadId, segments, digest);
+      await this.#store.upsertLiveBlob(trx, digest.value, size);
+      await this.#store.linkBlob(trx, repositoryId, digest.value);
+      await this.#store.deleteUploadRow(trx, uploadId);
+    });
+  }
+
+  /** Removes upload sessions idle for longer than `maxAgeMs`, and storage left by uploads that never got a row. */
+  async purgeUploads(maxAgeMs: number): Promise<number> {
+    const cutoff = new Date(Date.now() - maxAgeMs);
+    let purged = 0;
+    for (const id of await this.#store.findUploadsIdleSince(this.#db, cutoff)) {
+      if (await this.#store.deleteUploadRow(this.#db, id)) {
+        this.#hashes.delete(id);
+        await this.#blobs.deleteUpload(id);
+        purged++;
+      }
+    }
+    for (const { id, modTime } of await this.#blobs.listUploads()) {
+      if (modTime && modTime > cutoff) continue;
+      if (await this.#store.uploadExists(this.#db, id)) continue;
+      await this.#blobs.deleteUpload(id);
+      purged++;
+    }
+    if (purged > 0) this.#log.info({ purged }, 'purged abandoned uploads');
+    return purged;
+  }
+
+  // Manifests
+
+  async getManifest(name: string, reference: string): Promise<StoredManifest> {
+    const repositoryId = await this.#repositoryId(name);
+    const isDigest = reference.includes(':');
+    if (isDigest) requireDigest(reference);
+    // A reference that cannot be a tag names nothing: 404, as clients probing for manifests expect.
+    const row =
+      repositoryId &&
+      (isDigest || isValidTag(reference)) &&
+      (isDigest ? await this.#store.findArtifactByDigest(this.#db, repositoryId, reference) : await this.#store.findArtifactByTag(this.#db, repositoryId, reference));
+    if (!row) throw new BerthError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { detail: { reference } });
+    return { digest: row.digest, mediaType: row.mediaType, content: row.content, subjectDigest: row.subjectDigest };
+  }
+
+  async putManifest(name: string, reference: string, contentType: string | undefined, body: Buffer): Promise<{ digest: string; subject?: string }> {
+    requireName(name);
+    const byDigest = reference.includes(':');
+    const referenceDigest = byDigest ? requireDigest(reference) : undefined;
+    if (!byDigest && !isValidTag(reference)) throw new BerthError('MANIFEST_INVALID', `invalid tag ${JSON.stringify(reference)}`);
+    if (body.length > MAX_MANIFEST_BYTES) throw new BerthError('MANIFEST_TOO_LARGE', `manifest exceeds ${MAX_MANIFEST_BYTES} bytes`, { status: 413 });
+    let manifest;
+    try {
+      manifest = parseManifest(body, contentType);
+    } catch (error) {
+      if (error instanceof ManifestError) throw new BerthError('MANIFEST_INVALID', error.message);
+      throw error;
+    }
+    const digest = digestOf(body, referenceDigest?.algorithm ?? 'sha256');
+    if (referenceDigest && digest !== referenceDigest.value) {
+      throw new BerthError('DIGEST_INVALID', 'manifest digest does not match the reference', { detail: { expected: referenceDigest.value, actual: digest } });
+    }
+    const repositoryId = await this.#store.ensureRepository(this.#db, name);
+    await this.#db.transaction().execute(async (trx) => {
+      const blobDigests = [...new Set(manifest.blobs.map((d) => d.digest))];
+      const present = await this.#store.lockLinkedBlobsForShare(trx, repositoryId, blobDigests);
+      const missingBlob = blobDigests.find((d) => !present.has(d));
+      if (missingBlob) throw new BerthError('MANIFEST_BLOB_UNKNOWN', 'blob unknown to registry', { detail: { digest: missingBlob } });
+      const childDigests = [...new Set(manifest.children.map((d) => d.digest))];
+      const children = await this.#store.lockArtifactsForShare(trx, repositoryId, childDigests);
+      const missingChild = childDigests.find((d) => !children.has(d));
+      if (missingChild) throw new BerthError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { detail: { digest: missingChild } });
+      const artifact = await this.#store.insertArtifact(trx, {
+        repositoryId,
+        digest,
+        mediaType: manifest.mediaType,
+        artifactType: manifest.artifactType ?? null,
+        subjectDigest: manifest.subject?.digest ?? null,
+        content: body,
+        annotations: manifest.annotations ?? null,
+      });
+      if (artifact.created) {
+        await this.#store.insertArtifactBlobs(trx, artifact.id, blobDigests);
+        await this.#store.insertArtifactReferences(trx, artifact.id, [...children.values()]);
+      }
+      if (!byDigest) await this.#store.upsertTag(trx, repositoryId, reference, artifact.id);
+    });
+    return { digest, ...(manifest.subject && { subject: manifest.subject.digest }) };
+  }
+
+  async deleteManifest(name: string, reference: string): Promise<void> {
+    this.#requireDeleteEnabled();
+    const repositoryId = await this.#repositoryId(name);
+    if (!reference.includes(':')) {
+      if (!isValidTag(reference)) throw new BerthError('MANIFEST_INVALID', `invalid tag ${JSON.stringify(reference)}`);
+      if (!repositoryId || !(await this.#store.deleteTag(this.#db, repositoryId, reference))) {
+        throw new BerthError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { detail: { reference } });
+      }
+      return;
+    }
+    const digest = requireDigest(reference);
+    await this.#db.transaction().execute(async (trx) => {
+      const artifactId = repositoryId && (await this.#store.lockArtifactForUpdate(trx, repositoryId, digest.value));
+      if (!artifactId) throw new BerthError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { detail: { reference } });
+      if (await this.#store.isReferencedByIndex(trx, artifactId)) {
+        throw new BerthError('DENIED', 'the manifest is referenced by an index; delete the index first', { status: 409 });
+      }
+      await this.#store.deleteArtifact(trx, artifactId);
+    });
+  }
+
+  // Listings
+
+  async listTags(name: string, n: number | undefined, last: string | undefined): Promise<{ tags: string[]; more: boolean; limit: number }> {
+    const repositoryId = await this.#repositoryId(name);
+    if (!repositoryId) throw new BerthError('NAME_UNKNOWN', 'repository name not known to registry', { detail: { name } });
+    const limit = clampPageSize(n);
+    if (limit === 0) return { tags: [], more: false, limit };
+    const tags = await this.#store.listTags(this.#db, repositoryId, last, limit + 1);
+    return { tags: tags.slice(0, limit), more: tags.length > limit, limit };
+  }
+
+  async catalog(n: number | undefined, last: string | undefined): Promise<{ repositories: string[]; more: boolean; limit: number }> {
+    const limit = clampPageSize(n);
+    if (limit === 0) return { repositories: [], more: false, limit };
+    const names = await this.#store.listRepositories(this.#db, last, limit + 1);
+    return { repositories: names.slice(0, limit), more: names.length > limit, limit };
+  }
+
+  async referrers(name: string, digestValue: string, artifactType: string | undefined): Promise<Record<string, unknown>> {
+    const digest = requireDigest(digestValue);
+    const repositoryId = await this.#repositoryId(name);
+    const rows: ReferrerRow[] = repositoryId ? await this.#store.listReferrers(this.#db, repositoryId, digest.value, artifactType) : [];
+    return {
+      schemaVersion: 2,
+      mediaType: MediaType.ociIndex,
+      manifests: rows.map((row) => ({
+        mediaType: row.mediaType,
+        digest: row.digest,
+        size: row.size,
+        ...(row.artifactType !== null && { artifactType: row.artifactType }),
+        ...(row.annotations && Object.keys(row.annotations).length > 0 && { annotations: row.annotations }),
+      })),
+    };
+  }
+
+  #requireDeleteEnabled(): void {
+    if (!this.#options.deleteEnabled) throw new BerthError('UNSUPPORTED', 'deletes are disabled on this registry');
+  }
+}
+
+function clampPageSize(n: number | undefined): number {
+  if (n === undefined) return MAX_PAGE_SIZE;
+  return Math.min(Math.max(n, 0), MAX_PAGE_SIZE);
+}
+
+function rangeNotSatisfiable(name: string, uploadId: string, size: number): BerthError {
+  return new BerthError('RANGE_INVALID', 'requested range not satisfiable: chunks must be sent in order', {
+    headers: { Location: `/v2/${name}/blobs/uploads/${uploadId}`, Range: `0-${Math.max(size - 1, 0)}`, 'Docker-Upload-UUID': uploadId },
+  });
+}

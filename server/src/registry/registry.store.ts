@@ -1,0 +1,280 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from '../db/schema.ts';
+
+/** Either the pool or an open transaction: every method runs inside whatever it is given. */
+export type Executor = Kysely<Database> | Transaction<Database>;
+
+export interface ArtifactRow {
+  id: string;
+  digest: string;
+  mediaType: string;
+  size: number;
+  content: Buffer;
+  subjectDigest: string | null;
+}
+
+export interface ReferrerRow {
+  digest: string;
+  mediaType: string;
+  size: number;
+  artifactType: string | null;
+  annotations: Record<string, string> | null;
+}
+
+/** SQL for the /v2 registry: one method per query, no rules. */
+export class RegistryStore {
+  async findRepositoryId(db: Executor, name: string): Promise<string | undefined> {
+    const row = await db.selectFrom('repository').select('id').where('name', '=', name).executeTakeFirst();
+    return row?.id;
+  }
+
+  async ensureRepository(db: Executor, name: string): Promise<string> {
+    const inserted = await db
+      .insertInto('repository')
+      .values({ name })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (inserted) return inserted.id;
+    const existing = await this.findRepositoryId(db, name);
+    if (!existing) throw new Error(`repository ${name} vanished while being created`);
+    return existing;
+  }
+
+  /** A live blob that this repository may read, or undefined. Never locks. */
+  async findLinkedBlob(db: Executor, repositoryId: string, digest: string): Promise<{ size: number } | undefined> {
+    const row = await db
+      .selectFrom('repositoryBlob as rb')
+      .innerJoin('blob as b', 'b.digest', 'rb.digest')
+      .select('b.size')
+      .where('rb.repositoryId', '=', repositoryId)
+      .where('rb.digest', '=', digest)
+      .where('b.state', '=', 'live')
+      .executeTakeFirst();
+    return row ? { size: Number(row.size) } : undefined;
+  }
+
+  /** Serialises everything that writes or deletes one digest's bytes (upload finalize, mount, GC). */
+  async lockDigest(trx: Transaction<Database>, digest: string): Promise<void> {
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${digest}, 0))`.execute(trx);
+  }
+
+  async findBlobForUpdate(trx: Transaction<Database>, digest: string): Promise<{ size: number; state: string } | undefined> {
+    const row = await trx.selectFrom('blob').select(['size', 'state']).where('digest', '=', digest).forUpdate().executeTakeFirst();
+    return row ? { size: Number(row.size), state: row.state } : undefined;
+  }
+
+  async findLiveBlobForShare(trx: Transaction<Database>, digest: string): Promise<{ size: number } | undefined> {
+    const row = await trx.selectFrom('blob').select('size').where('digest', '=', digest).where('state', '=', 'live').forShare().executeTakeFirst();
+    return row ? { size: Number(row.size) } : undefined;
+  }
+
+  async upsertLiveBlob(trx: Transaction<Database>, digest: string, size: number): Promise<void> {
+    await trx
+      .insertInto('blob')
+      .values({ digest, size, state: 'live' })
+      .onConflict((oc) => oc.column('digest').doUpdateSet({ state: 'live', size, touchedAt: sql`now()` } as never))
+      .execute();
+  }
+
+  async linkBlob(db: Executor, repositoryId: string, digest: string): Promise<void> {
+    await db.insertInto('repositoryBlob').values({ repositoryId, digest }).onConflict((oc) => oc.doNothing()).execute();
+  }
+
+  async unlinkBlob(db: Executor, repositoryId: string, digest: string): Promise<boolean> {
+    const result = await db.deleteFrom('repositoryBlob').where('repositoryId', '=', repositoryId).where('digest', '=', digest).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  /**
+   * Of `digests`, those that are live and linked to the repository, locked
+   * FOR SHARE so garbage collection cannot take them away before commit.
+   * Shared locks: concurrent pushes of the same base layer do not queue.
+   */
+  async lockLinkedBlobsForShare(trx: Transaction<Database>, repositoryId: string, digests: string[]): Promise<Set<string>> {
+    if (digests.length === 0) return new Set();
+    const rows = await trx
+      .selectFrom('blob as b')
+      .innerJoin('repositoryBlob as rb', 'rb.digest', 'b.digest')
+      .select('b.digest')
+      .where('rb.repositoryId', '=', repositoryId)
+      .where('b.digest', 'in', digests)
+      .where('b.state', '=', 'live')
+      .forShare('b')
+      .execute();
+    return new Set(rows.map((r) => r.digest));
+  }
+
+  // Uploads
+
+  async createUpload(db: Executor, id: string, repositoryId: string): Promise<void> {
+    await db.insertInto('upload').values({ id, repositoryId, size: 0 }).execute();
+  }
+
+  async findUpload(db: Executor, id: string, repositoryId: string): Promise<{ size: number; segments: string[] } | undefined> {
+    const row = await db.selectFrom('upload').select(['size', 'segments']).where('id', '=', id).where('repositoryId', '=', repositoryId).executeTakeFirst();
+    return row ? { size: Number(row.size), segments: row.segments } : undefined;
+  }
+
+  /**
+   * Records a written segment only if nobody else extended the upload since
+   * `expectedSize` was read: optimistic, so no lock is held while bytes stream.
+   */
+  async appendSegment(db: Executor, id: string, expectedSize: number, segment: string, segmentSize: number): Promise<boolean> {
+    const result = await db
+      .updateTable('upload')
+      .set({
+        size: sql`size + ${segmentSize}` as never,
+        segments: sql`array_append(segments, ${segment})` as never,
+        updatedAt: sql`now()` as never,
+      })
+      .where('id', '=', id)
+      .where('size', '=', String(expectedSize))
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async deleteUploadRow(db: Executor, id: string): Promise<boolean> {
+    const result = await db.deleteFrom('upload').where('id', '=', id).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  async findUploadsIdleSince(db: Executor, before: Date): Promise<string[]> {
+    const rows = await db.selectFrom('upload').select('id').where('updatedAt', '<', before).execute();
+    return rows.map((r) => r.id);
+  }
+
+  async uploadExists(db: Executor, id: string): Promise<boolean> {
+    return (await db.selectFrom('upload').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+  }
+
+  // Manifests and tags
+
+  async findArtifactByDigest(db: Executor, repositoryId: string, digest: string): Promise<ArtifactRow | undefined> {
+    const row = await db
+      .selectFrom('artifact')
+      .select(['id', 'digest', 'mediaType', 'size', 'content', 'subjectDigest'])
+      .where('repositoryId', '=', repositoryId)
+      .where('digest', '=', digest)
+      .executeTakeFirst();
+    return row ? { ...row, size: Number(row.size) } : undefined;
+  }
+
+  async findArtifactByTag(db: Executor, repositoryId: string, tag: string): Promise<ArtifactRow | undefined> {
+    const row = await db
+      .selectFrom('tag as t')
+      .innerJoin('artifact as a', 'a.id', 't.artifactId')
+      .select(['a.id', 'a.digest', 'a.mediaType', 'a.size', 'a.content', 'a.subjectDigest'])
+      .where('t.repositoryId', '=', repositoryId)
+      .where('t.name', '=', tag)
+      .executeTakeFirst();
+    return row ? { ...row, size: Number(row.size) } : undefined;
+  }
+
+  /** Child manifests by digest, locked FOR SHARE so they cannot be deleted before the index commits. */
+  async lockArtifactsForShare(trx: Transaction<Database>, repositoryId: string, digests: string[]): Promise<Map<string, string>> {
+    if (digests.length === 0) return new Map();
+    const rows = await trx
+      .selectFrom('artifact')
+      .select(['id', 'digest'])
+      .where('repositoryId', '=', repositoryId)
+      .where('digest', 'in', digests)
+      .forShare()
+      .execute();
+    return new Map(rows.map((r) => [r.digest, r.id]));
+  }
+
+  /** Inserts the artifact, or returns the existing one with the same digest (pushes are idempotent). */
+  async insertArtifact(
+    trx: Transaction<Database>,
+    values: { repositoryId: string; digest: string; mediaType: string; artifactType: string | null; subjectDigest: string | null; content: Buffer; annotations: Record<string, string> | null },
+  ): Promise<{ id: string; created: boolean }> {
+    const inserted = await trx
+      .insertInto('artifact')
+      .values({ ...values, size: values.content.length, annotations: values.annotations ? JSON.stringify(values.annotations) : null })
+      .onConflict((oc) => oc.columns(['repositoryId', 'digest']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (inserted) return { id: inserted.id, created: true };
+    const existing = await trx
+      .selectFrom('artifact')
+      .select('id')
+      .where('repositoryId', '=', values.repositoryId)
+      .where('digest', '=', values.digest)
+      .executeTakeFirstOrThrow();
+    return { id: existing.id, created: false };
+  }
+
+  async insertArtifactBlobs(trx: Transaction<Database>, artifactId: string, digests: string[]): Promise<void> {
+    if (digests.length === 0) return;
+    await trx
+      .insertInto('artifactBlob')
+      .values(digests.map((digest) => ({ artifactId, digest })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+
+  async insertArtifactReferences(trx: Transaction<Database>, parentId: string, childIds: string[]): Promise<void> {
+    if (childIds.length === 0) return;
+    await trx
+      .insertInto('artifactReference')
+      .values(childIds.map((childId) => ({ parentId, childId })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+
+  async upsertTag(trx: Transaction<Database>, repositoryId: string, name: string, artifactId: string): Promise<void> {
+    await trx
+      .insertInto('tag')
+      .values({ repositoryId, name, artifactId })
+      .onConflict((oc) => oc.columns(['repositoryId', 'name']).doUpdateSet({ artifactId, updatedAt: sql`now()` } as never))
+      .execute();
+  }
+
+  async deleteTag(db: Executor, repositoryId: string, name: string): Promise<boolean> {
+    const result = await db.deleteFrom('tag').where('repositoryId', '=', repositoryId).where('name', '=', name).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  async isReferencedByIndex(db: Executor, artifactId: string): Promise<boolean> {
+    return (await db.selectFrom('artifactReference').select('parentId').where('childId', '=', artifactId).executeTakeFirst()) !== undefined;
+  }
+
+  async lockArtifactForUpdate(trx: Transaction<Database>, repositoryId: string, digest: string): Promise<string | undefined> {
+    const row = await trx.selectFrom('artifact').select('id').where('repositoryId', '=', repositoryId).where('digest', '=', digest).forUpdate().executeTakeFirst();
+    return row?.id;
+  }
+
+  async deleteArtifact(trx: Transaction<Database>, artifactId: string): Promise<void> {
+    await trx.deleteFrom('artifact').where('id', '=', artifactId).execute();
+  }
+
+  async listTags(db: Executor, repositoryId: string, after: string | undefined, limit: number): Promise<string[]> {
+    let query = db.selectFrom('tag').select('name').where('repositoryId', '=', repositoryId);
+    if (after !== undefined) query = query.where(sql<boolean>`name COLLATE "C" > ${after}`);
+    const rows = await query.orderBy(sql`name COLLATE "C"`).limit(limit).execute();
+    return rows.map((r) => r.name);
+  }
+
+  /** Repositories with at least one manifest, in byte order. */
+  async listRepositories(db: Executor, after: string | undefined, limit: number): Promise<string[]> {
+    let query = db
+      .selectFrom('repository as r')
+      .select('r.name')
+      .where(({ exists, selectFrom }) => exists(selectFrom('artifact as a').select('a.id').whereRef('a.repositoryId', '=', 'r.id')));
+    if (after !== undefined) query = query.where(sql<boolean>`r.name COLLATE "C" > ${after}`);
+    const rows = await query.orderBy(sql`r.name COLLATE "C"`).limit(limit).execute();
+    return rows.map((r) => r.name);
+  }
+
+  async listReferrers(db: Executor, repositoryId: string, subjectDigest: string, artifactType: string | undefined): Promise<ReferrerRow[]> {
+    let query = db
+      .selectFrom('artifact')
+      .select(['digest', 'mediaType', 'size', 'artifactType', 'annotations'])
+      .where('repositoryId', '=', repositoryId)
+      .where('subjectDigest', '=', subjectDigest);
+    if (artifactType !== undefined) query = query.where('artifactType', '=', artifactType);
+    const rows = await query.orderBy('pushedAt').orderBy('id').execute();
+    return rows.map((r) => ({ ...r, size: Number(r.size) }));
+  }
+}

@@ -1,0 +1,159 @@
+import { randomBytes, type Hash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { newHasher, type Digest } from '../oci/digest.ts';
+import { blobPath, uploadDir, uploadSegmentPath, UPLOADS_ROOT, isUploadId } from './paths.ts';
+import { PathNotFoundError, type FileInfo, type StorageDriver } from './storage-driver.ts';
+
+/** Below this, a whole-segment write is batched into one driver write. */
+const WRITE_BATCH = 1024 * 1024;
+
+export interface WrittenSegment {
+  name: string;
+  size: number;
+}
+
+/**
+ * Registry-shaped operations on top of a StorageDriver: streaming upload
+ * segments while hashing them, placing verified bytes at their content
+ * address, and reading blobs back. No database, no permissions.
+ */
+export class BlobStore {
+  readonly driver: StorageDriver;
+
+  constructor(driver: StorageDriver) {
+    this.driver = driver;
+  }
+
+  static newSegmentName(index: number): string {
+    return `${String(index).padStart(6, '0')}-${randomBytes(8).toString('hex')}`;
+  }
+
+  /**
+   * Streams `source` into a new segment of an upload, feeding every byte to
+   * `hashers` as it goes. Hashing of one batch overlaps the write of the
+   * previous one, so the CPU-bound digest and the I/O-bound write run in
+   * parallel. Nothing is visible until the segment is complete and durable.
+   */
+  async writeSegment(uploadId: string, name: string, source: AsyncIterable<Buffer>, hashers: Hash[], maxBytes = Number.MAX_SAFE_INTEGER): Promise<WrittenSegment> {
+    const writer = await this.driver.writer(uploadSegmentPath(uploadId, name));
+    let size = 0;
+    let pending: Promise<void> = Promise.resolve();
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    try {
+      for await (const chunk of source) {
+        size += chunk.length;
+        if (size > maxBytes) throw new SegmentTooLargeError(maxBytes);
+        for (const hasher of hashers) hasher.update(chunk);
+        batch.push(chunk);
+        batchBytes += chunk.length;
+        if (batchBytes >= WRITE_BATCH) {
+          const data = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
+          batch = [];
+          batchBytes = 0;
+          await pending;
+          pending = writer.write(data);
+        }
+      }
+      await pending;
+      if (batchBytes > 0) await writer.write(batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes));
+      await writer.commit();
+      return { name, size };
+    } catch (error) {
+      await pending.catch(() => undefined);
+      await writer.cancel();
+      throw error;
+    }
+  }
+
+  /** Re-reads an upload's segments to compute its digest, for uploads whose hash state was not kept. */
+  async hashSegments(uploadId: string, segments: string[], algorithm: Digest['algorithm']): Promise<string> {
+    const hasher = newHasher(algorithm);
+    for (const segment of segments) {
+      for await (const chunk of await this.driver.reader(uploadSegmentPath(uploadId, segment))) hasher.update(chunk as Buffer);
+    }
+    return `${algorithm}:${hasher.digest('hex')}`;
+  }
+
+  /**
+   * Puts an upload's bytes at the digest's content address. One segment is
+   * moved (a rename on filesystems); several are concatenated into a new
+   * object that becomes visible only when complete.
+   */
+  async placeUpload(uploadId: string, segments: string[], digest: Digest): Promise<void> {
+    const target = blobPath(digest);
+    if (segments.length === 1) {
+      await this.driver.move(uploadSegmentPath(uploadId, segments[0]!), target);
+      return;
+    }
+    const writer = await this.driver.writer(target);
+    try {
+      for (const segment of segments) {
+        for await (const chunk of await this.driver.reader(uploadSegmentPath(uploadId, segment))) await writer.write(chunk as Buffer);
+      }
+      await writer.commit();
+    } catch (error) {
+      await writer.cancel();
+      throw error;
+    }
+  }
+
+  async deleteSegment(uploadId: string, name: string): Promise<void> {
+    await this.driver.delete(uploadSegmentPath(uploadId, name));
+  }
+
+  async deleteUpload(uploadId: string): Promise<void> {
+    await this.driver.delete(uploadDir(uploadId));
+  }
+
+  /** Upload directories present in storage, with the newest modification time of their content. */
+  async listUploads(): Promise<{ id: string; modTime: Date | undefined }[]> {
+    let entries: string[];
+    try {
+      entries = await this.driver.list(UPLOADS_ROOT);
+    } catch (error) {
+      if (error instanceof PathNotFoundError) return [];
+      throw error;
+    }
+    const result: { id: string; modTime: Date | undefined }[] = [];
+    for (const entry of entries) {
+      const id = entry.slice(UPLOADS_ROOT.length + 1);
+      if (!isUploadId(id)) continue;
+      let modTime: Date | undefined;
+      try {
+        for (const child of await this.driver.list(entry)) {
+          const info = await this.driver.stat(child);
+          if (!modTime || info.modTime > modTime) modTime = info.modTime;
+        }
+      } catch (error) {
+        if (!(error instanceof PathNotFoundError)) throw error;
+      }
+      result.push({ id, modTime });
+    }
+    return result;
+  }
+
+  async statBlob(digest: Digest): Promise<FileInfo | undefined> {
+    try {
+      return await this.driver.stat(blobPath(digest));
+    } catch (error) {
+      if (error instanceof PathNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  async readBlob(digest: Digest, offset?: number, length?: number): Promise<Readable> {
+    return await this.driver.reader(blobPath(digest), offset, length);
+  }
+
+  async blobRedirectURL(digest: Digest, method: 'GET' | 'HEAD'): Promise<string | undefined> {
+    return await this.driver.redirectURL(blobPath(digest), method);
+  }
+}
+
+export class SegmentTooLargeError extends Error {
+  constructor(limit: number) {
+    super(`body exceeds ${limit} bytes`);
+    this.name = 'SegmentTooLargeError';
+  }
+}

@@ -1,0 +1,25 @@
+import { join } from 'node:path';
+import type { BerthConfig } from '../config/config.ts';
+import { FilesystemDriver } from './drivers/filesystem.driver.ts';
+import { S3Driver } from './drivers/s3.driver.ts';
+import type { StorageDriver } from './storage-driver.ts';
+
+/** The configured driver: S3 when `storage_service.s3` is set, else the filesystem under the data volume. */
+export function createStorageDriver(config: BerthConfig): StorageDriver {
+  const s3 = config.storage_service.s3;
+  if (s3) {
+    return new S3Driver({
+      bucket: s3.bucket,
+      region: s3.region,
+      ...(s3.regionendpoint && { endpoint: s3.regionendpoint }),
+      ...(s3.accesskey && { accessKeyId: s3.accesskey }),
+      ...(s3.secretkey && { secretAccessKey: s3.secretkey }),
+      forcePathStyle: s3.forcepathstyle,
+      ...(s3.rootdirectory && { rootDirectory: s3.rootdirectory }),
+      ...(s3.multipartpartsize && { multipartPartSize: s3.multipartpartsize }),
+      redirect: s3.redirect,
+    });
+  }
+  const root = config.storage_service.filesystem?.rootdirectory ?? join(config.data_volume, 'registry');
+  return new FilesystemDriver({ rootDirectory: root });
+}

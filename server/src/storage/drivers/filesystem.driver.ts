@@ -1,0 +1,275 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import {
+  assertSafePath,
+  InvalidOffsetError,
+  InvalidPathError,
+  PathNotFoundError,
+  type FileInfo,
+  type FileWriter,
+  type StorageDriver,
+} from '../storage-driver.ts';
+
+/**
+ * Uncommitted writes live here, inside the root so that the final rename
+ * stays on one filesystem and is therefore atomic. The name is reserved:
+ * storage paths may not start with it.
+ */
+const TEMP_DIRECTORY = '.tmp';
+
+/** Large sequential writes and reads keep syscalls few on the 1 GiB blob path. */
+const IO_BUFFER_SIZE = 1024 * 1024;
+
+export interface FilesystemDriverOptions {
+  rootDirectory: string;
+}
+
+/** Stores each object as a plain file at `<root>/<path>`. */
+export class FilesystemDriver implements StorageDriver {
+  readonly name = 'filesystem';
+  private readonly root: string;
+  private readonly tempDirectory: string;
+
+  constructor(options: FilesystemDriverOptions) {
+    this.root = resolve(options.rootDirectory);
+    this.tempDirectory = join(this.root, TEMP_DIRECTORY);
+  }
+
+  async getContent(path: string): Promise<Buffer> {
+    const fullPath = this.resolve(path);
+    try {
+      return await readFile(fullPath);
+    } catch (err) {
+      throw notFoundOr(err, path);
+    }
+  }
+
+  async putContent(path: string, content: Buffer): Promise<void> {
+    const writer = await this.writer(path);
+    try {
+      await writer.write(content);
+      await writer.commit();
+    } catch (err) {
+      await writer.cancel();
+      throw err;
+    }
+  }
+
+  async reader(path: string, offset = 0, length?: number): Promise<Readable> {
+    const fullPath = this.resolve(path);
+    assertValidRange(path, offset, length);
+    let handle: FileHandle;
+    try {
+      handle = await open(fullPath, 'r');
+    } catch (err) {
+      throw notFoundOr(err, path);
+    }
+    try {
+      const info = await handle.stat();
+      // Opening a directory read-only succeeds on Linux; it is still no object.
+      if (info.isDirectory()) throw new PathNotFoundError(path);
+      if (offset > info.size) throw new InvalidOffsetError(path, offset);
+      const end = length === undefined ? info.size : Math.min(info.size, offset + length);
+      if (end === offset) {
+        await handle.close();
+        return emptyStream();
+      }
+      // Reusing the handle we stat'ed avoids a second open and a race with a concurrent move.
+      return createReadStream(fullPath, { fd: handle, start: offset, end: end - 1, highWaterMark: IO_BUFFER_SIZE });
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+
+  async writer(path: string): Promise<FileWriter> {
+    const destination = this.resolve(path);
+    await mkdir(this.tempDirectory, { recursive: true });
+    const tempPath = join(this.tempDirectory, randomUUID());
+    const handle = await open(tempPath, 'wx');
+    return new FilesystemFileWriter(handle, tempPath, destination);
+  }
+
+  async stat(path: string): Promise<FileInfo> {
+    const fullPath = this.resolve(path);
+    try {
+      const info = await stat(fullPath);
+      const isDir = info.isDirectory();
+      return { path, size: isDir ? 0 : info.size, modTime: info.mtime, isDir };
+    } catch (err) {
+      throw notFoundOr(err, path);
+    }
+  }
+
+  async list(path: string): Promise<string[]> {
+    const fullPath = this.resolve(path);
+    let names: string[];
+    try {
+      names = await readdir(fullPath);
+    } catch (err) {
+      throw notFoundOr(err, path);
+    }
+    // An emptied directory is left behind by delete(); object stores have no such thing, so neither do we.
+    if (names.length === 0) throw new PathNotFoundError(path);
+    return names.map((name) => `${path}/${name}`).sort();
+  }
+
+  async move(source: string, dest: string): Promise<void> {
+    const sourcePath = this.resolve(source);
+    const destPath = this.resolve(dest);
+    const destDir = dirname(destPath);
+    const created = await mkdir(destDir, { recursive: true });
+    try {
+      await rename(sourcePath, destPath);
+    } catch (err) {
+      // The destination's parent exists by now, so ENOENT can only mean the source.
+      throw (err as NodeJS.ErrnoException).code === 'ENOENT' ? new PathNotFoundError(source) : err;
+    }
+    await syncDirectories(destDir, created);
+  }
+
+  async delete(path: string): Promise<void> {
+    await rm(this.resolve(path), { recursive: true, force: true });
+  }
+
+  async redirectURL(path: string): Promise<string | undefined> {
+    this.resolve(path);
+    return undefined;
+  }
+
+  private resolve(path: string): string {
+    assertSafePath(path);
+    if (path === TEMP_DIRECTORY || path.startsWith(`${TEMP_DIRECTORY}/`)) throw new InvalidPathError(path);
+    const fullPath = join(this.root, ...path.split('/'));
+    // assertSafePath already forbids '..'; this guards against any future gap in it.
+    if (!fullPath.startsWith(this.root + sep)) throw new InvalidPathError(path);
+    return fullPath;
+  }
+}
+
+class FilesystemFileWriter implements FileWriter {
+  private readonly handle: FileHandle;
+  private readonly tempPath: string;
+  private readonly destination: string;
+  /** Small chunks (HTTP delivers ~64 KiB) are gathered here so each write syscall carries ~1 MiB. */
+  private readonly staging = Buffer.allocUnsafe(IO_BUFFER_SIZE);
+  private staged = 0;
+  private written = 0;
+  private state: 'open' | 'committed' | 'cancelled' = 'open';
+  private handleClosed = false;
+
+  constructor(handle: FileHandle, tempPath: string, destination: string) {
+    this.handle = handle;
+    this.tempPath = tempPath;
+    this.destination = destination;
+  }
+
+  get size(): number {
+    return this.written;
+  }
+
+  async write(chunk: Buffer): Promise<void> {
+    this.assertOpen();
+    if (this.staged + chunk.length < this.staging.length) {
+      chunk.copy(this.staging, this.staged);
+      this.staged += chunk.length;
+    } else {
+      // The chunk that overflows the staging buffer goes out with it in one writev, uncopied.
+      await writeFully(this.handle, [this.staging.subarray(0, this.staged), chunk]);
+      this.staged = 0;
+    }
+    this.written += chunk.length;
+  }
+
+  async commit(): Promise<void> {
+    this.assertOpen();
+    await writeFully(this.handle, [this.staging.subarray(0, this.staged)]);
+    this.staged = 0;
+    await this.handle.sync();
+    await this.closeHandle();
+    const destDir = dirname(this.destination);
+    const created = await mkdir(destDir, { recursive: true });
+    await rename(this.tempPath, this.destination);
+    this.state = 'committed';
+    await syncDirectories(destDir, created);
+  }
+
+  async cancel(): Promise<void> {
+    if (this.state !== 'open') return;
+    this.state = 'cancelled';
+    await this.closeHandle().catch(() => {});
+    await unlink(this.tempPath).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+  }
+
+  private async closeHandle(): Promise<void> {
+    if (this.handleClosed) return;
+    this.handleClosed = true;
+    await this.handle.close();
+  }
+
+  private assertOpen(): void {
+    if (this.state !== 'open') throw new Error(`writer for ${this.destination} is already ${this.state}`);
+  }
+}
+
+/** writev may write less than asked (e.g. on a nearly full disk); the rest must follow. */
+async function writeFully(handle: FileHandle, buffers: Buffer[]): Promise<void> {
+  let pending = buffers.filter((buffer) => buffer.length > 0);
+  while (pending.length > 0) {
+    let { bytesWritten } = await handle.writev(pending);
+    const rest: Buffer[] = [];
+    for (const buffer of pending) {
+      if (bytesWritten >= buffer.length) {
+        bytesWritten -= buffer.length;
+      } else {
+        rest.push(bytesWritten > 0 ? buffer.subarray(bytesWritten) : buffer);
+        bytesWritten = 0;
+      }
+    }
+    pending = rest;
+  }
+}
+
+/**
+ * Makes a rename into `directory` durable: fsyncs it and, when mkdir just
+ * created it (or its ancestors from `firstCreated` down), each new directory's
+ * parent too, since their entries are equally unsynced.
+ */
+async function syncDirectories(directory: string, firstCreated: string | undefined): Promise<void> {
+  const directories = [directory];
+  if (firstCreated !== undefined) {
+    const stop = dirname(firstCreated);
+    for (let current = directory; current !== stop && dirname(current) !== current; current = dirname(current)) {
+      directories.push(dirname(current));
+    }
+  }
+  for (const path of directories) {
+    const handle = await open(path, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+function assertValidRange(path: string, offset: number, length: number | undefined): void {
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new InvalidOffsetError(path, offset);
+  if (length !== undefined && (!Number.isSafeInteger(length) || length < 0)) throw new InvalidOffsetError(path, offset);
+}
+
+function notFoundOr(err: unknown, path: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR' ? new PathNotFoundError(path) : err;
+}
+
+function emptyStream(): Readable {
+  const stream = new PassThrough();
+  stream.end();
+  return stream;
+}

@@ -1,0 +1,33 @@
+import type { Digest } from '../oci/digest.ts';
+
+/**
+ * The only place storage paths are built. Callers pass parsed values (a
+ * validated Digest, an upload id Berth generated), so nothing a client sends
+ * reaches a path unchecked.
+ *
+ *   <root>/
+ *     blobs/<algorithm>/<first two hex>/<encoded>/data   content-addressed bytes
+ *     uploads/<upload uuid>/<segment>                     one object per received chunk
+ */
+const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const SEGMENT = /^[0-9]{6}-[0-9a-f]{16}$/;
+
+export const UPLOADS_ROOT = 'uploads';
+
+export function blobPath(digest: Digest): string {
+  return `blobs/${digest.algorithm}/${digest.encoded.slice(0, 2)}/${digest.encoded}/data`;
+}
+
+export function isUploadId(id: string): boolean {
+  return UPLOAD_ID.test(id);
+}
+
+export function uploadDir(uploadId: string): string {
+  if (!isUploadId(uploadId)) throw new Error(`not an upload id: ${uploadId}`);
+  return `${UPLOADS_ROOT}/${uploadId}`;
+}
+
+export function uploadSegmentPath(uploadId: string, segment: string): string {
+  if (!SEGMENT.test(segment)) throw new Error(`not a segment name: ${segment}`);
+  return `${uploadDir(uploadId)}/${segment}`;
+}
