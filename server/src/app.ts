@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { BerthConfig } from './config/config.ts';
 import type { Db } from './db/database.ts';
 import type { Logger } from './logger.ts';
@@ -29,9 +29,10 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   const verbose = config.log.level === 'debug' || config.log.level === 'trace';
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
-    disableRequestLogging: !verbose,
+    // Two log lines per request cost registry throughput; they are on only at debug level.
+    logController: new LogController({ disableRequestLogging: !verbose }),
     // Repository paths plus digests easily exceed Fastify's 100-character default.
-    maxParamLength: 8192,
+    routerOptions: { maxParamLength: 8192 },
     // Multi-gigabyte layers upload for as long as they need; idle sockets are still reaped by keepAliveTimeout.
     requestTimeout: 0,
     connectionTimeout: 0,

@@ -1,0 +1,91 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './config.ts';
+
+function withFile(content: string): { dir: string; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-config-'));
+  const file = join(dir, 'berth.yml');
+  writeFileSync(file, content);
+  return { dir, file };
+}
+
+describe('configuration', () => {
+  it('runs on built-in defaults with no file and no variables', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-config-'));
+    const config = loadConfig({ env: {}, cwd: dir });
+    assert.equal(config.http.port, 8080);
+    assert.equal(config.data_volume, join(dir, 'data'));
+    assert.equal(config.database.url, undefined);
+    assert.equal(config.storage_service.delete.enabled, true);
+    assert.equal(config.storage_service.upload_purging.age, 168 * 3_600_000);
+  });
+
+  it('reads harbor.yml-style keys from berth.yml', () => {
+    const { dir, file } = withFile(`
+hostname: registry.example.com
+external_url: https://registry.example.com
+http:
+  port: 9000
+data_volume: /var/lib/berth
+database:
+  url: postgres://u:p@db:5432/berth
+storage_service:
+  s3:
+    bucket: images
+    regionendpoint: http://minio:9000
+  upload_purging:
+    age: 24h
+    interval: 1h
+log:
+  level: debug
+`);
+    const config = loadConfig({ env: {}, cwd: dir, file });
+    assert.equal(config.hostname, 'registry.example.com');
+    assert.equal(config.http.port, 9000);
+    assert.equal(config.storage_service.s3?.bucket, 'images');
+    assert.equal(config.storage_service.upload_purging.interval, 3_600_000);
+    assert.equal(config.log.level, 'debug');
+  });
+
+  it('lets BERTH_* variables override the file', () => {
+    const { dir, file } = withFile('http:\n  port: 9000\n');
+    const config = loadConfig({
+      env: {
+        BERTH_HTTP_PORT: '7000',
+        BERTH_DATA_DIR: '/srv/berth',
+        BERTH_EXTERNAL_URL: 'https://r.example.com',
+        BERTH_DATABASE_URL: 'postgresql://x@y/z',
+        BERTH_ADMIN_PASSWORD: 'S3cret-pass',
+        BERTH_LOG_LEVEL: 'warn',
+      },
+      cwd: dir,
+      file,
+    });
+    assert.equal(config.http.port, 7000);
+    assert.equal(config.data_volume, '/srv/berth');
+    assert.equal(config.external_url, 'https://r.example.com');
+    assert.equal(config.database.url, 'postgresql://x@y/z');
+    assert.equal(config.admin_password, 'S3cret-pass');
+    assert.equal(config.log.level, 'warn');
+  });
+
+  it('stops with a message naming the bad key', () => {
+    const cases: [string, Record<string, string>, RegExp][] = [
+      ['http:\n  port: 99999\n', {}, /http\.port/],
+      ['log:\n  level: loud\n', {}, /log\.level/],
+      ['unknown_key: 1\n', {}, /unknown_key/],
+      ['storage_service:\n  upload_purging:\n    age: forever\n', {}, /storage_service\.upload_purging\.age/],
+      ['database:\n  url: mysql://x\n', {}, /database\.url/],
+      ['', { BERTH_HTTP_PORT: 'eighty' }, /BERTH_HTTP_PORT/],
+      ['', { BERTH_STORAGE_DELETE_ENABLED: 'maybe' }, /BERTH_STORAGE_DELETE_ENABLED/],
+      ['http: [1, 2\n', {}, /invalid YAML/],
+    ];
+    for (const [content, env, pattern] of cases) {
+      const { dir, file } = withFile(content);
+      assert.throws(() => loadConfig({ env, cwd: dir, file }), (error: unknown) => error instanceof ConfigError && pattern.test(error.message), content);
+    }
+  });
+});

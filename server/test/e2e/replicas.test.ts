@@ -1,0 +1,95 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBerth, type BerthProcess } from '../fixtures/berth-process.ts';
+import { makeImage, sha256 } from '../fixtures/image-builder.ts';
+import { RegistryClient } from '../fixtures/registry-client.ts';
+
+describe('two Berth processes sharing one database and storage', () => {
+  let a: BerthProcess;
+  let b: BerthProcess;
+
+  before(async () => {
+    a = await startBerth();
+    b = await startBerth({ shareWith: a });
+  });
+  after(async () => {
+    await b.destroy();
+    await a.destroy();
+  });
+
+  it('completes a chunked upload whose requests alternate between the processes', async () => {
+    const ca = new RegistryClient(a.url);
+    const cb = new RegistryClient(b.url);
+    const parts = [randomBytes(300_000), randomBytes(200_000), randomBytes(100_000)];
+    const whole = Buffer.concat(parts);
+    const start = await ca.request('POST', '/v2/ha/app/blobs/uploads/');
+    const location = start.headers.get('location')!;
+    let offset = 0;
+    for (const [i, part] of parts.entries()) {
+      const client = i % 2 === 0 ? cb : ca;
+      const response = await client.request('PATCH', location, { body: part, headers: { 'content-range': `${offset}-${offset + part.length - 1}` } });
+      assert.equal(response.status, 202);
+      offset += part.length;
+      assert.equal(response.headers.get('range'), `0-${offset - 1}`);
+    }
+    const status = await ca.request('GET', location);
+    assert.equal(status.headers.get('range'), `0-${whole.length - 1}`);
+    const done = await cb.request('PUT', `${location}?digest=${sha256(whole)}`);
+    assert.equal(done.status, 201);
+    const read = await ca.request('GET', `/v2/ha/app/blobs/${sha256(whole)}`);
+    assert.deepEqual(Buffer.from(await read.arrayBuffer()), whole);
+  });
+
+  it('serves an image pushed through one process from the other', async () => {
+    const image = await makeImage();
+    await new RegistryClient(a.url).pushImage('ha/pushed', 'v1', image);
+    const get = await new RegistryClient(b.url).request('GET', '/v2/ha/pushed/manifests/v1');
+    assert.equal(get.status, 200);
+    assert.deepEqual(Buffer.from(await get.arrayBuffer()), image.manifest.bytes);
+  });
+
+  it('continues an upload after the process that started it restarts', async () => {
+    const client = new RegistryClient(a.url);
+    const first = randomBytes(1000);
+    const second = randomBytes(1000);
+    const start = await client.request('POST', '/v2/ha/restart/blobs/uploads/');
+    const location = start.headers.get('location')!;
+    await (await client.request('PATCH', location, { body: first })).arrayBuffer();
+    await a.stop();
+    await a.restart();
+    await (await client.request('PATCH', location, { body: second })).arrayBuffer();
+    const whole = Buffer.concat([first, second]);
+    assert.equal((await client.request('PUT', `${location}?digest=${sha256(whole)}`)).status, 201);
+  });
+});
+
+describe('the embedded PostgreSQL', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'berth-embedded-'));
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('starts with no database configured, generates a one-time admin password, and recovers after SIGKILL', async () => {
+    const berth = await startBerth({ env: { BERTH_DATA_DIR: dataDir, BERTH_DATABASE_URL: '', BERTH_ADMIN_PASSWORD: '', BERTH_LOG_LEVEL: 'info' } });
+    try {
+      const file = join(dataDir, 'initial-admin-password');
+      assert.ok(existsSync(file), 'the generated password is saved under the data directory');
+      const password = readFileSync(file, 'utf8').trim();
+      assert.ok(password.length >= 16);
+      assert.ok(berth.output().includes(password), 'and printed once at first start');
+      const auth = `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;
+      const client = new RegistryClient(berth.url, auth);
+      const image = await makeImage({ layerSizes: [10] });
+      await client.pushImage('embedded/app', 'v1', image);
+      await berth.kill();
+      await berth.restart();
+      assert.ok(!berth.output().includes(password), 'the password is not printed again');
+      const get = await client.request('GET', '/v2/embedded/app/manifests/v1');
+      assert.equal(get.status, 200);
+    } finally {
+      await berth.destroy();
+    }
+  });
+});
