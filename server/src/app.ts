@@ -13,6 +13,8 @@ import { registryRoutes } from './registry/registry.routes.ts';
 
 export interface AppDeps {
   config: BerthConfig;
+  /** Key and certificate (PEM) when Berth terminates TLS itself. */
+  tls?: { key: Buffer; cert: Buffer };
   db: Db;
   storage: StorageDriver;
   log: Logger;
@@ -25,9 +27,10 @@ export interface BerthApp {
 
 /** Builds the HTTP application on ready dependencies. Never listens: callers (main, tests) decide. */
 export async function buildApp(deps: AppDeps): Promise<BerthApp> {
-  const { config, db, storage, log } = deps;
+  const { config, db, storage, log, tls } = deps;
   const verbose = config.log.level === 'debug' || config.log.level === 'trace';
   const app = Fastify({
+    ...(tls && { https: tls }),
     loggerInstance: log as FastifyBaseLogger,
     // Two log lines per request cost registry throughput; they are on only at debug level.
     logController: new LogController({ disableRequestLogging: !verbose }),

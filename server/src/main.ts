@@ -7,6 +7,19 @@ import { createLogger, type Logger } from './logger.ts';
 import { ensureAdmin } from './auth/admin.ts';
 import { buildApp } from './app.ts';
 import { createStorageDriver } from './storage/create-driver.ts';
+import { startHttpsRedirect } from './http/https-redirect.ts';
+
+function readTls(config: BerthConfig): { key: Buffer; cert: Buffer } | undefined {
+  if (!config.https) return undefined;
+  const read = (key: string, path: string) => {
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new ConfigError(`https.${key}: cannot read ${path}: ${(error as Error).message}`);
+    }
+  };
+  return { cert: read('certificate', config.https.certificate), key: read('private_key', config.https.private_key) };
+}
 
 const USAGE = `usage: berth <command> [--config berth.yml]
 
@@ -43,17 +56,16 @@ async function close(runtime: Runtime): Promise<void> {
 }
 
 async function serve(config: BerthConfig, log: Logger): Promise<void> {
+  const tls = readTls(config);
   const runtime = await openDatabase(config, log);
   await ensureAdmin(runtime.db, config.admin_password, config.data_volume, log);
-  const { app, registry } = await buildApp({ config, db: runtime.db, storage: createStorageDriver(config), log });
+  const { app, registry } = await buildApp({ config, db: runtime.db, storage: createStorageDriver(config), log, ...(tls && { tls }) });
   const purging = config.storage_service.upload_purging;
   const purge = () => registry.purgeUploads(purging.age).catch((error: unknown) => log.error({ err: error }, 'upload purge failed'));
   const timer = purging.enabled ? setInterval(purge, purging.interval) : undefined;
   timer?.unref();
-  if (config.https) {
-    log.warn('https is configured but not yet served; terminate TLS in front of Berth');
-  }
-  await app.listen({ port: config.http.port, host: config.http.host });
+  await app.listen({ port: config.https?.port ?? config.http.port, host: config.http.host });
+  const redirect = config.https ? await startHttpsRedirect(config.http.port, config.http.host, config.https.port) : undefined;
   if (purging.enabled) void purge();
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -61,6 +73,7 @@ async function serve(config: BerthConfig, log: Logger): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     clearInterval(timer);
+    redirect?.close();
     await app.close();
     await close(runtime);
     process.exit(0);
@@ -92,7 +105,13 @@ export async function main(argv: string[]): Promise<number> {
   const log = createLogger(config.log.level);
   switch (command) {
     case 'serve':
-      await serve(config, log);
+      try {
+        await serve(config, log);
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        console.error(`berth: invalid configuration:\n${error.message}`);
+        return 2;
+      }
       return -1;
     case 'migrate': {
       const runtime = await openDatabase(config, log);

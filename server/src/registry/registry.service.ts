@@ -259,6 +259,7 @@ export class RegistryService {
       await this.#blobs.deleteUpload(id);
       purged++;
     }
+    purged += await this.#blobs.purgeTemporary(cutoff);
     if (purged > 0) this.#log.info({ purged }, 'purged abandoned uploads');
     return purged;
   }

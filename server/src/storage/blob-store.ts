@@ -106,6 +106,10 @@ export class BlobStore {
     await this.driver.delete(uploadDir(uploadId));
   }
 
+  async purgeTemporary(olderThan: Date): Promise<number> {
+    return await this.driver.purgeTemporary(olderThan);
+  }
+
   /** Upload directories present in storage, with the newest modification time of their content. */
   async listUploads(): Promise<{ id: string; modTime: Date | undefined }[]> {
     let entries: string[];

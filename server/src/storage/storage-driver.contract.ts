@@ -108,6 +108,18 @@ export function runStorageDriverContract(name: string, makeDriver: () => Promise
         await assert.rejects(driver.list('uploads'), PathNotFoundError);
       });
 
+      it('purgeTemporary reclaims an abandoned writer without touching committed objects', async () => {
+        await driver.putContent('kept/object', Buffer.from('kept'));
+        const abandoned = await driver.writer('abandoned/object');
+        await abandoned.write(randomBytes(6 * MiB));
+        await abandoned.write(randomBytes(6 * MiB));
+        assert.equal(await driver.purgeTemporary(new Date(Date.now() - 60_000)), 0, 'recent writers are left alone');
+        assert.ok((await driver.purgeTemporary(new Date(Date.now() + 60_000))) >= 0);
+        assert.deepEqual(await driver.getContent('kept/object'), Buffer.from('kept'));
+        await assert.rejects(driver.stat('abandoned/object'), PathNotFoundError);
+        await abandoned.cancel();
+      });
+
       it('leaves a previous object untouched when a replacing writer is cancelled', async () => {
         await driver.putContent('blob', Buffer.from('kept'));
         const writer = await driver.writer('blob');

@@ -58,6 +58,13 @@ export interface StorageDriver {
    * URL), or undefined when the driver serves bytes itself.
    */
   redirectURL(path: string, method: 'GET' | 'HEAD'): Promise<string | undefined>;
+
+  /**
+   * Reclaims the invisible leftovers of writers that never committed or
+   * cancelled (a killed process) and were started before `olderThan`.
+   * Returns how many were removed.
+   */
+  purgeTemporary(olderThan: Date): Promise<number>;
 }
 
 export interface FileWriter {

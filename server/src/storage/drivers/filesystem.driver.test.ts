@@ -70,6 +70,15 @@ describe('filesystem storage driver', () => {
     await writer.cancel(); // only to release the file handle
   });
 
+  it('purges the temporary file of a process that died before commit', async () => {
+    const writer = await driver.writer('repo/orphan');
+    await writer.write(Buffer.alloc(1024, 7));
+    const restarted = new FilesystemDriver({ rootDirectory: root });
+    assert.equal(await restarted.purgeTemporary(new Date(Date.now() + 1000)), 1);
+    assert.deepEqual(await readdir(join(root, '.tmp')), []);
+    await writer.cancel();
+  });
+
   it('refuses paths inside its temporary area', async () => {
     await assert.rejects(driver.getContent('.tmp'), InvalidPathError);
     await assert.rejects(driver.list('.tmp'), InvalidPathError);

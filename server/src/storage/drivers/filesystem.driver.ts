@@ -135,6 +135,29 @@ export class FilesystemDriver implements StorageDriver {
     await rm(this.resolve(path), { recursive: true, force: true });
   }
 
+  async purgeTemporary(olderThan: Date): Promise<number> {
+    let names: string[];
+    try {
+      names = await readdir(this.tempDirectory);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw err;
+    }
+    let removed = 0;
+    for (const name of names) {
+      const path = join(this.tempDirectory, name);
+      try {
+        if ((await stat(path)).mtime < olderThan) {
+          await rm(path, { force: true });
+          removed++;
+        }
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    return removed;
+  }
+
   async redirectURL(path: string): Promise<string | undefined> {
     this.resolve(path);
     return undefined;

@@ -6,6 +6,7 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  ListMultipartUploadsCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -205,6 +206,34 @@ export class S3Driver implements StorageDriver {
       );
     }
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: sourceKey }));
+  }
+
+  async purgeTemporary(olderThan: Date): Promise<number> {
+    let removed = 0;
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(
+          new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: this.prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+        );
+      } catch (err) {
+        // Stores without multipart listing (s3rver) rely on a bucket lifecycle rule instead.
+        const status = statusOf(err);
+        if (status === 404 || status === 405 || status === 501) return removed;
+        throw err;
+      }
+      for (const upload of page.Uploads ?? []) {
+        if (upload.Key && upload.UploadId && upload.Initiated && upload.Initiated < olderThan) {
+          await abortUpload(this.client, this.bucket, upload.Key, upload.UploadId);
+          removed++;
+        }
+      }
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+    } while (keyMarker);
+    return removed;
   }
 
   async delete(path: string): Promise<void> {
