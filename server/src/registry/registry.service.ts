@@ -77,8 +77,8 @@ export class RegistryService {
 
   async statBlob(name: string, digestValue: string): Promise<BlobInfo> {
     const digest = requireDigest(digestValue);
-    const repositoryId = await this.#repositoryId(name);
-    const blob = repositoryId && (await this.#store.findLinkedBlob(this.#db, repositoryId, digest.value));
+    requireName(name);
+    const blob = await this.#store.findLinkedBlob(this.#db, name, digest.value);
     if (!blob) throw new BerthError('BLOB_UNKNOWN', 'blob unknown to registry', { detail: { digest: digest.value } });
     return { digest: digest.value, size: blob.size };
   }
@@ -267,14 +267,13 @@ export class RegistryService {
   // Manifests
 
   async getManifest(name: string, reference: string): Promise<StoredManifest> {
-    const repositoryId = await this.#repositoryId(name);
+    requireName(name);
     const isDigest = reference.includes(':');
     if (isDigest) requireDigest(reference);
     // A reference that cannot be a tag names nothing: 404, as clients probing for manifests expect.
-    const row =
-      repositoryId &&
-      (isDigest || isValidTag(reference)) &&
-      (isDigest ? await this.#store.findArtifactByDigest(this.#db, repositoryId, reference) : await this.#store.findArtifactByTag(this.#db, repositoryId, reference));
+    const row = isDigest
+      ? await this.#store.findArtifactByDigest(this.#db, name, reference)
+      : isValidTag(reference) && (await this.#store.findArtifactByTag(this.#db, name, reference));
     if (!row) throw new BerthError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { detail: { reference } });
     return { digest: row.digest, mediaType: row.mediaType, content: row.content, subjectDigest: row.subjectDigest };
   }

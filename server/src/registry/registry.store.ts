@@ -41,13 +41,14 @@ export class RegistryStore {
     return existing;
   }
 
-  /** A live blob that this repository may read, or undefined. Never locks. */
-  async findLinkedBlob(db: Executor, repositoryId: string, digest: string): Promise<{ size: number } | undefined> {
+  /** A live blob that the named repository may read, or undefined. One query, no locks: the pull path. */
+  async findLinkedBlob(db: Executor, repository: string, digest: string): Promise<{ size: number } | undefined> {
     const row = await db
       .selectFrom('repositoryBlob as rb')
+      .innerJoin('repository as r', 'r.id', 'rb.repositoryId')
       .innerJoin('blob as b', 'b.digest', 'rb.digest')
       .select('b.size')
-      .where('rb.repositoryId', '=', repositoryId)
+      .where('r.name', '=', repository)
       .where('rb.digest', '=', digest)
       .where('b.state', '=', 'live')
       .executeTakeFirst();
@@ -150,22 +151,24 @@ export class RegistryStore {
 
   // Manifests and tags
 
-  async findArtifactByDigest(db: Executor, repositoryId: string, digest: string): Promise<ArtifactRow | undefined> {
+  async findArtifactByDigest(db: Executor, repository: string, digest: string): Promise<ArtifactRow | undefined> {
     const row = await db
-      .selectFrom('artifact')
-      .select(['id', 'digest', 'mediaType', 'size', 'content', 'subjectDigest'])
-      .where('repositoryId', '=', repositoryId)
-      .where('digest', '=', digest)
+      .selectFrom('artifact as a')
+      .innerJoin('repository as r', 'r.id', 'a.repositoryId')
+      .select(['a.id', 'a.digest', 'a.mediaType', 'a.size', 'a.content', 'a.subjectDigest'])
+      .where('r.name', '=', repository)
+      .where('a.digest', '=', digest)
       .executeTakeFirst();
     return row ? { ...row, size: Number(row.size) } : undefined;
   }
 
-  async findArtifactByTag(db: Executor, repositoryId: string, tag: string): Promise<ArtifactRow | undefined> {
+  async findArtifactByTag(db: Executor, repository: string, tag: string): Promise<ArtifactRow | undefined> {
     const row = await db
       .selectFrom('tag as t')
+      .innerJoin('repository as r', 'r.id', 't.repositoryId')
       .innerJoin('artifact as a', 'a.id', 't.artifactId')
       .select(['a.id', 'a.digest', 'a.mediaType', 'a.size', 'a.content', 'a.subjectDigest'])
-      .where('t.repositoryId', '=', repositoryId)
+      .where('r.name', '=', repository)
       .where('t.name', '=', tag)
       .executeTakeFirst();
     return row ? { ...row, size: Number(row.size) } : undefined;
