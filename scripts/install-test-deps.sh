@@ -3,7 +3,8 @@
 # Idempotent: installs only what is missing. Needs root (or sudo) and Debian/Ubuntu.
 set -euo pipefail
 
-packages=(skopeo podman buildah curl)
+# util-linux (unshare) and mount let the e2e tests run those clients in a private mount namespace.
+packages=(skopeo podman buildah curl util-linux mount)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
