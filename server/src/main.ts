@@ -59,7 +59,7 @@ async function serve(config: BerthConfig, log: Logger): Promise<void> {
   const tls = readTls(config);
   const runtime = await openDatabase(config, log);
   await ensureAdmin(runtime.db, config.admin_password, config.data_volume, log);
-  const { app, registry } = await buildApp({ config, db: runtime.db, storage: createStorageDriver(config), log, ...(tls && { tls }) });
+  const { app, registry } = await buildApp({ config, db: runtime.db, storage: await createStorageDriver(config), log, ...(tls && { tls }) });
   const purging = config.storage_service.upload_purging;
   const purge = () => registry.purgeUploads(purging.age).catch((error: unknown) => log.error({ err: error }, 'upload purge failed'));
   const timer = purging.enabled ? setInterval(purge, purging.interval) : undefined;

@@ -45,9 +45,22 @@ export class LocalAuthenticator {
     this.#db = db;
   }
 
+  /** Verifications in progress, so a burst of requests with the same credentials pays one hash. */
+  readonly #inFlight = new Map<string, Promise<Principal | undefined>>();
+
   async authenticate(username: string, password: string): Promise<Principal | undefined> {
     const cached = this.#cache.get(username, password);
     if (cached) return cached;
+    const key = CredentialCache.fingerprint(username, password).toString('hex');
+    let pending = this.#inFlight.get(key);
+    if (!pending) {
+      pending = this.#verify(username, password).finally(() => this.#inFlight.delete(key));
+      this.#inFlight.set(key, pending);
+    }
+    return await pending;
+  }
+
+  async #verify(username: string, password: string): Promise<Principal | undefined> {
     const user = await this.#db.selectFrom('userAccount').select(['username', 'passwordHash', 'sysadmin']).where('username', '=', username).executeTakeFirst();
     // Unknown users cost a hash too, so response time does not reveal which names exist.
     this.#dummyHash ??= hashPassword(generatePassword());

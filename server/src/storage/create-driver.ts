@@ -1,13 +1,17 @@
 import { join } from 'node:path';
 import type { BerthConfig } from '../config/config.ts';
 import { FilesystemDriver } from './drivers/filesystem.driver.ts';
-import { S3Driver } from './drivers/s3.driver.ts';
 import type { StorageDriver } from './storage-driver.ts';
 
-/** The configured driver: S3 when `storage_service.s3` is set, else the filesystem under the data volume. */
-export function createStorageDriver(config: BerthConfig): StorageDriver {
+/**
+ * The configured driver: S3 when `storage_service.s3` is set, else the
+ * filesystem under the data volume. The AWS SDK is loaded only when used:
+ * it costs ~10 MB of memory in every process that imports it.
+ */
+export async function createStorageDriver(config: BerthConfig): Promise<StorageDriver> {
   const s3 = config.storage_service.s3;
   if (s3) {
+    const { S3Driver } = await import('./drivers/s3.driver.ts');
     return new S3Driver({
       bucket: s3.bucket,
       region: s3.region,
