@@ -44,7 +44,7 @@ async function openDatabase(config: BerthConfig, log: Logger): Promise<Runtime> 
     embedded = await startEmbeddedPostgres(config.data_volume, log);
     url = embedded.url();
   }
-  const db = createDatabase(url, config.database.max_open_conns);
+  const db = createDatabase(url, config.database.max_open_conns, log);
   const applied = await migrateToLatest(db);
   if (applied.length > 0) log.info({ migrations: applied }, 'applied database migrations');
   return { config, log, db, ...(embedded && { embedded }) };

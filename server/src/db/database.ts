@@ -1,6 +1,7 @@
 import { CamelCasePlugin, Kysely, Migrator, PostgresDialect, type MigrationProvider } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
+import type { Logger } from '../logger.ts';
 import { migrations } from './migrations/index.ts';
 
 export type Db = Kysely<Database>;
@@ -8,8 +9,11 @@ export type Db = Kysely<Database>;
 // bigint (int8) stays a string in pg by default; counts and sizes we read are below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => value);
 
-export function createDatabase(url: string, maxConnections: number): Db {
+export function createDatabase(url: string, maxConnections: number, log?: Logger): Db {
   const pool = new pg.Pool({ connectionString: url, max: maxConnections, application_name: 'berth' });
+  // An idle connection that the server drops (restart, failover) must not crash the process;
+  // the pool replaces it and the next query reconnects.
+  pool.on('error', (error) => log?.warn({ err: error }, 'idle database connection failed'));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
 }
 

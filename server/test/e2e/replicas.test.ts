@@ -67,6 +67,15 @@ describe('two Berth processes sharing one database and storage', () => {
   });
 });
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('the embedded PostgreSQL', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'berth-embedded-'));
   after(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -83,11 +92,22 @@ describe('the embedded PostgreSQL', () => {
       const client = new RegistryClient(berth.url, auth);
       const image = await makeImage({ layerSizes: [10] });
       await client.pushImage('embedded/app', 'v1', image);
+      const postgresPid = Number(readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
       await berth.kill();
+      const deadline = Date.now() + 5000;
+      while (isAlive(postgresPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(isAlive(postgresPid), false, 'PostgreSQL does not outlive a killed Berth');
       await berth.restart();
       assert.ok(!berth.output().includes(password), 'the password is not printed again');
       const get = await client.request('GET', '/v2/embedded/app/manifests/v1');
       assert.equal(get.status, 200);
+      // A SIGTERM while requests are in flight finishes them, then stops PostgreSQL, then exits 0.
+      const inFlight = Array.from({ length: 40 }, () => client.request('GET', '/v2/embedded/app/manifests/v1').then((r) => r.status, () => 0));
+      const code = await berth.stop();
+      assert.equal(code, 0, berth.output());
+      const statuses = await Promise.all(inFlight);
+      assert.ok(statuses.every((s) => s === 200 || s === 503 || s === 0), statuses.join(','));
+      assert.doesNotMatch(berth.output(), /terminating connection|uncaught|fatal/i);
     } finally {
       await berth.destroy();
     }
