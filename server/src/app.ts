@@ -43,7 +43,8 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
     exposeHeadRoutes: false,
   });
   installErrorHandler(app);
-  app.addHook('onSend', async (_request, reply) => {
+  // Set on arrival, not in onSend, so that hijacked responses (blob downloads) carry it too.
+  app.addHook('onRequest', async (_request, reply) => {
     reply.header('Docker-Distribution-API-Version', 'registry/2.0');
   });
 

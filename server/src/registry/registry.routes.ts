@@ -67,15 +67,38 @@ export async function registryRoutes(app: FastifyInstance, opts: { registry: Reg
     if (range === 'unsatisfiable') {
       throw new BerthError('RANGE_INVALID', 'requested range not satisfiable', { headers: { 'Content-Range': `bytes */${blob.size}` } });
     }
+    const status = range ? 206 : 200;
+    const offset = range?.start ?? 0;
+    const length = range ? range.end - range.start + 1 : blob.size;
+    const bodyHeaders: Record<string, string | number> = { 'Content-Length': length };
+    if (range) bodyHeaders['Content-Range'] = `bytes ${range.start}-${range.end}/${blob.size}`;
+    if (length === 0) return reply.status(status).headers(bodyHeaders).send();
+    // The bytes bypass Fastify's stream handling: the driver writes recycled
+    // buffers straight to the socket, awaiting each write. Until the first
+    // write nothing is sent, so a storage error still becomes a JSON error.
+    let started = false;
+    const sink = {
+      write: (chunk: Buffer) => {
+        if (!started) {
+          started = true;
+          reply.hijack();
+          reply.raw.writeHead(status, { ...(reply.getHeaders() as Record<string, string>), ...bodyHeaders });
+        }
+        return new Promise<void>((resolve, reject) => {
+          reply.raw.write(chunk, (error) => (error ? reject(error) : resolve()));
+        });
+      },
+    };
     try {
-      if (range) {
-        const stream = await registry.openBlob(blob.digest, range.start, range.end - range.start + 1);
-        reply.status(206).headers({ 'Content-Range': `bytes ${range.start}-${range.end}/${blob.size}`, 'Content-Length': range.end - range.start + 1 });
-        return reply.send(stream);
-      }
-      const stream = await registry.openBlob(blob.digest);
-      return reply.status(200).header('Content-Length', blob.size).send(stream);
+      await registry.copyBlob(blob.digest, sink, offset, length);
+      reply.raw.end();
     } catch (error) {
+      if (started) {
+        // Headers are out; all we can do is cut the response short so the client sees a failed download.
+        request.log.warn({ err: error, digest: blob.digest }, 'blob download aborted');
+        reply.raw.destroy();
+        return;
+      }
       if (error instanceof PathNotFoundError || error instanceof InvalidOffsetError) {
         request.log.error({ digest: blob.digest }, 'live blob row without bytes in storage');
         throw new BerthError('BLOB_UNKNOWN', 'blob unknown to registry', { detail: { digest: blob.digest } });

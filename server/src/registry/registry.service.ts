@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import { BerthError } from '../errors.ts';
 import type { Db } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
@@ -9,6 +8,7 @@ import { MediaType } from '../oci/media-types.ts';
 import { isValidRepositoryName, isValidTag } from '../oci/names.ts';
 import { BlobStore } from '../storage/blob-store.ts';
 import { isUploadId } from '../storage/paths.ts';
+import type { ByteSink } from '../storage/storage-driver.ts';
 import type { RegistryStore, ReferrerRow } from './registry.store.ts';
 import { UploadHashCache } from './upload-hash-cache.ts';
 
@@ -83,8 +83,8 @@ export class RegistryService {
     return { digest: digest.value, size: blob.size };
   }
 
-  async openBlob(digestValue: string, offset?: number, length?: number): Promise<Readable> {
-    return await this.#blobs.readBlob(requireDigest(digestValue), offset, length);
+  async copyBlob(digestValue: string, sink: ByteSink, offset?: number, length?: number): Promise<void> {
+    await this.#blobs.copyBlob(requireDigest(digestValue), sink, offset, length);
   }
 
   async blobRedirectURL(digestValue: string, method: 'GET' | 'HEAD'): Promise<string | undefined> {

@@ -1,8 +1,7 @@
 import { randomBytes, type Hash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import { newHasher, type Digest } from '../oci/digest.ts';
 import { blobPath, uploadDir, uploadSegmentPath, UPLOADS_ROOT, isUploadId } from './paths.ts';
-import { PathNotFoundError, type FileInfo, type StorageDriver } from './storage-driver.ts';
+import { PathNotFoundError, type ByteSink, type FileInfo, type StorageDriver } from './storage-driver.ts';
 
 /** Below this, a whole-segment write is batched into one driver write. */
 const WRITE_BATCH = 1024 * 1024;
@@ -146,8 +145,8 @@ export class BlobStore {
     }
   }
 
-  async readBlob(digest: Digest, offset?: number, length?: number): Promise<Readable> {
-    return await this.driver.reader(blobPath(digest), offset, length);
+  async copyBlob(digest: Digest, sink: ByteSink, offset?: number, length?: number): Promise<void> {
+    await this.driver.copyTo(blobPath(digest), sink, offset, length);
   }
 
   async blobRedirectURL(digest: Digest, method: 'GET' | 'HEAD'): Promise<string | undefined> {

@@ -190,6 +190,32 @@ export function runStorageDriverContract(name: string, makeDriver: () => Promise
       });
     });
 
+    describe('copyTo', () => {
+      async function collect(path: string, offset?: number, length?: number): Promise<Buffer> {
+        const chunks: Buffer[] = [];
+        // Copy each chunk: the driver may reuse its buffer once write() resolves.
+        await driver.copyTo(path, { write: async (chunk) => void chunks.push(Buffer.from(chunk)) }, offset, length);
+        return Buffer.concat(chunks);
+      }
+
+      it('sends exactly the object’s bytes, whole and by range, even across recycled buffers', async () => {
+        const content = randomBytes(5 * MiB + 123);
+        await driver.putContent('copy/big', content);
+        assert.deepEqual(await collect('copy/big'), content);
+        assert.deepEqual(await collect('copy/big', 3 * MiB, MiB + 7), content.subarray(3 * MiB, 4 * MiB + 7));
+        assert.deepEqual(await collect('copy/big', content.length), Buffer.alloc(0));
+      });
+
+      it('fails before writing anything for a missing object or an offset past the end', async () => {
+        let writes = 0;
+        const sink = { write: async () => void writes++ };
+        await assert.rejects(driver.copyTo('copy/missing', sink), PathNotFoundError);
+        await driver.putContent('copy/small', Buffer.from('abc'));
+        await assert.rejects(driver.copyTo('copy/small', sink, 4), InvalidOffsetError);
+        assert.equal(writes, 0);
+      });
+    });
+
     describe('stat', () => {
       it('reports the size and modification time of an object', async () => {
         const before = Date.now();

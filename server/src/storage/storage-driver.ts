@@ -30,6 +30,15 @@ export interface StorageDriver {
   reader(path: string, offset?: number, length?: number): Promise<Readable>;
 
   /**
+   * Sends the object's bytes from `offset` for `length` bytes (default: to
+   * the end) into `sink`, awaiting each write before its buffer is used
+   * again — so a driver may recycle a few large buffers instead of
+   * allocating one per chunk (the download hot path). Throws as reader()
+   * does, before the first write, when the object or offset is invalid.
+   */
+  copyTo(path: string, sink: ByteSink, offset?: number, length?: number): Promise<void>;
+
+  /**
    * Starts a new object at `path`. Nothing is visible at `path` until
    * commit() resolves; commit makes the whole object durable (fsync or a
    * completed multipart upload) and visible at once, replacing any object
@@ -76,6 +85,11 @@ export interface FileWriter {
   commit(): Promise<void>;
   /** Discards the object; safe to call after a failed write or twice. */
   cancel(): Promise<void>;
+}
+
+export interface ByteSink {
+  /** Accepts a chunk; resolves once the chunk's memory may be reused. */
+  write(chunk: Buffer): Promise<void>;
 }
 
 export interface FileInfo {

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -98,6 +98,19 @@ describe('pushing and pulling an image', () => {
     const malformed = await c.request('GET', `/v2/team/ranges/blobs/${blob.digest}`, { headers: { range: 'bytes=1-2,5-6' } });
     assert.equal(malformed.status, 416);
     await malformed.arrayBuffer();
+  });
+
+  it('answers a clean BLOB_UNKNOWN, not a broken download, when storage lost a blob’s bytes', async () => {
+    const blob = blobOf(randomBytes(3 * 1024 * 1024), 'application/octet-stream');
+    await c.pushBlob('team/lost', blob);
+    const ok = await c.request('GET', `/v2/team/lost/blobs/${blob.digest}`);
+    assert.equal(ok.headers.get('docker-distribution-api-version'), 'registry/2.0');
+    assert.deepEqual(Buffer.from(await ok.arrayBuffer()), blob.bytes);
+    const hex = blob.digest.slice(7);
+    rmSync(join(t.storageRoot, 'blobs', 'sha256', hex.slice(0, 2), hex), { recursive: true });
+    const lost = await c.request('GET', `/v2/team/lost/blobs/${blob.digest}`);
+    assert.equal(lost.status, 404);
+    assert.equal(await errorCode(lost), 'BLOB_UNKNOWN');
   });
 
   it('keeps blobs private to the repositories they were pushed or mounted to', async () => {

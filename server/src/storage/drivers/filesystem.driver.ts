@@ -8,6 +8,7 @@ import {
   InvalidOffsetError,
   InvalidPathError,
   PathNotFoundError,
+  type ByteSink,
   type FileInfo,
   type FileWriter,
   type StorageDriver,
@@ -22,6 +23,7 @@ const TEMP_DIRECTORY = '.tmp';
 
 /** Large sequential writes and reads keep syscalls few on the 1 GiB blob path. */
 const IO_BUFFER_SIZE = 1024 * 1024;
+const COPY_BUFFER_SIZE = 2 * 1024 * 1024;
 
 export interface FilesystemDriverOptions {
   rootDirectory: string;
@@ -82,6 +84,40 @@ export class FilesystemDriver implements StorageDriver {
     } catch (err) {
       await handle.close();
       throw err;
+    }
+  }
+
+  async copyTo(path: string, sink: ByteSink, offset = 0, length?: number): Promise<void> {
+    const fullPath = this.resolve(path);
+    assertValidRange(path, offset, length);
+    let handle: FileHandle;
+    try {
+      handle = await open(fullPath, 'r');
+    } catch (err) {
+      throw notFoundOr(err, path);
+    }
+    try {
+      const info = await handle.stat();
+      if (info.isDirectory()) throw new PathNotFoundError(path);
+      if (offset > info.size) throw new InvalidOffsetError(path, offset);
+      const end = length === undefined ? info.size : Math.min(info.size, offset + length);
+      // Two recycled buffers: one is read into while the other is being written.
+      // Fresh buffers per chunk cost page faults and GC and halved download speed.
+      const size = Math.min(COPY_BUFFER_SIZE, Math.max(end - offset, 1));
+      const buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+      let pendingWrite: Promise<void> = Promise.resolve();
+      let position = offset;
+      for (let turn = 0; position < end; turn ^= 1) {
+        const buffer = buffers[turn]!;
+        const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, end - position), position);
+        if (bytesRead === 0) throw new Error(`${path} shrank while being read`);
+        position += bytesRead;
+        await pendingWrite;
+        pendingWrite = sink.write(buffer.subarray(0, bytesRead));
+      }
+      await pendingWrite;
+    } finally {
+      await handle.close();
     }
   }
 

@@ -23,6 +23,7 @@ import {
   assertSafePath,
   InvalidOffsetError,
   PathNotFoundError,
+  type ByteSink,
   type FileInfo,
   type FileWriter,
   type StorageDriver,
@@ -144,6 +145,10 @@ export class S3Driver implements StorageDriver {
       if (statusOf(err) === 416) return this.emptyReader(path, offset);
       throw notFoundOr(err, path);
     }
+  }
+
+  async copyTo(path: string, sink: ByteSink, offset = 0, length?: number): Promise<void> {
+    for await (const chunk of await this.reader(path, offset, length)) await sink.write(chunk as Buffer);
   }
 
   async writer(path: string): Promise<FileWriter> {

@@ -1,0 +1,260 @@
+/**
+ * Turns the raw measurements bench/run.sh collected ("key value" lines, one
+ * per sample) into the side-by-side summary table and bench/out/results.json.
+ *
+ *   node bench/report.ts <raw.txt> <results.json>
+ *
+ * Exits 1 only with BENCH_STRICT=1 and a missed target.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+const [rawPath, jsonPath] = process.argv.slice(2);
+if (!rawPath || !jsonPath) {
+  console.error('usage: report.ts <raw.txt> <results.json>');
+  process.exit(2);
+}
+
+const raw = new Map<string, string[]>();
+for (const line of readFileSync(rawPath, 'utf8').split('\n')) {
+  if (!line.trim()) continue;
+  const space = line.indexOf(' ');
+  const key = space < 0 ? line : line.slice(0, space);
+  const value = space < 0 ? '' : line.slice(space + 1);
+  raw.set(key, [...(raw.get(key) ?? []), value]);
+}
+const str = (key: string): string => raw.get(key)?.[0] ?? '';
+const nums = (key: string): number[] => (raw.get(key) ?? []).map(Number).filter((n) => Number.isFinite(n));
+const max = (xs: number[]) => (xs.length ? Math.max(...xs) : NaN);
+const min = (xs: number[]) => (xs.length ? Math.min(...xs) : NaN);
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+function median(xs: number[]): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+const MB = (kib: number) => (kib * 1024) / 1e6;
+
+interface Row {
+  metric: string;
+  unit: string;
+  berth: number | string;
+  distribution: number | string;
+  /** berth/distribution unless `ratio_definition` says otherwise */
+  ratio: number | null;
+  ratio_definition: string;
+  target: string;
+  pass: boolean | null;
+  runs?: { berth: number[]; distribution: number[] };
+  median?: { berth: number; distribution: number };
+}
+
+const rows: Row[] = [];
+const higherBetter = (metric: string, unit: string, key: string, distKey = key, extra: Partial<Row> = {}): Row => {
+  const b = nums(`berth.${key}`);
+  const d = nums(`distribution.${distKey}`);
+  const row: Row = {
+    metric,
+    unit,
+    berth: max(b),
+    distribution: max(d),
+    ratio: max(b) / max(d),
+    ratio_definition: 'berth / distribution (> 1: Berth faster)',
+    target: '-',
+    pass: null,
+    runs: { berth: b, distribution: d },
+    median: { berth: median(b), distribution: median(d) },
+    ...extra,
+  };
+  rows.push(row);
+  return row;
+};
+const lowerBetter = (metric: string, key: string): Row => {
+  const b = nums(`berth.${key}`);
+  const d = nums(`distribution.${key}`);
+  const row: Row = {
+    metric,
+    unit: 's',
+    berth: min(b),
+    distribution: min(d),
+    ratio: min(d) / min(b),
+    ratio_definition: 'distribution time / berth time (> 1: Berth faster)',
+    target: '-',
+    pass: null,
+    runs: { berth: b, distribution: d },
+    median: { berth: median(b), distribution: median(d) },
+  };
+  rows.push(row);
+  return row;
+};
+
+const blobMiB = Number(str('meta.blob_bytes')) / 1048576;
+const openssl = max(nums('openssl.mbps'));
+const up = higherBetter(`upload ${blobMiB} MiB, monolithic (berth: POST ?digest=; distr.: POST+PUT)`, 'MB/s', 'upload_mono.mbps');
+higherBetter(`upload ${blobMiB} MiB, POST + PUT (both)`, 'MB/s', 'upload_post_put.mbps', 'upload_mono.mbps');
+const berthVsOpenssl = (up.berth as number) / openssl;
+rows.push({
+  metric: 'monolithic upload / openssl dgst -sha256',
+  unit: 'x',
+  berth: berthVsOpenssl,
+  distribution: (up.distribution as number) / openssl,
+  ratio: null,
+  ratio_definition: 'each registry against the openssl sha256 floor',
+  target: '>= 0.70',
+  pass: berthVsOpenssl >= 0.7,
+});
+const dd = nums('disk.dd_fsync.mbps');
+rows.push({
+  metric: `disk floor: dd ${blobMiB} MiB conv=fsync (one per upload round)`,
+  unit: 'MB/s',
+  berth: max(dd),
+  distribution: max(dd),
+  ratio: null,
+  ratio_definition: 'same disk: shown in both columns',
+  target: '-',
+  pass: null,
+  runs: { berth: dd, distribution: dd },
+});
+rows.push({
+  metric: 'monolithic upload / dd conv=fsync floor (best / best)',
+  unit: 'x',
+  berth: (up.berth as number) / max(dd),
+  distribution: (up.distribution as number) / max(dd),
+  ratio: null,
+  ratio_definition: 'each registry against the disk durable-write floor (informational)',
+  target: '-',
+  pass: null,
+});
+higherBetter(`download ${blobMiB} MiB to /dev/null`, 'MB/s', 'download.mbps');
+rows.push({
+  metric: 'openssl dgst -sha256 of the same file (floor)',
+  unit: 'MB/s',
+  berth: openssl,
+  distribution: openssl,
+  ratio: null,
+  ratio_definition: 'same machine, same file: shown in both columns',
+  target: '-',
+  pass: null,
+  runs: { berth: nums('openssl.mbps'), distribution: nums('openssl.mbps') },
+});
+higherBetter('manifest GET (wrk -t2 -c32)', 'req/s', 'manifest_get.rps');
+higherBetter('blob HEAD (ab -k -i -c32)', 'req/s', 'blob_head.rps');
+higherBetter(`small blob GET, ${str('meta.small_blob_bytes')} B config (wrk -t2 -c32)`, 'req/s', 'small_blob_get.rps');
+const errors = (who: string) =>
+  ['manifest_get.non2xx', 'manifest_get.socket_errors', 'blob_head.non2xx', 'small_blob_get.non2xx', 'small_blob_get.socket_errors'].map((k) => sum(nums(`${who}.${k}`)));
+const errs = { berth: errors('berth'), distribution: errors('distribution') };
+const errText = (e: number[]) => `${e[0]}+${e[1]} / ${e[2]} / ${e[3]}+${e[4]}`;
+rows.push({
+  metric: 'non-2xx + socket errors (manifest GET / blob HEAD / blob GET)',
+  unit: 'count',
+  berth: errText(errs.berth),
+  distribution: errText(errs.distribution),
+  ratio: null,
+  ratio_definition: '',
+  target: '0',
+  pass: sum(errs.berth) === 0 && sum(errs.distribution) === 0,
+});
+const imageMiB = Number(str('meta.image_bytes')) / 1048576;
+lowerBetter(`skopeo push ${imageMiB.toFixed(0)} MiB image`, 'skopeo_push.seconds');
+lowerBetter(`skopeo pull ${imageMiB.toFixed(0)} MiB image`, 'skopeo_pull.seconds');
+const berthHwm = MB(Number(str('berth.vmhwm_kib')));
+rows.push({
+  metric: 'peak RSS (VmHWM) at the end of the run',
+  unit: 'MB',
+  berth: berthHwm,
+  distribution: MB(Number(str('distribution.vmhwm_kib'))),
+  ratio: berthHwm / MB(Number(str('distribution.vmhwm_kib'))),
+  ratio_definition: 'berth / distribution (informational)',
+  target: '< 300 (berth)',
+  pass: berthHwm < 300,
+});
+const checks = ['check.download_sha256', 'check.small_image', 'check.skopeo'].every((k) => str(k) === 'ok');
+rows.push({
+  metric: 'integrity: uploads (201 + HEAD size/digest), download sha256, skopeo digests',
+  unit: '',
+  berth: checks ? 'verified' : 'FAILED',
+  distribution: checks ? 'verified' : 'FAILED',
+  ratio: null,
+  ratio_definition: '',
+  target: 'all verified',
+  pass: checks,
+});
+
+// ---------------------------------------------------------------- printing
+function fmt(v: number | string | null, unit = ''): string {
+  if (v === null) return '-';
+  if (typeof v === 'string') return v;
+  if (!Number.isFinite(v)) return 'n/a';
+  if (unit === 'x') return v.toFixed(2);
+  if (unit === 's') return v.toFixed(2);
+  if (Math.abs(v) >= 100) return v.toFixed(0);
+  return v.toFixed(1);
+}
+const table = rows.map((r) => [
+  r.metric + (r.unit && r.unit !== 'count' ? ` [${r.unit}]` : ''),
+  fmt(r.berth, r.unit),
+  fmt(r.distribution, r.unit),
+  r.ratio === null ? '-' : r.ratio.toFixed(2),
+  r.target,
+  r.pass === null ? '-' : r.pass ? 'PASS' : 'FAIL',
+]);
+const head = ['metric', 'berth', 'distribution', 'ratio', 'target', 'pass/fail'];
+const widths = head.map((h, i) => Math.max(h.length, ...table.map((t) => t[i]!.length)));
+const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ');
+
+console.log('');
+console.log('Per-run samples (throughput: best of runs is reported; times: fastest run):');
+for (const r of rows) {
+  if (!r.runs) continue;
+  const show = (xs: number[]) => xs.map((x) => fmt(x, r.unit)).join(', ');
+  console.log(`  ${r.metric}\n      berth: ${show(r.runs.berth)}${r.median ? `  (median ${fmt(r.median.berth, r.unit)})` : ''}`);
+  if (r.runs.distribution !== r.runs.berth) console.log(`      distr: ${show(r.runs.distribution)}${r.median ? `  (median ${fmt(r.median.distribution, r.unit)})` : ''}`);
+}
+console.log('');
+console.log('SUMMARY  Berth vs CNCF distribution ' + str('meta.distribution_version').replace(/^.*\s(\S+)$/, '$1'));
+console.log(line(head));
+console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
+for (const t of table) console.log(line(t));
+console.log('');
+console.log('Notes:');
+console.log('  * ratio = berth/distribution for throughput and req/s; distribution_time/berth_time for skopeo (> 1 means Berth is faster either way).');
+console.log('  * Throughput and times are the best of the runs (shared machine: noise only slows runs down); medians are in results.json and above.');
+console.log('  * MB = 10^6 bytes. Upload MB/s from curl %{time_total} (POST+PUT: both requests summed); both registries fsync before 201.');
+console.log('  * Downloads are timed to /dev/null without hashing; sha256 was verified in a separate untimed run through sha256sum.');
+console.log('  * distribution runs WITHOUT auth; Berth checks HTTP Basic credentials on every request (verified credentials are cached, 60 s).');
+console.log('  * wrk 4.1 cannot do HEAD (it waits for the Content-Length body), so blob HEAD is measured with ab -k -i -c32 for both.');
+console.log(`  * skopeo layers are tar in level-0 gzip, so skopeo uploads them as-is (no recompression); same flags for both, pull = copy to a fresh oci: dir.`);
+const phases = (raw.get('berth.vmhwm_phase') ?? []).map((v) => v.split(' ')).map(([phase, kib]) => `${phase} ${MB(Number(kib)).toFixed(0)}`);
+console.log(`  * Berth VmHWM (MB) after each phase: ${phases.join(', ')}.`);
+console.log(`  * peak RSS is the node process only; Berth's embedded PostgreSQL processes add ${MB(Number(str('berth.postgres_rss_kib'))).toFixed(0)} MB summed VmRSS (shared buffers counted per process).`);
+console.log(`  * machine: ${str('meta.cpus')} x ${str('meta.cpu_model')}; load average ${str('meta.loadavg_start')} at start, ${str('meta.loadavg_end')} at end; node ${str('meta.node_version')}; ${str('meta.curl_version')}; ${str('meta.skopeo_version')}.`);
+if (str('meta.berth_node_flags')) console.log(`  * Berth ran with extra node flags: ${str('meta.berth_node_flags')}`);
+console.log(`  * bench wall time ${str('meta.wall_seconds')} s (from registry start to the end of the measurements).`);
+
+const meta: Record<string, string> = {};
+for (const [k, v] of raw) if (k.startsWith('meta.')) meta[k.slice(5)] = v[0]!;
+const samples: Record<string, number[]> = {};
+for (const [k, v] of raw) if (!k.startsWith('meta.') && !k.startsWith('check.') && k !== 'berth.vmhwm_phase') samples[k] = v.map(Number);
+mkdirSync(dirname(jsonPath), { recursive: true });
+writeFileSync(
+  jsonPath,
+  `${JSON.stringify(
+    {
+      generated_at: new Date().toISOString(),
+      summary_statistic: 'best of runs (max throughput / min time); medians alongside',
+      units: { 'MB/s': '10^6 bytes per second', MB: '10^6 bytes', 's': 'wall-clock seconds' },
+      peer_auth: 'distribution: none; berth: HTTP Basic on every request (cached verification)',
+      meta,
+      berth_vmhwm_mb_after_phase: Object.fromEntries((raw.get('berth.vmhwm_phase') ?? []).map((v) => v.split(' ')).map(([p, k]) => [p, MB(Number(k))])),
+      metrics: rows,
+      samples,
+    },
+    null,
+    2,
+  )}\n`,
+);
+console.log(`\nwrote ${jsonPath}`);
+
+const failed = rows.filter((r) => r.pass === false);
+if (failed.length && process.env.BENCH_STRICT === '1') process.exit(1);
