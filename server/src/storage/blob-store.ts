@@ -3,9 +3,6 @@ import { newHasher, type Digest } from '../oci/digest.ts';
 import { blobPath, uploadDir, uploadSegmentPath, UPLOADS_ROOT, isUploadId } from './paths.ts';
 import { PathNotFoundError, type ByteSink, type FileInfo, type StorageDriver } from './storage-driver.ts';
 
-/** Below this, a whole-segment write is batched into one driver write. */
-const WRITE_BATCH = 1024 * 1024;
-
 export interface WrittenSegment {
   name: string;
   size: number;
@@ -29,33 +26,22 @@ export class BlobStore {
 
   /**
    * Streams `source` into a new segment of an upload, feeding every byte to
-   * `hashers` as it goes. Hashing of one batch overlaps the write of the
-   * previous one, so the CPU-bound digest and the I/O-bound write run in
-   * parallel. Nothing is visible until the segment is complete and durable.
+   * `hashers` as it goes. A chunk is hashed while the writer is still
+   * busy with the previous one, so the CPU-bound digest and the I/O-bound
+   * write overlap. Nothing is visible until the segment is complete and durable.
    */
-  async writeSegment(uploadId: string, name: string, source: AsyncIterable<Buffer>, hashers: Hash[], maxBytes = Number.MAX_SAFE_INTEGER): Promise<WrittenSegment> {
+  async writeSegment(uploadId: string, name: string, source: AsyncIterable<Buffer>, hashers: Hash[]): Promise<WrittenSegment> {
     const writer = await this.driver.writer(uploadSegmentPath(uploadId, name));
     let size = 0;
     let pending: Promise<void> = Promise.resolve();
-    let batch: Buffer[] = [];
-    let batchBytes = 0;
     try {
       for await (const chunk of source) {
         size += chunk.length;
-        if (size > maxBytes) throw new SegmentTooLargeError(maxBytes);
         for (const hasher of hashers) hasher.update(chunk);
-        batch.push(chunk);
-        batchBytes += chunk.length;
-        if (batchBytes >= WRITE_BATCH) {
-          const data = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
-          batch = [];
-          batchBytes = 0;
-          await pending;
-          pending = writer.write(data);
-        }
+        await pending;
+        pending = writer.write(chunk);
       }
       await pending;
-      if (batchBytes > 0) await writer.write(batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes));
       await writer.commit();
       return { name, size };
     } catch (error) {
@@ -151,12 +137,5 @@ export class BlobStore {
 
   async blobRedirectURL(digest: Digest, method: 'GET' | 'HEAD'): Promise<string | undefined> {
     return await this.driver.redirectURL(blobPath(digest), method);
-  }
-}
-
-export class SegmentTooLargeError extends Error {
-  constructor(limit: number) {
-    super(`body exceeds ${limit} bytes`);
-    this.name = 'SegmentTooLargeError';
   }
 }

@@ -24,6 +24,7 @@ const TEMP_DIRECTORY = '.tmp';
 /** Large sequential writes and reads keep syscalls few on the 1 GiB blob path. */
 const IO_BUFFER_SIZE = 1024 * 1024;
 const COPY_BUFFER_SIZE = 2 * 1024 * 1024;
+const EARLY_FLUSH_BYTES = 32 * 1024 * 1024;
 
 export interface FilesystemDriverOptions {
   rootDirectory: string;
@@ -219,6 +220,9 @@ class FilesystemFileWriter implements FileWriter {
   private written = 0;
   private state: 'open' | 'committed' | 'cancelled' = 'open';
   private handleClosed = false;
+  /** Bytes written when the last early flush started, and that flush. */
+  private flushedAt = 0;
+  private flushing: Promise<unknown> | undefined;
 
   constructor(handle: FileHandle, tempPath: string, destination: string) {
     this.handle = handle;
@@ -239,14 +243,36 @@ class FilesystemFileWriter implements FileWriter {
       // The chunk that overflows the staging buffer goes out with it in one writev, uncopied.
       await writeFully(this.handle, [this.staging.subarray(0, this.staged), chunk]);
       this.staged = 0;
+      this.flushEarly(this.written + chunk.length);
     }
     this.written += chunk.length;
+  }
+
+  /**
+   * The kernel starts writing dirty pages back only past a share of RAM, so
+   * a large blob would otherwise reach the disk all at once in commit's
+   * fsync. An fdatasync in the background every EARLY_FLUSH_BYTES keeps the
+   * disk busy while the upload is still arriving; commit then waits for far
+   * less. At most one runs at a time; a failure surfaces in commit.
+   */
+  private flushEarly(written: number): void {
+    if (this.flushing || written - this.flushedAt < EARLY_FLUSH_BYTES) return;
+    this.flushedAt = written;
+    const flush = this.handle.datasync().then(
+      () => {
+        if (this.flushing === flush) this.flushing = undefined;
+      },
+      (error: unknown) => error,
+    );
+    this.flushing = flush;
   }
 
   async commit(): Promise<void> {
     this.assertOpen();
     await writeFully(this.handle, [this.staging.subarray(0, this.staged)]);
     this.staged = 0;
+    const earlyFlushError = await this.flushing;
+    if (earlyFlushError) throw earlyFlushError;
     await this.handle.sync();
     await this.closeHandle();
     const destDir = dirname(this.destination);
@@ -259,6 +285,7 @@ class FilesystemFileWriter implements FileWriter {
   async cancel(): Promise<void> {
     if (this.state !== 'open') return;
     this.state = 'cancelled';
+    await this.flushing;
     await this.closeHandle().catch(() => {});
     await unlink(this.tempPath).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw err;
