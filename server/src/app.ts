@@ -6,6 +6,7 @@ import { installErrorHandler } from './http/error-handler.plugin.ts';
 import { LocalAuthenticator } from './auth/admin.ts';
 import { requireBasicAuth } from './auth/basic-auth.plugin.ts';
 import { BlobStore } from './storage/blob-store.ts';
+import { HashWorker } from './storage/parallel-hash.ts';
 import type { StorageDriver } from './storage/storage-driver.ts';
 import { RegistryStore } from './registry/registry.store.ts';
 import { RegistryService } from './registry/registry.service.ts';
@@ -48,7 +49,9 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
     reply.header('Docker-Distribution-API-Version', 'registry/2.0');
   });
 
-  const registry = new RegistryService(db, new RegistryStore(), new BlobStore(storage), { deleteEnabled: config.storage_service.delete.enabled }, log);
+  const hashing = new HashWorker();
+  app.addHook('onClose', async () => hashing.close());
+  const registry = new RegistryService(db, new RegistryStore(), new BlobStore(storage), hashing, { deleteEnabled: config.storage_service.delete.enabled }, log);
   const authenticator = new LocalAuthenticator(db);
 
   await app.register(async (scope) => {

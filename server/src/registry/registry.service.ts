@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { BerthError } from '../errors.ts';
 import type { Db } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
-import { digestOf, newHasher, parseDigest, type Digest } from '../oci/digest.ts';
+import { digestOf, parseDigest, type Digest } from '../oci/digest.ts';
 import { ManifestError, parseManifest } from '../oci/manifest.ts';
 import { MediaType } from '../oci/media-types.ts';
 import { isValidRepositoryName, isValidTag } from '../oci/names.ts';
 import { BlobStore } from '../storage/blob-store.ts';
 import { isUploadId } from '../storage/paths.ts';
 import type { ByteSink } from '../storage/storage-driver.ts';
+import type { HashWorker } from '../storage/parallel-hash.ts';
 import type { RegistryStore, ReferrerRow } from './registry.store.ts';
 import { UploadHashCache } from './upload-hash-cache.ts';
 
@@ -58,10 +59,12 @@ export class RegistryService {
   readonly #blobs: BlobStore;
   readonly #options: RegistryOptions;
   readonly #hashes = new UploadHashCache();
+  readonly #hashing: HashWorker;
   readonly #log: Logger;
 
-  constructor(db: Db, store: RegistryStore, blobs: BlobStore, options: RegistryOptions, log: Logger) {
+  constructor(db: Db, store: RegistryStore, blobs: BlobStore, hashing: HashWorker, options: RegistryOptions, log: Logger) {
     this.#db = db;
+    this.#hashing = hashing;
     this.#store = store;
     this.#blobs = blobs;
     this.#options = options;
@@ -135,14 +138,15 @@ export class RegistryService {
     requireName(name);
     const repositoryId = await this.#store.ensureRepository(this.#db, name);
     const uploadId = randomUUID();
+    const hasher = this.#hashing.create(digest.algorithm);
     try {
-      const hasher = newHasher(digest.algorithm);
       const segment = await this.#blobs.writeSegment(uploadId, BlobStore.newSegmentName(0), body, [hasher]);
-      const actual = `${digest.algorithm}:${hasher.digest('hex')}`;
+      const actual = await hasher.digest();
       if (actual !== digest.value) throw new BerthError('DIGEST_INVALID', 'provided digest did not match uploaded content', { detail: { expected: digest.value, actual } });
       await this.#commitBlob(repositoryId, digest, segment.size, uploadId, [segment.name]);
       return { digest: digest.value, size: segment.size };
     } finally {
+      hasher.dispose();
       await this.#blobs.deleteUpload(uploadId);
     }
   }
@@ -167,11 +171,19 @@ export class RegistryService {
     const upload = repositoryId && (await this.#store.findUpload(this.#db, uploadId, repositoryId));
     if (!upload) throw uploadUnknown();
     if (range && range.start !== upload.size) throw rangeNotSatisfiable(name, uploadId, upload.size);
-    const hasher = this.#hashes.take(uploadId, upload.size) ?? (upload.size === 0 ? newHasher() : undefined);
-    const name_ = BlobStore.newSegmentName(upload.segments.length);
-    const segment = await this.#blobs.writeSegment(uploadId, name_, body, hasher ? [hasher] : []);
-    const cleanup = async () => this.#blobs.deleteSegment(uploadId, segment.name);
+    const hasher = this.#hashes.take(uploadId, upload.size) ?? (upload.size === 0 ? this.#hashing.create() : undefined);
+    let segment;
+    try {
+      segment = await this.#blobs.writeSegment(uploadId, BlobStore.newSegmentName(upload.segments.length), body, hasher ? [hasher] : []);
+    } catch (error) {
+      hasher?.dispose();
+      throw error;
+    }
+    const cleanup = async () => {
+      await this.#blobs.deleteSegment(uploadId, segment.name);
+    };
     if (range && range.end - range.start + 1 !== segment.size) {
+      hasher?.dispose();
       await cleanup();
       throw new BerthError('BLOB_UPLOAD_INVALID', `Content-Range ${range.start}-${range.end} does not match the ${segment.size} bytes sent`, { status: 416 });
     }
@@ -181,6 +193,7 @@ export class RegistryService {
       return upload.size;
     }
     if (!(await this.#store.appendSegment(this.#db, uploadId, upload.size, segment.name, segment.size))) {
+      hasher?.dispose();
       await cleanup();
       const current = await this.#store.findUpload(this.#db, uploadId, repositoryId);
       if (!current) throw uploadUnknown();
@@ -201,9 +214,10 @@ export class RegistryService {
     if (!upload) throw uploadUnknown();
     size = upload.size;
     const cached = this.#hashes.take(uploadId, size);
+    if (cached && cached.algorithm !== digest.algorithm) cached.dispose();
     const actual =
-      cached && digest.algorithm === 'sha256'
-        ? `sha256:${cached.digest('hex')}`
+      cached && cached.algorithm === digest.algorithm
+        ? await cached.digest()
         : await this.#blobs.hashSegments(uploadId, upload.segments, digest.algorithm);
     if (actual !== digest.value) {
       await this.cancelUpload(name, uploadId);

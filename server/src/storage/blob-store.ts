@@ -1,5 +1,6 @@
-import { randomBytes, type Hash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { newHasher, type Digest } from '../oci/digest.ts';
+import type { StreamHasher } from './parallel-hash.ts';
 import { blobPath, uploadDir, uploadSegmentPath, UPLOADS_ROOT, isUploadId } from './paths.ts';
 import { PathNotFoundError, type ByteSink, type FileInfo, type StorageDriver } from './storage-driver.ts';
 
@@ -26,18 +27,18 @@ export class BlobStore {
 
   /**
    * Streams `source` into a new segment of an upload, feeding every byte to
-   * `hashers` as it goes. A chunk is hashed while the writer is still
-   * busy with the previous one, so the CPU-bound digest and the I/O-bound
-   * write overlap. Nothing is visible until the segment is complete and durable.
+   * `hashers` (which digest on another thread) while the writer is still
+   * busy with the previous chunk, so receiving, hashing and writing overlap.
+   * Nothing is visible until the segment is complete and durable.
    */
-  async writeSegment(uploadId: string, name: string, source: AsyncIterable<Buffer>, hashers: Hash[]): Promise<WrittenSegment> {
+  async writeSegment(uploadId: string, name: string, source: AsyncIterable<Buffer>, hashers: StreamHasher[]): Promise<WrittenSegment> {
     const writer = await this.driver.writer(uploadSegmentPath(uploadId, name));
     let size = 0;
     let pending: Promise<void> = Promise.resolve();
     try {
       for await (const chunk of source) {
         size += chunk.length;
-        for (const hasher of hashers) hasher.update(chunk);
+        for (const hasher of hashers) await hasher.update(chunk);
         await pending;
         pending = writer.write(chunk);
       }

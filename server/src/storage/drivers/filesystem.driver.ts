@@ -25,6 +25,7 @@ const TEMP_DIRECTORY = '.tmp';
 const IO_BUFFER_SIZE = 1024 * 1024;
 const COPY_BUFFER_SIZE = 2 * 1024 * 1024;
 const EARLY_FLUSH_BYTES = 32 * 1024 * 1024;
+const WRITES_IN_FLIGHT = 4;
 
 export interface FilesystemDriverOptions {
   rootDirectory: string;
@@ -214,13 +215,22 @@ class FilesystemFileWriter implements FileWriter {
   private readonly handle: FileHandle;
   private readonly tempPath: string;
   private readonly destination: string;
-  /** Small chunks (HTTP delivers ~64 KiB) are gathered here so each write syscall carries ~1 MiB. */
-  private readonly staging = Buffer.allocUnsafe(IO_BUFFER_SIZE);
+  /**
+   * Chunks (HTTP delivers ~64 KiB) are copied into 1 MiB staging buffers; a
+   * full buffer is written at its file position in the background while the
+   * next one fills, with at most WRITES_IN_FLIGHT outstanding. So the caller
+   * keeps receiving while the disk writes, and each syscall carries 1 MiB.
+   */
+  private staging: Buffer | undefined;
   private staged = 0;
+  private readonly spare: Buffer[] = [];
+  private readonly inFlight: Promise<void>[] = [];
+  private writeError: unknown;
+  private submitted = 0;
   private written = 0;
   private state: 'open' | 'committed' | 'cancelled' = 'open';
   private handleClosed = false;
-  /** Bytes written when the last early flush started, and that flush. */
+  /** Bytes submitted when the last early flush started, and that flush. */
   private flushedAt = 0;
   private flushing: Promise<unknown> | undefined;
 
@@ -236,16 +246,43 @@ class FilesystemFileWriter implements FileWriter {
 
   async write(chunk: Buffer): Promise<void> {
     this.assertOpen();
-    if (this.staged + chunk.length < this.staging.length) {
-      chunk.copy(this.staging, this.staged);
-      this.staged += chunk.length;
-    } else {
-      // The chunk that overflows the staging buffer goes out with it in one writev, uncopied.
-      await writeFully(this.handle, [this.staging.subarray(0, this.staged), chunk]);
-      this.staged = 0;
-      this.flushEarly(this.written + chunk.length);
+    if (this.writeError) throw this.writeError;
+    let offset = 0;
+    while (offset < chunk.length) {
+      this.staging ??= this.spare.pop() ?? Buffer.allocUnsafeSlow(IO_BUFFER_SIZE);
+      const take = Math.min(chunk.length - offset, this.staging.length - this.staged);
+      chunk.copy(this.staging, this.staged, offset, offset + take);
+      this.staged += take;
+      offset += take;
+      if (this.staged === this.staging.length) await this.submit();
     }
     this.written += chunk.length;
+  }
+
+  /** Starts writing the staging buffer at its position; waits only when too many writes are outstanding. */
+  private async submit(): Promise<void> {
+    const buffer = this.staging;
+    if (!buffer || this.staged === 0) return;
+    const length = this.staged;
+    const position = this.submitted;
+    this.staging = undefined;
+    this.staged = 0;
+    this.submitted += length;
+    const job = writeFully(this.handle, buffer.subarray(0, length), position).then(
+      () => {
+        this.spare.push(buffer);
+        this.flushEarly();
+      },
+      (error: unknown) => {
+        this.writeError ??= error;
+      },
+    );
+    this.inFlight.push(job);
+    if (this.inFlight.length >= WRITES_IN_FLIGHT) await this.inFlight.shift();
+  }
+
+  private async drain(): Promise<void> {
+    await Promise.all(this.inFlight.splice(0));
   }
 
   /**
@@ -255,9 +292,9 @@ class FilesystemFileWriter implements FileWriter {
    * disk busy while the upload is still arriving; commit then waits for far
    * less. At most one runs at a time; a failure surfaces in commit.
    */
-  private flushEarly(written: number): void {
-    if (this.flushing || written - this.flushedAt < EARLY_FLUSH_BYTES) return;
-    this.flushedAt = written;
+  private flushEarly(): void {
+    if (this.flushing || this.handleClosed || this.submitted - this.flushedAt < EARLY_FLUSH_BYTES) return;
+    this.flushedAt = this.submitted;
     const flush = this.handle.datasync().then(
       () => {
         if (this.flushing === flush) this.flushing = undefined;
@@ -269,8 +306,9 @@ class FilesystemFileWriter implements FileWriter {
 
   async commit(): Promise<void> {
     this.assertOpen();
-    await writeFully(this.handle, [this.staging.subarray(0, this.staged)]);
-    this.staged = 0;
+    await this.submit();
+    await this.drain();
+    if (this.writeError) throw this.writeError;
     const earlyFlushError = await this.flushing;
     if (earlyFlushError) throw earlyFlushError;
     await this.handle.sync();
@@ -285,6 +323,7 @@ class FilesystemFileWriter implements FileWriter {
   async cancel(): Promise<void> {
     if (this.state !== 'open') return;
     this.state = 'cancelled';
+    await this.drain();
     await this.flushing;
     await this.closeHandle().catch(() => {});
     await unlink(this.tempPath).catch((err: NodeJS.ErrnoException) => {
@@ -303,21 +342,12 @@ class FilesystemFileWriter implements FileWriter {
   }
 }
 
-/** writev may write less than asked (e.g. on a nearly full disk); the rest must follow. */
-async function writeFully(handle: FileHandle, buffers: Buffer[]): Promise<void> {
-  let pending = buffers.filter((buffer) => buffer.length > 0);
-  while (pending.length > 0) {
-    let { bytesWritten } = await handle.writev(pending);
-    const rest: Buffer[] = [];
-    for (const buffer of pending) {
-      if (bytesWritten >= buffer.length) {
-        bytesWritten -= buffer.length;
-      } else {
-        rest.push(bytesWritten > 0 ? buffer.subarray(bytesWritten) : buffer);
-        bytesWritten = 0;
-      }
-    }
-    pending = rest;
+/** A write may be short (e.g. on a nearly full disk); the rest must follow at the right position. */
+async function writeFully(handle: FileHandle, buffer: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < buffer.length) {
+    const { bytesWritten } = await handle.write(buffer, done, buffer.length - done, position + done);
+    done += bytesWritten;
   }
 }
 
