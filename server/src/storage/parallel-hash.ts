@@ -5,7 +5,7 @@ import type { HashRequest, HashResponse } from './hash-worker.ts';
 /** Bytes gathered before a batch is handed to the worker: few messages, little copying. */
 const BATCH_BYTES = 1024 * 1024;
 /** Bytes a stream may have queued at the worker before update() makes the caller wait. */
-const MAX_IN_FLIGHT = 16 * 1024 * 1024;
+const MAX_IN_FLIGHT = 4 * 1024 * 1024;
 /** Batch buffers kept for reuse: enough for one stream's in-flight window. */
 const POOL_SIZE = MAX_IN_FLIGHT / BATCH_BYTES + 2;
 

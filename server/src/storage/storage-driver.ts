@@ -77,7 +77,11 @@ export interface StorageDriver {
 }
 
 export interface FileWriter {
-  /** Writes a chunk; resolves when the driver can take more (back-pressure). */
+  /**
+   * Writes a chunk; resolves when the driver can take more (back-pressure).
+   * The driver may hold on to `chunk` until commit or cancel (writing it
+   * without a copy), so callers must not reuse or modify it.
+   */
   write(chunk: Buffer): Promise<void>;
   /** Bytes written so far. */
   readonly size: number;

@@ -216,14 +216,14 @@ class FilesystemFileWriter implements FileWriter {
   private readonly tempPath: string;
   private readonly destination: string;
   /**
-   * Chunks (HTTP delivers ~64 KiB) are copied into 1 MiB staging buffers; a
-   * full buffer is written at its file position in the background while the
-   * next one fills, with at most WRITES_IN_FLIGHT outstanding. So the caller
-   * keeps receiving while the disk writes, and each syscall carries 1 MiB.
+   * Chunks (HTTP delivers ~64 KiB) are gathered, uncopied, until 1 MiB is
+   * pending, then written with one positional writev in the background while
+   * more arrive, with at most WRITES_IN_FLIGHT outstanding. So the caller
+   * keeps receiving while the disk writes, and each syscall carries ~1 MiB.
+   * Callers must not modify a chunk after handing it over.
    */
-  private staging: Buffer | undefined;
-  private staged = 0;
-  private readonly spare: Buffer[] = [];
+  private gathered: Buffer[] = [];
+  private gatheredBytes = 0;
   private readonly inFlight: Promise<void>[] = [];
   private writeError: unknown;
   private submitted = 0;
@@ -247,32 +247,23 @@ class FilesystemFileWriter implements FileWriter {
   async write(chunk: Buffer): Promise<void> {
     this.assertOpen();
     if (this.writeError) throw this.writeError;
-    let offset = 0;
-    while (offset < chunk.length) {
-      this.staging ??= this.spare.pop() ?? Buffer.allocUnsafeSlow(IO_BUFFER_SIZE);
-      const take = Math.min(chunk.length - offset, this.staging.length - this.staged);
-      chunk.copy(this.staging, this.staged, offset, offset + take);
-      this.staged += take;
-      offset += take;
-      if (this.staged === this.staging.length) await this.submit();
-    }
+    if (chunk.length === 0) return;
+    this.gathered.push(chunk);
+    this.gatheredBytes += chunk.length;
     this.written += chunk.length;
+    if (this.gatheredBytes >= IO_BUFFER_SIZE) await this.submit();
   }
 
-  /** Starts writing the staging buffer at its position; waits only when too many writes are outstanding. */
+  /** Starts writing what was gathered at its position; waits only when too many writes are outstanding. */
   private async submit(): Promise<void> {
-    const buffer = this.staging;
-    if (!buffer || this.staged === 0) return;
-    const length = this.staged;
+    if (this.gatheredBytes === 0) return;
+    const buffers = this.gathered;
     const position = this.submitted;
-    this.staging = undefined;
-    this.staged = 0;
-    this.submitted += length;
-    const job = writeFully(this.handle, buffer.subarray(0, length), position).then(
-      () => {
-        this.spare.push(buffer);
-        this.flushEarly();
-      },
+    this.submitted += this.gatheredBytes;
+    this.gathered = [];
+    this.gatheredBytes = 0;
+    const job = writeFully(this.handle, buffers, position).then(
+      () => this.flushEarly(),
       (error: unknown) => {
         this.writeError ??= error;
       },
@@ -342,12 +333,23 @@ class FilesystemFileWriter implements FileWriter {
   }
 }
 
-/** A write may be short (e.g. on a nearly full disk); the rest must follow at the right position. */
-async function writeFully(handle: FileHandle, buffer: Buffer, position: number): Promise<void> {
-  let done = 0;
-  while (done < buffer.length) {
-    const { bytesWritten } = await handle.write(buffer, done, buffer.length - done, position + done);
-    done += bytesWritten;
+/** writev may write less than asked (e.g. on a nearly full disk); the rest must follow at the right position. */
+async function writeFully(handle: FileHandle, buffers: Buffer[], position: number): Promise<void> {
+  let pending = buffers;
+  let at = position;
+  while (pending.length > 0) {
+    let { bytesWritten } = await handle.writev(pending, at);
+    at += bytesWritten;
+    const rest: Buffer[] = [];
+    for (const buffer of pending) {
+      if (bytesWritten >= buffer.length) {
+        bytesWritten -= buffer.length;
+      } else {
+        rest.push(bytesWritten > 0 ? buffer.subarray(bytesWritten) : buffer);
+        bytesWritten = 0;
+      }
+    }
+    pending = rest;
   }
 }
 
