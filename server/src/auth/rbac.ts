@@ -100,9 +100,19 @@ function expand(resource: Resource, letters: string): string[] {
     });
 }
 
-const ROLE_GRANTS: Record<RoleName, Grants> = Object.fromEntries(
-  ROLE_NAMES.map((role, column) => [role, new Set(RESOURCES.flatMap((resource) => expand(resource, MATRIX[resource][column]!)))]),
-) as Record<RoleName, Grants>;
+const COLUMN: Record<RoleName, number> = { projectAdmin: 0, maintainer: 1, developer: 2, guest: 3, limitedGuest: 4 };
+
+const ROLE_GRANTS: Record<RoleName, Grants> = {
+  projectAdmin: grantsOf('projectAdmin'),
+  maintainer: grantsOf('maintainer'),
+  developer: grantsOf('developer'),
+  guest: grantsOf('guest'),
+  limitedGuest: grantsOf('limitedGuest'),
+};
+
+function grantsOf(role: RoleName): Grants {
+  return new Set(RESOURCES.flatMap((resource) => expand(resource, MATRIX[resource][COLUMN[role]]!)));
+}
 
 const PUBLIC_GRANTS: Grants = new Set(Object.entries(PUBLIC_PROJECT).flatMap(([resource, letters]) => expand(resource as Resource, letters)));
 
