@@ -74,6 +74,15 @@ export interface UserAccountTable {
   createdAt: CreatedAt;
 }
 
+export interface SigningKeyTable {
+  kid: string;
+  algorithm: string;
+  privateKeyPem: string;
+  publicJwk: ColumnType<Record<string, unknown>, string, string>;
+  createdAt: CreatedAt;
+  retiredAt: Date | null;
+}
+
 export interface Database {
   repository: RepositoryTable;
   blob: BlobTable;
@@ -84,4 +93,5 @@ export interface Database {
   tag: TagTable;
   upload: UploadTable;
   userAccount: UserAccountTable;
+  signingKey: SigningKeyTable;
 }

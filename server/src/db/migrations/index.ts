@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely';
 import * as registry from './0001-registry.ts';
+import * as signingKey from './0002-signing-key.ts';
 
 /** Every migration, in order. Names are permanent: never rename or reorder a shipped one. */
 export const migrations: Record<string, Migration> = {
   '0001-registry': registry,
+  '0002-signing-key': signingKey,
 };
