@@ -26,6 +26,7 @@ const USAGE = `usage: berth <command> [--config berth.yml]
 commands:
   serve      run the registry (applies migrations first)
   migrate    apply database migrations and exit
+  version    print Berth's version
   help       show this text
 
 Configuration comes from berth.yml (or --config / BERTH_CONFIG) and BERTH_* variables.`;
@@ -92,6 +93,11 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (command === 'version' || command === '--version') {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    console.log(`berth ${pkg.version}`);
+    return 0;
+  }
   let config: BerthConfig;
   try {
     config = loadConfig({ ...(file && { file }) });
@@ -135,5 +141,3 @@ if (import.meta.main) {
     },
   );
 }
-
-export const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
