@@ -1,0 +1,26 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { HarborContract } from '../fixtures/harbor-contract.ts';
+
+describe("the Harbor API contract check (Harbor's swagger file)", () => {
+  const contract = HarborContract.load();
+  const user = { user_id: 1, username: 'admin', email: 'a@example.com', realname: 'Admin', comment: '', sysadmin_flag: true, admin_role_in_auth: false, creation_time: '2026-11-22T00:00:00Z', update_time: '2026-11-22T00:00:00Z' };
+
+  it('accepts a response shaped as Harbor documents it, matching the most literal path', () => {
+    assert.deepEqual(contract.validate('GET', '/api/v2.0/users/current', 200, user), []);
+    assert.deepEqual(contract.validate('GET', '/api/v2.0/users/7', 200, user), []);
+  });
+
+  it('reports wrong types, undocumented statuses and unknown operations', () => {
+    assert.match(contract.validate('GET', '/api/v2.0/users/current', 200, { ...user, user_id: 'one' }).join(), /user_id/);
+    assert.match(contract.validate('GET', '/api/v2.0/users/current', 200, { ...user, creation_time: 'yesterday' }).join(), /creation_time/);
+    assert.match(contract.validate('GET', '/api/v2.0/users/current', 418, {}).join(), /does not document status 418/);
+    assert.match(contract.validate('PATCH', '/api/v2.0/users/current', 200, {}).join(), /not a Harbor API operation/);
+    assert.match(contract.validate('GET', '/api/v2.0/nowhere', 200, {}).join(), /not a Harbor API path/);
+  });
+
+  it('checks the shared error envelope', () => {
+    assert.deepEqual(contract.validate('GET', '/api/v2.0/users/current', 401, { errors: [{ code: 'UNAUTHORIZED', message: 'unauthorized' }] }), []);
+    assert.notDeepEqual(contract.validate('GET', '/api/v2.0/users/current', 401, { errors: 'nope' }), []);
+  });
+});
