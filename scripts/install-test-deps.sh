@@ -4,7 +4,8 @@
 set -euo pipefail
 
 # util-linux (unshare) and mount let the e2e tests run those clients in a private mount namespace.
-packages=(skopeo podman buildah curl util-linux mount)
+# slapd and ldap-utils: the LDAP tests run their own OpenLDAP server (test/fixtures/slapd.ts), never the system one.
+packages=(skopeo podman buildah curl util-linux mount slapd ldap-utils)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
