@@ -5,6 +5,10 @@ import type { Logger } from './logger.ts';
 import { installErrorHandler } from './http/error-handler.plugin.ts';
 import { LocalAuthenticator } from './auth/admin.ts';
 import { requireBasicAuth } from './auth/basic-auth.plugin.ts';
+import { resolveApiPrincipal } from './auth/api-auth.plugin.ts';
+import { UsersService } from './users/users.service.ts';
+import { UsersStore } from './users/users.store.ts';
+import { usersRoutes } from './users/users.routes.ts';
 import { BlobStore } from './storage/blob-store.ts';
 import { HashWorker } from './storage/parallel-hash.ts';
 import type { StorageDriver } from './storage/storage-driver.ts';
@@ -58,6 +62,15 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
     requireBasicAuth(scope, authenticator, 'Berth Registry');
     await registryRoutes(scope, { registry });
   });
+
+  const users = new UsersService(db, new UsersStore(), authenticator);
+  await app.register(
+    async (api) => {
+      resolveApiPrincipal(api, authenticator);
+      await usersRoutes(api, { users });
+    },
+    { prefix: '/api/v2.0' },
+  );
 
   return { app, registry };
 }

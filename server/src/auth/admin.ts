@@ -8,6 +8,7 @@ import { CredentialCache } from './credential-cache.ts';
 export const ADMIN_USERNAME = 'admin';
 
 export interface Principal {
+  userId: string;
   username: string;
   sysadmin: boolean;
 }
@@ -48,6 +49,11 @@ export class LocalAuthenticator {
   /** Verifications in progress, so a burst of requests with the same credentials pays one hash. */
   readonly #inFlight = new Map<string, Promise<Principal | undefined>>();
 
+  /** Drops cached verifications of `username` in this process (after a password change or deletion). */
+  forget(username: string): void {
+    this.#cache.forget(username);
+  }
+
   async authenticate(username: string, password: string): Promise<Principal | undefined> {
     const cached = this.#cache.get(username, password);
     if (cached) return cached;
@@ -61,12 +67,12 @@ export class LocalAuthenticator {
   }
 
   async #verify(username: string, password: string): Promise<Principal | undefined> {
-    const user = await this.#db.selectFrom('userAccount').select(['username', 'passwordHash', 'sysadmin']).where('username', '=', username).executeTakeFirst();
+    const user = await this.#db.selectFrom('userAccount').select(['id', 'username', 'passwordHash', 'sysadmin']).where('username', '=', username).executeTakeFirst();
     // Unknown users cost a hash too, so response time does not reveal which names exist.
     this.#dummyHash ??= hashPassword(generatePassword());
     const ok = await verifyPassword(password, user?.passwordHash ?? (await this.#dummyHash));
     if (!user || !ok) return undefined;
-    const principal = { username: user.username, sysadmin: user.sysadmin };
+    const principal = { userId: user.id, username: user.username, sysadmin: user.sysadmin };
     this.#cache.set(username, password, principal);
     return principal;
   }

@@ -8,7 +8,7 @@ declare module 'fastify' {
   }
 }
 
-function parseBasic(header: string | undefined): { username: string; password: string } | undefined {
+export function parseBasic(header: string | undefined): { username: string; password: string } | undefined {
   if (!header || !/^basic /i.test(header)) return undefined;
   const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');

@@ -71,7 +71,11 @@ export interface UserAccountTable {
   username: string;
   passwordHash: string;
   sysadmin: boolean;
+  email: string | null;
+  realname: ColumnType<string, string | undefined, string>;
+  comment: ColumnType<string, string | undefined, string>;
   createdAt: CreatedAt;
+  updatedAt: ColumnType<Date, never, never>;
 }
 
 export interface SigningKeyTable {

@@ -1,0 +1,26 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { BerthError } from '../errors.ts';
+import type { LocalAuthenticator, Principal } from './admin.ts';
+import { parseBasic } from './basic-auth.plugin.ts';
+
+/**
+ * Resolves the caller of /api/v2.0 from HTTP Basic credentials. Anonymous
+ * requests pass through (some Harbor endpoints are public); routes that need
+ * a user call requirePrincipal. Wrong credentials are refused outright rather
+ * than treated as anonymous, so a typo never silently downgrades a script.
+ */
+export function resolveApiPrincipal(app: FastifyInstance, authenticator: LocalAuthenticator): void {
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    const header = request.headers.authorization;
+    if (header === undefined) return;
+    const credentials = parseBasic(header);
+    const principal = credentials && (await authenticator.authenticate(credentials.username, credentials.password));
+    if (!principal) throw new BerthError('UNAUTHORIZED', 'invalid credentials');
+    request.principal = principal;
+  });
+}
+
+export function requirePrincipal(request: FastifyRequest): Principal {
+  if (!request.principal) throw new BerthError('UNAUTHORIZED', 'authentication required');
+  return request.principal;
+}

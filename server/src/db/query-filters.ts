@@ -1,0 +1,42 @@
+import { sql, type SelectQueryBuilder } from 'kysely';
+import type { QueryTerm, SortTerm } from '../http/harbor-query.ts';
+
+/**
+ * Turns parsed Harbor `q` terms into WHERE clauses. Columns come from the
+ * endpoint's allow-list (never from the request) and every value is a bound
+ * parameter.
+ */
+export function applyFilters<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>, terms: QueryTerm[]): SelectQueryBuilder<DB, TB, O> {
+  let result = query;
+  for (const term of terms) {
+    const column = sql.ref(term.spec.column);
+    switch (term.kind) {
+      case 'exact':
+        result = result.where(sql<boolean>`${column} = ${term.value}`);
+        break;
+      case 'fuzzy': {
+        const pattern = `%${term.value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        result = result.where(sql<boolean>`${column}::text ILIKE ${pattern}`);
+        break;
+      }
+      case 'range':
+        if (term.min !== undefined) result = result.where(sql<boolean>`${column} >= ${term.min}`);
+        if (term.max !== undefined) result = result.where(sql<boolean>`${column} <= ${term.max}`);
+        break;
+      case 'anyOf':
+        result = result.where(sql<boolean>`${column} IN (${sql.join(term.values)})`);
+        break;
+      case 'allOf':
+        for (const value of term.values) result = result.where(sql<boolean>`${column} = ${value}`);
+        break;
+    }
+  }
+  return result;
+}
+
+/** ORDER BY the allow-listed columns, then by `tiebreak` so pages are stable. */
+export function applySort<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>, sort: SortTerm[], tiebreak: string): SelectQueryBuilder<DB, TB, O> {
+  let result = query;
+  for (const term of sort) result = result.orderBy(sql.ref(term.column), term.descending ? 'desc' : 'asc');
+  return result.orderBy(sql.ref(tiebreak), 'asc');
+}

@@ -1,0 +1,100 @@
+import type { FastifyInstance } from 'fastify';
+
+import { requirePrincipal } from '../auth/api-auth.plugin.ts';
+import { pagingHeaders, parsePaging, parseQ, parseSort, type FieldSpec } from '../http/harbor-query.ts';
+import { parseId, parseInput } from '../http/validate.ts';
+import type { UserRow } from './users.store.ts';
+import { passwordChangeSchema, sysadminSchema, userCreationSchema, userProfileSchema, type UsersService } from './users.service.ts';
+
+/** Fields of GET /users that `q` and `sort` may use. Password hashes are not among them. */
+const USER_FIELDS: Record<string, FieldSpec> = {
+  username: { column: 'username', type: 'string', fuzzy: true },
+  email: { column: 'email', type: 'string', fuzzy: true },
+  realname: { column: 'realname', type: 'string', fuzzy: true },
+  user_id: { column: 'id', type: 'number' },
+  sysadmin_flag: { column: 'sysadmin', type: 'boolean' },
+  creation_time: { column: 'created_at', type: 'time' },
+  update_time: { column: 'updated_at', type: 'time' },
+};
+
+/** Harbor's UserResp. */
+export function userResponse(user: UserRow): Record<string, unknown> {
+  return {
+    user_id: Number(user.id),
+    username: user.username,
+    email: user.email ?? '',
+    realname: user.realname,
+    comment: user.comment,
+    sysadmin_flag: user.sysadmin,
+    admin_role_in_auth: false,
+    creation_time: user.createdAt.toISOString(),
+    update_time: user.updatedAt.toISOString(),
+  };
+}
+
+type Query = Record<string, string | undefined>;
+type Params = { user_id?: string };
+
+export async function usersRoutes(app: FastifyInstance, opts: { users: UsersService }): Promise<void> {
+  const { users } = opts;
+
+  app.get('/users/current', async (request) => {
+    const actor = requirePrincipal(request);
+    return userResponse(await users.get(actor, actor.userId));
+  });
+
+  app.get('/users/search', async (request, reply) => {
+    requirePrincipal(request);
+    const query = request.query as Query;
+    const paging = parsePaging(query);
+    const { rows, total } = await users.search(query.username ?? '', paging);
+    reply.headers(pagingHeaders('/api/v2.0/users/search', query, paging, total));
+    return rows.map((row) => ({ user_id: Number(row.id), username: row.username }));
+  });
+
+  app.get('/users', async (request, reply) => {
+    const actor = requirePrincipal(request);
+    const query = request.query as Query;
+    const paging = parsePaging(query);
+    const { rows, total } = await users.list(actor, parseQ(query.q, USER_FIELDS), parseSort(query.sort, USER_FIELDS), paging);
+    reply.headers(pagingHeaders('/api/v2.0/users', query, paging, total));
+    return rows.map(userResponse);
+  });
+
+  app.post('/users', async (request, reply) => {
+    const actor = requirePrincipal(request);
+    const user = await users.create(actor, parseInput(userCreationSchema, request.body));
+    return reply.status(201).header('Location', `/api/v2.0/users/${user.id}`).send();
+  });
+
+  app.get('/users/:user_id', async (request) => {
+    const actor = requirePrincipal(request);
+    return userResponse(await users.get(actor, parseId((request.params as Params).user_id, 'user_id')));
+  });
+
+  app.put('/users/:user_id', async (request, reply) => {
+    const actor = requirePrincipal(request);
+    await users.updateProfile(actor, parseId((request.params as Params).user_id, 'user_id'), parseInput(userProfileSchema, request.body));
+    return reply.status(200).send();
+  });
+
+  app.put('/users/:user_id/password', async (request, reply) => {
+    const actor = requirePrincipal(request);
+    await users.changePassword(actor, parseId((request.params as Params).user_id, 'user_id'), parseInput(passwordChangeSchema, request.body));
+    return reply.status(200).send();
+  });
+
+  app.put('/users/:user_id/sysadmin', async (request, reply) => {
+    const actor = requirePrincipal(request);
+    const body = parseInput(sysadminSchema, request.body);
+    await users.setSysadmin(actor, parseId((request.params as Params).user_id, 'user_id'), body.sysadmin_flag);
+    return reply.status(200).send();
+  });
+
+  app.delete('/users/:user_id', async (request, reply) => {
+    const actor = requirePrincipal(request);
+    await users.delete(actor, parseId((request.params as Params).user_id, 'user_id'));
+    return reply.status(200).send();
+  });
+}
+

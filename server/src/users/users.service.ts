@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import type { Db } from '../db/database.ts';
+import { BerthError } from '../errors.ts';
+import type { LocalAuthenticator, Principal } from '../auth/admin.ts';
+import { hashPassword, verifyPassword } from '../auth/password.ts';
+import type { Paging, QueryTerm, SortTerm } from '../http/harbor-query.ts';
+import type { UserRow, UsersStore } from './users.store.ts';
+
+/** Harbor's password policy: 8–128 characters with an upper-case letter, a lower-case letter and a digit. */
+export function checkPasswordPolicy(password: string): void {
+  if (password.length < 8 || password.length > 128 || !/[A-Z]/.test(password) || !/[a-z]/.test(password) || !/[0-9]/.test(password)) {
+    throw new BerthError('BAD_REQUEST', 'the password must be 8 to 128 characters long with at least one upper-case letter, one lower-case letter and one digit');
+  }
+}
+
+const username = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((value) => !/[,"~#%$\s]/.test(value), 'must not contain whitespace or any of , " ~ # % $');
+const email = z.email().max(255);
+
+export const userCreationSchema = z.object({
+  username,
+  email,
+  realname: z.string().max(255).default(''),
+  comment: z.string().max(30_000).default(''),
+  password: z.string(),
+});
+
+export const userProfileSchema = z.object({
+  email: email.optional(),
+  realname: z.string().max(255).optional(),
+  comment: z.string().max(30_000).optional(),
+});
+
+export const passwordChangeSchema = z.object({ old_password: z.string().optional(), new_password: z.string() });
+export const sysadminSchema = z.object({ sysadmin_flag: z.boolean() });
+
+export type UserCreation = z.infer<typeof userCreationSchema>;
+
+/** The rules of Harbor's local user accounts: who may see, create, change and delete whom. */
+export class UsersService {
+  readonly #db: Db;
+  readonly #store: UsersStore;
+  readonly #authenticator: LocalAuthenticator;
+
+  constructor(db: Db, store: UsersStore, authenticator: LocalAuthenticator) {
+    this.#db = db;
+    this.#store = store;
+    this.#authenticator = authenticator;
+  }
+
+  /** Self-registration is off (Harbor's default): only system administrators create users. */
+  async create(actor: Principal, input: UserCreation): Promise<UserRow> {
+    requireSysadmin(actor);
+    checkPasswordPolicy(input.password);
+    const taken = await this.#store.existsByUsernameOrEmail(this.#db, input.username, input.email);
+    if (taken) throw new BerthError('CONFLICT', `a user with this ${taken} already exists`);
+    try {
+      return await this.#store.insert(this.#db, {
+        username: input.username,
+        email: input.email,
+        realname: input.realname,
+        comment: input.comment,
+        passwordHash: await hashPassword(input.password),
+        sysadmin: false,
+      });
+    } catch (error) {
+      // Two creations racing past the check above meet the unique indexes here.
+      if ((error as { code?: string }).code === '23505') throw new BerthError('CONFLICT', 'a user with this username or email already exists');
+      throw error;
+    }
+  }
+
+  async get(actor: Principal, id: string): Promise<UserRow> {
+    if (!actor.sysadmin && actor.userId !== id) throw forbidden();
+    const user = await this.#store.findById(this.#db, id);
+    if (!user) throw notFound();
+    return user;
+  }
+
+  async list(actor: Principal, filters: QueryTerm[], sort: SortTerm[], paging: Paging): Promise<{ rows: UserRow[]; total: number }> {
+    requireSysadmin(actor);
+    return await this.#store.list(this.#db, filters, sort, paging.pageSize, paging.offset);
+  }
+
+  async search(fragment: string, paging: Paging): Promise<{ rows: { id: string; username: string }[]; total: number }> {
+    if (fragment.trim() === '') throw new BerthError('BAD_REQUEST', 'username is required');
+    return await this.#store.searchByUsername(this.#db, fragment, paging.pageSize, paging.offset);
+  }
+
+  async updateProfile(actor: Principal, id: string, profile: z.infer<typeof userProfileSchema>): Promise<void> {
+    if (!actor.sysadmin && actor.userId !== id) throw forbidden();
+    if (profile.email && (await this.#store.emailTakenByOther(this.#db, profile.email, id))) throw new BerthError('CONFLICT', 'a user with this email already exists');
+    if (!(await this.#store.updateProfile(this.#db, id, profile))) throw notFound();
+  }
+
+  /**
+   * Users change their own password by proving the old one; a system
+   * administrator may reset anyone else's without it.
+   */
+  async changePassword(actor: Principal, id: string, change: z.infer<typeof passwordChangeSchema>): Promise<void> {
+    const self = actor.userId === id;
+    if (!self && !actor.sysadmin) throw forbidden();
+    const user = await this.#store.findById(this.#db, id);
+    const hash = user && (await this.#store.findPasswordHash(this.#db, id));
+    if (!user || !hash) throw notFound();
+    if (self) {
+      if (!change.old_password || !(await verifyPassword(change.old_password, hash))) throw new BerthError('FORBIDDEN', 'the old password is incorrect');
+    }
+    checkPasswordPolicy(change.new_password);
+    if (await verifyPassword(change.new_password, hash)) throw new BerthError('BAD_REQUEST', 'the new password must differ from the old one');
+    await this.#store.updatePasswordHash(this.#db, id, await hashPassword(change.new_password));
+    this.#authenticator.forget(user.username);
+  }
+
+  async setSysadmin(actor: Principal, id: string, sysadmin: boolean): Promise<void> {
+    requireSysadmin(actor);
+    if (actor.userId === id) throw new BerthError('FORBIDDEN', 'you cannot change your own administrator flag');
+    const user = await this.#store.findById(this.#db, id);
+    if (!user) throw notFound();
+    await this.#store.updateSysadmin(this.#db, id, sysadmin);
+    this.#authenticator.forget(user.username);
+  }
+
+  async delete(actor: Principal, id: string): Promise<void> {
+    requireSysadmin(actor);
+    if (actor.userId === id) throw new BerthError('FORBIDDEN', 'you cannot delete yourself');
+    const user = await this.#store.findById(this.#db, id);
+    if (!user || !(await this.#store.delete(this.#db, id))) throw notFound();
+    this.#authenticator.forget(user.username);
+  }
+}
+
+function requireSysadmin(actor: Principal): void {
+  if (!actor.sysadmin) throw forbidden();
+}
+
+function forbidden(): BerthError {
+  return new BerthError('FORBIDDEN', 'forbidden');
+}
+
+function notFound(): BerthError {
+  return new BerthError('NOT_FOUND', 'user not found');
+}
