@@ -18,7 +18,7 @@ export function parseBasic(header: string | undefined): { username: string; pass
 
 /**
  * HTTP Basic authentication for every request in the encapsulating context.
- * Until projects and the token service exist, only authenticated users may
+ * Until projects and the token service exist, only system administrators may
  * use the registry at all.
  */
 export function requireBasicAuth(app: FastifyInstance, authenticator: LocalAuthenticator, realm: string): void {
@@ -28,6 +28,9 @@ export function requireBasicAuth(app: FastifyInstance, authenticator: LocalAuthe
     if (!principal) {
       throw new BerthError('UNAUTHORIZED', 'authentication required', { headers: { 'WWW-Authenticate': `Basic realm="${realm}"` } });
     }
+    // Until projects and roles exist nobody but a system administrator holds any
+    // registry permission: deny by default rather than let every user do everything.
+    if (!principal.sysadmin) throw new BerthError('DENIED', 'requested access to the resource is denied');
     request.principal = principal;
   });
 }

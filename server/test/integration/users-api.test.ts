@@ -79,6 +79,13 @@ describe('users API', () => {
     assert.equal((await api('DELETE', `/users/${bobId}`, { auth: bob })).status, 403);
   });
 
+  it('gives a new non-admin user no registry access until roles grant it', async () => {
+    await createUser('newbie');
+    const response = await fetch(`${t.url}/v2/`, { headers: { authorization: basic('newbie', 'Passw0rd-1') } });
+    assert.equal(response.status, 403);
+    assert.equal(((await response.json()) as { errors: { code: string }[] }).errors[0]!.code, 'DENIED');
+  });
+
   it('ignores an admin flag smuggled into self-service or creation requests', async () => {
     const id = await createUser('eve');
     const eve = basic('eve', 'Passw0rd-1');
