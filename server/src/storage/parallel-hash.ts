@@ -38,34 +38,39 @@ export interface StreamHasher {
  * the disk writes, which is what lets uploads approach hashing speed.
  */
 export class HashWorker {
-  readonly #worker: Worker;
+  #worker: Worker | undefined;
   readonly #streams = new Map<number, ParallelHash>();
   readonly #pool = new BatchPool();
   #nextId = 1;
 
-  constructor() {
-    this.#worker = new Worker(new URL('./hash-worker.ts', import.meta.url));
+  /** Started on the first upload: a process that only serves pulls never pays for the thread. */
+  #start(): Worker {
+    // The worker keeps a few hash states and in-flight batches (transferred, outside its heap): a small heap suffices.
+    const worker = new Worker(new URL('./hash-worker.ts', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 } });
     // The worker must never keep a finished process alive.
-    this.#worker.unref();
-    this.#worker.on('message', (response: HashResponse) => {
+    worker.unref();
+    worker.on('message', (response: HashResponse) => {
       if (response.op === 'updated') this.#pool.give(response.data);
       this.#streams.get(response.id)?.receive(response);
     });
-    this.#worker.on('error', (error) => {
+    worker.on('error', (error) => {
       for (const stream of this.#streams.values()) stream.fail(error);
       this.#streams.clear();
+      this.#worker = undefined;
     });
+    return worker;
   }
 
   create(algorithm: DigestAlgorithm = 'sha256'): ParallelHash {
+    const worker = (this.#worker ??= this.#start());
     const id = this.#nextId++;
-    const stream = new ParallelHash(id, algorithm, this.#pool, (request, transfer) => this.#worker.postMessage(request, transfer), () => this.#streams.delete(id));
+    const stream = new ParallelHash(id, algorithm, this.#pool, (request, transfer) => worker.postMessage(request, transfer), () => this.#streams.delete(id));
     this.#streams.set(id, stream);
     return stream;
   }
 
   async close(): Promise<void> {
-    await this.#worker.terminate();
+    await this.#worker?.terminate();
   }
 }
 
