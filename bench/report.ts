@@ -51,16 +51,22 @@ interface Row {
 }
 
 const rows: Row[] = [];
-const higherBetter = (metric: string, unit: string, key: string, distKey = key, extra: Partial<Row> = {}): Row => {
+/**
+ * One compared metric. Throughput: the best is the highest and the ratio is
+ * berth/distribution; times: the best is the lowest and the ratio is
+ * distribution/berth — so > 1 always means Berth is faster.
+ */
+const compare = (metric: string, unit: string, key: string, distKey: string, higherIsBetter: boolean, extra: Partial<Row> = {}): Row => {
   const b = nums(`berth.${key}`);
   const d = nums(`distribution.${distKey}`);
+  const best = higherIsBetter ? max : min;
   const row: Row = {
     metric,
     unit,
-    berth: max(b),
-    distribution: max(d),
-    ratio: max(b) / max(d),
-    ratio_definition: 'berth / distribution (> 1: Berth faster)',
+    berth: best(b),
+    distribution: best(d),
+    ratio: higherIsBetter ? best(b) / best(d) : best(d) / best(b),
+    ratio_definition: higherIsBetter ? 'berth / distribution (> 1: Berth faster)' : 'distribution time / berth time (> 1: Berth faster)',
     target: '-',
     pass: null,
     runs: { berth: b, distribution: d },
@@ -70,24 +76,8 @@ const higherBetter = (metric: string, unit: string, key: string, distKey = key, 
   rows.push(row);
   return row;
 };
-const lowerBetter = (metric: string, key: string): Row => {
-  const b = nums(`berth.${key}`);
-  const d = nums(`distribution.${key}`);
-  const row: Row = {
-    metric,
-    unit: 's',
-    berth: min(b),
-    distribution: min(d),
-    ratio: min(d) / min(b),
-    ratio_definition: 'distribution time / berth time (> 1: Berth faster)',
-    target: '-',
-    pass: null,
-    runs: { berth: b, distribution: d },
-    median: { berth: median(b), distribution: median(d) },
-  };
-  rows.push(row);
-  return row;
-};
+const higherBetter = (metric: string, unit: string, key: string, distKey = key, extra: Partial<Row> = {}): Row => compare(metric, unit, key, distKey, true, extra);
+const lowerBetter = (metric: string, key: string): Row => compare(metric, 's', key, key, false);
 
 const blobMiB = Number(str('meta.blob_bytes')) / 1048576;
 const openssl = max(nums('openssl.mbps'));

@@ -35,7 +35,8 @@ async function binaries(): Promise<Binaries> {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process exists (signal 0 checks without signalling). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBerth, type BerthProcess } from '../fixtures/berth-process.ts';
+import { isAlive } from '../../src/db/embedded-postgres.ts';
 import { makeImage, sha256 } from '../fixtures/image-builder.ts';
 import { RegistryClient } from '../fixtures/registry-client.ts';
 
@@ -66,15 +67,6 @@ describe('two Berth processes sharing one database and storage', () => {
     assert.equal((await client.request('PUT', `${location}?digest=${sha256(whole)}`)).status, 201);
   });
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('the embedded PostgreSQL', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'berth-embedded-'));

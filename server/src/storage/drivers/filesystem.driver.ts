@@ -63,6 +63,17 @@ export class FilesystemDriver implements StorageDriver {
   }
 
   async reader(path: string, offset = 0, length?: number): Promise<Readable> {
+    const { handle, fullPath, end } = await this.openRange(path, offset, length);
+    if (end === offset) {
+      await handle.close();
+      return emptyStream();
+    }
+    // Reusing the handle we stat'ed avoids a second open and a race with a concurrent move.
+    return createReadStream(fullPath, { fd: handle, start: offset, end: end - 1, highWaterMark: IO_BUFFER_SIZE });
+  }
+
+  /** Opens an object for reading `length` bytes from `offset`, checking both; the caller closes the handle. */
+  private async openRange(path: string, offset: number, length: number | undefined): Promise<{ handle: FileHandle; fullPath: string; end: number }> {
     const fullPath = this.resolve(path);
     assertValidRange(path, offset, length);
     let handle: FileHandle;
@@ -76,13 +87,7 @@ export class FilesystemDriver implements StorageDriver {
       // Opening a directory read-only succeeds on Linux; it is still no object.
       if (info.isDirectory()) throw new PathNotFoundError(path);
       if (offset > info.size) throw new InvalidOffsetError(path, offset);
-      const end = length === undefined ? info.size : Math.min(info.size, offset + length);
-      if (end === offset) {
-        await handle.close();
-        return emptyStream();
-      }
-      // Reusing the handle we stat'ed avoids a second open and a race with a concurrent move.
-      return createReadStream(fullPath, { fd: handle, start: offset, end: end - 1, highWaterMark: IO_BUFFER_SIZE });
+      return { handle, fullPath, end: length === undefined ? info.size : Math.min(info.size, offset + length) };
     } catch (err) {
       await handle.close();
       throw err;
@@ -90,19 +95,8 @@ export class FilesystemDriver implements StorageDriver {
   }
 
   async copyTo(path: string, sink: ByteSink, offset = 0, length?: number): Promise<void> {
-    const fullPath = this.resolve(path);
-    assertValidRange(path, offset, length);
-    let handle: FileHandle;
+    const { handle, end } = await this.openRange(path, offset, length);
     try {
-      handle = await open(fullPath, 'r');
-    } catch (err) {
-      throw notFoundOr(err, path);
-    }
-    try {
-      const info = await handle.stat();
-      if (info.isDirectory()) throw new PathNotFoundError(path);
-      if (offset > info.size) throw new InvalidOffsetError(path, offset);
-      const end = length === undefined ? info.size : Math.min(info.size, offset + length);
       // Two recycled buffers: one is read into while the other is being written.
       // Fresh buffers per chunk cost page faults and GC and halved download speed.
       const size = Math.min(COPY_BUFFER_SIZE, Math.max(end - offset, 1));
