@@ -1,4 +1,4 @@
-import type { ParallelHash } from '../storage/parallel-hash.ts';
+import type { StreamHash } from '../storage/parallel-hash.ts';
 
 /**
  * Running digests of chunked uploads this process has seen, so that
@@ -10,7 +10,7 @@ import type { ParallelHash } from '../storage/parallel-hash.ts';
  * in the hash worker.
  */
 export class UploadHashCache {
-  readonly #entries = new Map<string, { size: number; hash: ParallelHash }>();
+  readonly #entries = new Map<string, { size: number; hash: StreamHash }>();
   readonly #capacity: number;
 
   constructor(capacity = 1024) {
@@ -18,7 +18,7 @@ export class UploadHashCache {
   }
 
   /** Removes and returns the digest for `uploadId` if it covers exactly `size` bytes. */
-  take(uploadId: string, size: number): ParallelHash | undefined {
+  take(uploadId: string, size: number): StreamHash | undefined {
     const entry = this.#entries.get(uploadId);
     if (!entry) return undefined;
     this.#entries.delete(uploadId);
@@ -27,7 +27,7 @@ export class UploadHashCache {
     return undefined;
   }
 
-  put(uploadId: string, size: number, hash: ParallelHash): void {
+  put(uploadId: string, size: number, hash: StreamHash): void {
     this.delete(uploadId);
     if (this.#entries.size >= this.#capacity) {
       const oldest = this.#entries.keys().next().value;

