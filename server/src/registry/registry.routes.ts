@@ -119,7 +119,7 @@ export async function registryRoutes(app: FastifyInstance, opts: { registry: Reg
             }
           }
           if (query.digest !== undefined) {
-            const blob = await registry.uploadMonolithic(name, query.digest, request.raw as AsyncIterable<Buffer>);
+            const blob = await registry.uploadMonolithic(name, query.digest, request.raw);
             return reply.status(201).headers({ Location: `/v2/${name}/blobs/${blob.digest}`, 'Docker-Content-Digest': blob.digest }).send();
           }
           const id = await registry.startUpload(name);
@@ -136,13 +136,13 @@ export async function registryRoutes(app: FastifyInstance, opts: { registry: Reg
         },
         PATCH: async ({ request, reply, name, ref }) => {
           const range = parseContentRange(request.headers['content-range']);
-          const size = await registry.appendChunk(name, ref, request.raw as AsyncIterable<Buffer>, range);
+          const size = await registry.appendChunk(name, ref, request.raw, range);
           return reply.status(202).headers({ Location: uploadLocation(name, ref), Range: uploadRange(size), 'Docker-Upload-UUID': ref }).send();
         },
         PUT: async ({ request, reply, name, ref }) => {
           const digest = queryOf(request).digest;
           if (digest === undefined) throw new BerthError('DIGEST_INVALID', 'the digest query parameter is required to complete an upload');
-          const body = hasBody(request.raw) ? (request.raw as AsyncIterable<Buffer>) : undefined;
+          const body = hasBody(request.raw) ? (request.raw) : undefined;
           const blob = await registry.completeUpload(name, ref, digest, body);
           return reply.status(201).headers({ Location: `/v2/${name}/blobs/${blob.digest}`, 'Docker-Content-Digest': blob.digest }).send();
         },

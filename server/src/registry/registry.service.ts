@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { BerthError } from '../errors.ts';
 import type { Db } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
@@ -133,7 +134,7 @@ export class RegistryService {
   }
 
   /** POST ?digest=: the whole blob in one request, hashed while it is written. */
-  async uploadMonolithic(name: string, digestValue: string, body: AsyncIterable<Buffer>): Promise<BlobInfo> {
+  async uploadMonolithic(name: string, digestValue: string, body: Readable): Promise<BlobInfo> {
     const digest = requireDigest(digestValue);
     requireName(name);
     const repositoryId = await this.#store.ensureRepository(this.#db, name);
@@ -165,7 +166,7 @@ export class RegistryService {
    * written as its own segment and recorded only if no other request
    * extended the upload meanwhile, so two replicas cannot interleave bytes.
    */
-  async appendChunk(name: string, uploadId: string, body: AsyncIterable<Buffer>, range?: { start: number; end: number }): Promise<number> {
+  async appendChunk(name: string, uploadId: string, body: Readable, range?: { start: number; end: number }): Promise<number> {
     requireUploadId(uploadId);
     const repositoryId = await this.#repositoryId(name);
     const upload = repositoryId && (await this.#store.findUpload(this.#db, uploadId, repositoryId));
@@ -205,7 +206,7 @@ export class RegistryService {
   }
 
   /** PUT ?digest=: optional last chunk, then verify the digest and make the blob visible. */
-  async completeUpload(name: string, uploadId: string, digestValue: string, body: AsyncIterable<Buffer> | undefined): Promise<BlobInfo> {
+  async completeUpload(name: string, uploadId: string, digestValue: string, body: Readable | undefined): Promise<BlobInfo> {
     requireUploadId(uploadId);
     const digest = requireDigest(digestValue);
     let size = body ? await this.appendChunk(name, uploadId, body) : await this.uploadStatus(name, uploadId);
