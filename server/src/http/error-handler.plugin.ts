@@ -14,6 +14,11 @@ export function installErrorHandler(app: FastifyInstance): void {
       if (error.detail !== undefined) entry.detail = error.detail;
       return reply.send({ errors: [entry] });
     }
+    // A client that hangs up mid-body is routine for a registry (cancelled pushes); nobody is left to answer.
+    if (request.raw.destroyed && (error as NodeJS.ErrnoException).code === 'ECONNRESET') {
+      request.log.info({ err: error }, 'client disconnected during the request');
+      return reply.status(400).send({ errors: [{ code: 'BAD_REQUEST', message: 'client disconnected' }] });
+    }
     const status = (error as FastifyError).statusCode;
     if (status && status >= 400 && status < 500) {
       const code = status === 413 ? 'SIZE_INVALID' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST';

@@ -175,6 +175,31 @@ describe('chunked uploads', () => {
     assert.deepEqual(rows, []);
   });
 
+  it('records nothing of a chunk whose client disconnects mid-body, and the upload continues', async () => {
+    const start = await c.request('POST', '/v2/team/aborted/blobs/uploads/');
+    const location = start.headers.get('location')!;
+    await new Promise<void>((resolve) => {
+      const target = new URL(location, t.url);
+      const req = httpRequest({ host: target.hostname, port: target.port, method: 'PATCH', path: target.pathname, headers: { authorization: c.auth!, 'content-length': String(10 * 1024 * 1024) } });
+      req.on('error', () => resolve());
+      req.write(randomBytes(1024 * 1024), () => {
+        setTimeout(() => {
+          req.destroy();
+          resolve();
+        }, 100);
+      });
+    });
+    // The server notices the disconnect asynchronously; give it a moment before checking.
+    await new Promise((r) => setTimeout(r, 300));
+    const status = await c.request('GET', location);
+    assert.equal(status.status, 204);
+    assert.equal(status.headers.get('range'), '0-0');
+    const bytes = randomBytes(500);
+    await (await c.request('PATCH', location, { body: bytes })).arrayBuffer();
+    assert.equal((await c.request('PUT', `${location}?digest=${sha256(bytes)}`)).status, 201);
+    assert.deepEqual(readdirSync(join(t.storageRoot, '.tmp')), [], 'the cut-off chunk left no temporary file');
+  });
+
   it('cancels an upload with DELETE, after which the session is unknown', async () => {
     const start = await c.request('POST', '/v2/team/cancel/blobs/uploads/');
     const location = start.headers.get('location')!;
