@@ -109,8 +109,3 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; cw
   }
   return config;
 }
-
-/** The URL clients reach Berth at, used for Location headers and, later, token realms. */
-export function externalUrl(config: BerthConfig): string | undefined {
-  return config.external_url?.replace(/\/+$/, '');
-}

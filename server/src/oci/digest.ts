@@ -16,10 +16,6 @@ export interface Digest {
   value: string;
 }
 
-export function isDigestSyntax(value: string): boolean {
-  return DIGEST_GRAMMAR.test(value);
-}
-
 /** Parses a digest Berth can verify; undefined for anything else. */
 export function parseDigest(value: string): Digest | undefined {
   if (value.length > 200 || !DIGEST_GRAMMAR.test(value)) return undefined;

@@ -209,11 +209,11 @@ export class RegistryService {
   async completeUpload(name: string, uploadId: string, digestValue: string, body: Readable | undefined): Promise<BlobInfo> {
     requireUploadId(uploadId);
     const digest = requireDigest(digestValue);
-    let size = body ? await this.appendChunk(name, uploadId, body) : await this.uploadStatus(name, uploadId);
-    const repositoryId = (await this.#repositoryId(name))!;
-    const upload = await this.#store.findUpload(this.#db, uploadId, repositoryId);
-    if (!upload) throw uploadUnknown();
-    size = upload.size;
+    if (body) await this.appendChunk(name, uploadId, body);
+    const repositoryId = await this.#repositoryId(name);
+    const upload = repositoryId ? await this.#store.findUpload(this.#db, uploadId, repositoryId) : undefined;
+    if (!repositoryId || !upload) throw uploadUnknown();
+    const size = upload.size;
     const cached = this.#hashes.take(uploadId, size);
     if (cached && cached.algorithm !== digest.algorithm) cached.dispose();
     const actual =

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { newHasher, type Digest } from '../oci/digest.ts';
 import type { StreamHasher } from './parallel-hash.ts';
 import { blobPath, uploadDir, uploadSegmentPath, UPLOADS_ROOT, isUploadId } from './paths.ts';
-import { PathNotFoundError, type ByteSink, type FileInfo, type StorageDriver } from './storage-driver.ts';
+import { PathNotFoundError, type ByteSink, type StorageDriver } from './storage-driver.ts';
 
 export interface WrittenSegment {
   name: string;
@@ -144,15 +144,6 @@ export class BlobStore {
       result.push({ id, modTime });
     }
     return result;
-  }
-
-  async statBlob(digest: Digest): Promise<FileInfo | undefined> {
-    try {
-      return await this.driver.stat(blobPath(digest));
-    } catch (error) {
-      if (error instanceof PathNotFoundError) return undefined;
-      throw error;
-    }
   }
 
   async copyBlob(digest: Digest, sink: ByteSink, offset?: number, length?: number): Promise<void> {
