@@ -3,9 +3,18 @@ import type { BerthConfig } from './config/config.ts';
 import type { Db } from './db/database.ts';
 import type { Logger } from './logger.ts';
 import { installErrorHandler } from './http/error-handler.plugin.ts';
-import { LocalAuthenticator } from './auth/admin.ts';
-import { requireBasicAuth } from './auth/basic-auth.plugin.ts';
+import { Authenticator } from './auth/authenticator.ts';
+import { DatabaseUserVerifier } from './auth/local-users.verifier.ts';
 import { resolveApiPrincipal } from './auth/api-auth.plugin.ts';
+import { RegistryTokens } from './auth/token/registry-token.ts';
+import { tokenRoutes } from './auth/token/token.routes.ts';
+import { AccessService } from './access/access.service.ts';
+import { AuditLog } from './audit/audit-log.ts';
+import { SettingsService } from './settings/settings.service.ts';
+import { ProjectsStore } from './projects/projects.store.ts';
+import { ProjectsService } from './projects/projects.service.ts';
+import { projectsRoutes } from './projects/projects.routes.ts';
+import { RegistryAccess, tokenRealm } from './registry/registry-access.ts';
 import { UsersService } from './users/users.service.ts';
 import { UsersStore } from './users/users.store.ts';
 import { usersRoutes } from './users/users.routes.ts';
@@ -15,6 +24,9 @@ import type { StorageDriver } from './storage/storage-driver.ts';
 import { RegistryStore } from './registry/registry.store.ts';
 import { RegistryService } from './registry/registry.service.ts';
 import { registryRoutes } from './registry/registry.routes.ts';
+
+/** The `iss` of registry tokens, as Harbor names it. */
+const TOKEN_ISSUER = 'harbor-token-issuer';
 
 export interface AppDeps {
   config: BerthConfig;
@@ -56,18 +68,36 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   const hashing = new HashWorker();
   app.addHook('onClose', async () => hashing.close());
   const registry = new RegistryService(db, new RegistryStore(), new BlobStore(storage), hashing, { deleteEnabled: config.storage_service.delete.enabled }, log);
-  const authenticator = new LocalAuthenticator(db);
-
-  await app.register(async (scope) => {
-    requireBasicAuth(scope, authenticator, 'Berth Registry');
-    await registryRoutes(scope, { registry });
+  const settings = new SettingsService(db);
+  const audit = new AuditLog(db, log);
+  app.addHook('onClose', async () => audit.flush());
+  const authenticator = new Authenticator([new DatabaseUserVerifier(db, settings)]);
+  const access = new AccessService(db);
+  const projectsStore = new ProjectsStore();
+  const tokens = new RegistryTokens(db, TOKEN_ISSUER);
+  const registryAccess = new RegistryAccess({
+    db,
+    access,
+    projects: projectsStore,
+    tokens,
+    authenticator,
+    realm: (request) => tokenRealm(request, config.external_url, config.behind_proxy),
   });
 
-  const users = new UsersService(db, new UsersStore(), authenticator);
+  await app.register(async (scope) => {
+    await registryRoutes(scope, { registry, access: registryAccess, audit });
+  });
+  await app.register(async (scope) => {
+    await tokenRoutes(scope, { tokens, access: registryAccess, authenticator, settings });
+  });
+
+  const users = new UsersService(db, new UsersStore(), authenticator, settings, audit);
+  const projects = new ProjectsService(db, projectsStore, access, settings, audit);
   await app.register(
     async (api) => {
       resolveApiPrincipal(api, authenticator);
       await usersRoutes(api, { users });
+      await projectsRoutes(api, { projects });
     },
     { prefix: '/api/v2.0' },
   );

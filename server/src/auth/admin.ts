@@ -2,8 +2,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Db } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
-import { generatePassword, hashPassword, verifyPassword } from './password.ts';
-import { CredentialCache } from './credential-cache.ts';
+import { generatePassword, hashPassword } from './password.ts';
 
 export const ADMIN_USERNAME = 'admin';
 
@@ -12,13 +11,7 @@ export const ADMIN_USERNAME = 'admin';
  * ones, verified when a username is unknown so that costs the same time.
  * A constant, so no extra hash is computed (and no extra 32 MiB held) at run time.
  */
-const TIMING_DECOY_HASH = 'scrypt$32768$8$1$zsFA-ixCPrw8e4va7uqLKA$MBQQUKSewMK5F_A8RjGwmHJZvAoZD46CLirpW-30pnY';
-
-export interface Principal {
-  userId: string;
-  username: string;
-  sysadmin: boolean;
-}
+export const TIMING_DECOY_HASH = 'scrypt$32768$8$1$zsFA-ixCPrw8e4va7uqLKA$MBQQUKSewMK5F_A8RjGwmHJZvAoZD46CLirpW-30pnY';
 
 /**
  * Creates the first administrator once, on an empty database: with
@@ -29,6 +22,17 @@ export interface Principal {
 export async function ensureAdmin(db: Db, configured: string | undefined, dataVolume: string, log: Logger): Promise<void> {
   const existing = await db.selectFrom('userAccount').select('id').where('username', '=', ADMIN_USERNAME).executeTakeFirst();
   if (existing) return;
+  await createAdmin(db, configured, dataVolume, log);
+  // The default project, created by the migration, belongs to the first admin as in Harbor.
+  await db
+    .updateTable('project')
+    .set({ ownerId: db.selectFrom('userAccount').select('id').where('username', '=', ADMIN_USERNAME) } as never)
+    .where('name', '=', 'library')
+    .where('ownerId', 'is', null)
+    .execute();
+}
+
+async function createAdmin(db: Db, configured: string | undefined, dataVolume: string, log: Logger): Promise<void> {
   const password = configured ?? generatePassword();
   const inserted = await db
     .insertInto('userAccount')
@@ -41,44 +45,4 @@ export async function ensureAdmin(db: Db, configured: string | undefined, dataVo
   const file = join(dataVolume, 'initial-admin-password');
   writeFileSync(file, `${password}\n`, { mode: 0o600 });
   log.warn({ file }, `generated a password for user "${ADMIN_USERNAME}": ${password} (also saved in ${file}; change it after first login)`);
-}
-
-/** Verifies local username/password pairs, caching successes briefly (see CredentialCache). */
-export class LocalAuthenticator {
-  readonly #db: Db;
-  readonly #cache = new CredentialCache<Principal>();
-
-  constructor(db: Db) {
-    this.#db = db;
-  }
-
-  /** Verifications in progress, so a burst of requests with the same credentials pays one hash. */
-  readonly #inFlight = new Map<string, Promise<Principal | undefined>>();
-
-  /** Drops cached verifications of `username` in this process (after a password change or deletion). */
-  forget(username: string): void {
-    this.#cache.forget(username);
-  }
-
-  async authenticate(username: string, password: string): Promise<Principal | undefined> {
-    const cached = this.#cache.get(username, password);
-    if (cached) return cached;
-    const key = CredentialCache.fingerprint(username, password).toString('hex');
-    let pending = this.#inFlight.get(key);
-    if (!pending) {
-      pending = this.#verify(username, password).finally(() => this.#inFlight.delete(key));
-      this.#inFlight.set(key, pending);
-    }
-    return await pending;
-  }
-
-  async #verify(username: string, password: string): Promise<Principal | undefined> {
-    const user = await this.#db.selectFrom('userAccount').select(['id', 'username', 'passwordHash', 'sysadmin']).where('username', '=', username).executeTakeFirst();
-    // Unknown users cost a hash too, so response time does not reveal which names exist.
-    const ok = await verifyPassword(password, user?.passwordHash ?? TIMING_DECOY_HASH);
-    if (!user || !ok) return undefined;
-    const principal = { userId: user.id, username: user.username, sysadmin: user.sysadmin };
-    this.#cache.set(username, password, principal);
-    return principal;
-  }
 }

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BerthError } from '../errors.ts';
-import type { LocalAuthenticator, Principal } from './admin.ts';
-import { parseBasic } from './basic-auth.plugin.ts';
+import type { Authenticator } from './authenticator.ts';
+import { parseBasic } from './basic-credentials.ts';
+import type { Principal, UserPrincipal } from './principal.ts';
 
 /**
  * Resolves the caller of /api/v2.0 from HTTP Basic credentials. Anonymous
@@ -9,7 +10,7 @@ import { parseBasic } from './basic-auth.plugin.ts';
  * a user call requirePrincipal. Wrong credentials are refused outright rather
  * than treated as anonymous, so a typo never silently downgrades a script.
  */
-export function resolveApiPrincipal(app: FastifyInstance, authenticator: LocalAuthenticator): void {
+export function resolveApiPrincipal(app: FastifyInstance, authenticator: Authenticator): void {
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const header = request.headers.authorization;
     if (header === undefined) return;
@@ -23,4 +24,11 @@ export function resolveApiPrincipal(app: FastifyInstance, authenticator: LocalAu
 export function requirePrincipal(request: FastifyRequest): Principal {
   if (!request.principal) throw new BerthError('UNAUTHORIZED', 'authentication required');
   return request.principal;
+}
+
+/** For operations only people perform (their profile, password, sessions): robots are refused. */
+export function requireUser(request: FastifyRequest): UserPrincipal {
+  const principal = requirePrincipal(request);
+  if (principal.kind !== 'user') throw new BerthError('FORBIDDEN', 'robot accounts cannot use this operation');
+  return principal;
 }

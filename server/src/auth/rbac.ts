@@ -120,6 +120,13 @@ export function roleGrants(role: RoleName): Grants {
   return ROLE_GRANTS[role];
 }
 
+const ALL_GRANTS: Grants = new Set(RESOURCES.flatMap((resource) => expand(resource, Object.keys(ACTIONS).join(' '))));
+
+/** Every permission on a project: what a system administrator holds everywhere. */
+export function allGrants(): Grants {
+  return ALL_GRANTS;
+}
+
 export function publicProjectGrants(): Grants {
   return PUBLIC_GRANTS;
 }
@@ -131,6 +138,10 @@ export function unionGrants(...sets: Grants[]): Grants {
   return all;
 }
 
-export function allows(grants: Grants, resource: Resource, action: Action): boolean {
+/** Resources outside any project, held by system robots (Harbor's system-level robot permissions). */
+export const SYSTEM_RESOURCES = ['project', 'user', 'user-group', 'ldap-user', 'robot', 'audit-log', 'configuration', 'catalog'] as const;
+export type SystemResource = (typeof SYSTEM_RESOURCES)[number];
+
+export function allows(grants: Grants, resource: Resource | SystemResource, action: Action): boolean {
   return grants.has(`${resource}:${action}`);
 }

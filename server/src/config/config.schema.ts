@@ -38,6 +38,8 @@ const s3Storage = z.strictObject({
 export const configSchema = z.strictObject({
   hostname: z.string().min(1).default('localhost'),
   external_url: z.url().optional(),
+  /** Trust X-Forwarded-Proto/Host from a reverse proxy when building URLs (token realm, redirects). Only when one is in front. */
+  behind_proxy: z.boolean().default(false),
   http: z.strictObject({ port: port.default(8080), host: z.string().default('0.0.0.0') }).prefault({}),
   https: z
     .strictObject({ port: port.default(8443), certificate: z.string().min(1), private_key: z.string().min(1) })

@@ -18,6 +18,7 @@ const ENV_OVERRIDES: Record<string, { key: string[]; type: 'string' | 'number' |
   BERTH_HOSTNAME: { key: ['hostname'], type: 'string' },
   BERTH_EXTERNAL_URL: { key: ['external_url'], type: 'string' },
   BERTH_HTTP_PORT: { key: ['http', 'port'], type: 'number' },
+  BERTH_BEHIND_PROXY: { key: ['behind_proxy'], type: 'boolean' },
   BERTH_HTTP_HOST: { key: ['http', 'host'], type: 'string' },
   BERTH_HTTPS_PORT: { key: ['https', 'port'], type: 'number' },
   BERTH_HTTPS_CERTIFICATE: { key: ['https', 'certificate'], type: 'string' },

@@ -9,7 +9,7 @@ import type { QueryTerm, SortTerm } from '../http/harbor-query.ts';
 export function applyFilters<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>, terms: QueryTerm[]): SelectQueryBuilder<DB, TB, O> {
   let result = query;
   for (const term of terms) {
-    const column = sql.ref(term.spec.column);
+    const column = term.spec.expression ? sql.raw(`(${term.spec.column})`) : sql.ref(term.spec.column);
     switch (term.kind) {
       case 'exact':
         result = result.where(sql<boolean>`${column} = ${term.value}`);

@@ -8,6 +8,7 @@ type BigIntColumn = ColumnType<string, number | bigint | string, number | bigint
 export interface RepositoryTable {
   id: Generated<string>;
   name: string;
+  projectId: string;
   createdAt: CreatedAt;
 }
 
@@ -69,8 +70,13 @@ export interface UploadTable {
 export interface UserAccountTable {
   id: Generated<string>;
   username: string;
-  passwordHash: string;
+  passwordHash: string | null;
   sysadmin: boolean;
+  authSource: ColumnType<AuthSource, AuthSource | undefined, AuthSource>;
+  externalId: string | null;
+  groupIds: ColumnType<string[], string[] | undefined, string[]>;
+  adminRoleInAuth: ColumnType<boolean, boolean | undefined, boolean>;
+  cliSecretHash: string | null;
   email: string | null;
   realname: ColumnType<string, string | undefined, string>;
   comment: ColumnType<string, string | undefined, string>;
@@ -87,6 +93,105 @@ export interface SigningKeyTable {
   retiredAt: Date | null;
 }
 
+export type AuthSource = 'db' | 'ldap' | 'oidc';
+
+export interface UserGroupTable {
+  id: Generated<string>;
+  groupName: string;
+  /** 1 LDAP, 2 HTTP, 3 OIDC. */
+  groupType: number;
+  ldapGroupDn: ColumnType<string, string | undefined, string>;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export interface ProjectTable {
+  id: Generated<string>;
+  name: string;
+  ownerId: string | null;
+  metadata: ColumnType<Record<string, string>, string | undefined, string>;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export interface ProjectMemberTable {
+  id: Generated<string>;
+  projectId: string;
+  entityType: 'u' | 'g';
+  userId: string | null;
+  groupId: string | null;
+  role: number;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export interface RobotTable {
+  id: Generated<string>;
+  name: string;
+  description: ColumnType<string, string | undefined, string>;
+  secretHash: string;
+  level: 'system' | 'project';
+  projectId: string | null;
+  duration: number;
+  expiresAt: Date | null;
+  disabled: ColumnType<boolean, boolean | undefined, boolean>;
+  creatorType: ColumnType<string, string | undefined, string>;
+  creatorRef: ColumnType<string, string | undefined, string>;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+/** One entry of a robot's `access` list, as Harbor's API writes it. */
+export interface RobotAccess {
+  resource: string;
+  action: string;
+  effect?: string;
+}
+
+export interface RobotPermissionTable {
+  id: Generated<string>;
+  robotId: string;
+  kind: 'system' | 'project';
+  namespace: string;
+  projectId: string | null;
+  access: ColumnType<RobotAccess[], string, string>;
+}
+
+export interface SessionTable {
+  idHash: string;
+  userId: string;
+  csrfToken: string;
+  createdAt: CreatedAt;
+  expiresAt: Date;
+}
+
+export interface OidcLoginTable {
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+  redirectUrl: ColumnType<string, string | undefined, string>;
+  createdAt: CreatedAt;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  projectId: string | null;
+  eventType: string;
+  resourceType: string;
+  resource: string;
+  username: string;
+  operation: string;
+  operationDescription: ColumnType<string, string | undefined, string>;
+  operationResult: ColumnType<boolean, boolean | undefined, boolean>;
+  opTime: ColumnType<Date, Date | undefined, never>;
+}
+
+export interface SystemSettingTable {
+  key: string;
+  value: ColumnType<unknown, string, string>;
+  updatedAt: UpdatedAt;
+}
+
 export interface Database {
   repository: RepositoryTable;
   blob: BlobTable;
@@ -98,4 +203,13 @@ export interface Database {
   upload: UploadTable;
   userAccount: UserAccountTable;
   signingKey: SigningKeyTable;
+  userGroup: UserGroupTable;
+  project: ProjectTable;
+  projectMember: ProjectMemberTable;
+  robot: RobotTable;
+  robotPermission: RobotPermissionTable;
+  session: SessionTable;
+  oidcLogin: OidcLoginTable;
+  auditLog: AuditLogTable;
+  systemSetting: SystemSettingTable;
 }

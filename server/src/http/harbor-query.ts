@@ -19,6 +19,8 @@ export interface FieldSpec {
   type: FieldType;
   /** Fuzzy and range matching make sense only for some fields. */
   fuzzy?: boolean;
+  /** `column` is an SQL expression written in Berth's code (e.g. a JSON field), not a plain column. */
+  expression?: boolean;
 }
 
 export type FieldValue = string | number | boolean | Date;

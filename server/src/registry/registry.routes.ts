@@ -4,6 +4,14 @@ import { BerthError } from '../errors.ts';
 import { InvalidOffsetError, PathNotFoundError } from '../storage/storage-driver.ts';
 import { parseByteRange, parseContentRange, parsePageSize } from './http-params.ts';
 import { MAX_MANIFEST_BYTES, requireName, type RegistryService } from './registry.service.ts';
+import { callerName, projectNameOf, type RegistryAccess, type RegistryAction, type RegistryCaller } from './registry-access.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    registryCaller?: RegistryCaller;
+  }
+}
 
 type Handler = (ctx: { request: FastifyRequest; reply: FastifyReply; name: string; ref: string }) => Promise<unknown>;
 
@@ -51,8 +59,21 @@ function queryOf(request: FastifyRequest): Record<string, string | undefined> {
  * Bodies are never parsed by Fastify: blob bytes stream straight from the
  * socket into storage.
  */
-export async function registryRoutes(app: FastifyInstance, opts: { registry: RegistryService }): Promise<void> {
-  const registry = opts.registry;
+/** The registry action a request needs: reads pull, deletes of blobs and manifests delete, everything else pushes. */
+function actionOf(method: string, path: string): RegistryAction {
+  const upload = path.includes('/blobs/uploads');
+  if ((method === 'GET' || method === 'HEAD') && !upload) return 'pull';
+  if (method === 'DELETE' && !upload) return 'delete';
+  return 'push';
+}
+
+export async function registryRoutes(app: FastifyInstance, opts: { registry: RegistryService; access: RegistryAccess; audit: AuditLog }): Promise<void> {
+  const { registry, access, audit } = opts;
+  const callerOf = (request: FastifyRequest): RegistryCaller => request.registryCaller ?? { kind: 'anonymous' };
+
+  app.addHook('onRequest', async (request) => {
+    request.registryCaller = await access.identify(request);
+  });
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
@@ -113,7 +134,8 @@ export async function registryRoutes(app: FastifyInstance, opts: { registry: Reg
       methods: {
         POST: async ({ request, reply, name }) => {
           const query = queryOf(request);
-          if (query.mount !== undefined && query.from !== undefined) {
+          // Mounting needs pull on the source; without it the client just gets a fresh upload, revealing nothing.
+          if (query.mount !== undefined && query.from !== undefined && (await access.isAllowed(callerOf(request), query.from, 'pull'))) {
             if (await registry.mountBlob(name, query.from, query.mount)) {
               return reply.status(201).headers({ Location: `/v2/${name}/blobs/${query.mount}`, 'Docker-Content-Digest': query.mount }).send();
             }
@@ -171,12 +193,14 @@ export async function registryRoutes(app: FastifyInstance, opts: { registry: Reg
         PUT: async ({ request, reply, name, ref }) => {
           const body = await readLimited(request.raw, MAX_MANIFEST_BYTES);
           const result = await registry.putManifest(name, ref, request.headers['content-type'], body);
+          await audit.record({ eventType: 'create_artifact', projectName: projectNameOf(name)!, resourceType: 'artifact', resource: `${name}:${ref}`, username: callerName(callerOf(request)) });
           reply.headers({ Location: `/v2/${name}/manifests/${result.digest}`, 'Docker-Content-Digest': result.digest });
           if (result.subject) reply.header('OCI-Subject', result.subject);
           return reply.status(201).send();
         },
-        DELETE: async ({ reply, name, ref }) => {
+        DELETE: async ({ request, reply, name, ref }) => {
           await registry.deleteManifest(name, ref);
+          await audit.record({ eventType: 'delete_artifact', projectName: projectNameOf(name)!, resourceType: 'artifact', resource: `${name}:${ref}`, username: callerName(callerOf(request)) });
           return reply.status(202).send();
         },
       },
@@ -217,10 +241,14 @@ export async function registryRoutes(app: FastifyInstance, opts: { registry: Reg
       'Content-Length': manifest.content.length,
     });
     if (request.method === 'HEAD') return reply.status(200).send();
+    audit.recordLater({ eventType: 'pull_artifact', projectName: projectNameOf(name)!, resourceType: 'artifact', resource: `${name}@${manifest.digest}`, username: callerName(callerOf(request)) });
     return reply.status(200).send(manifest.content);
   }
 
-  app.get('/v2/', async (_request, reply) => reply.header('Content-Type', 'application/json').send('{}'));
+  app.get('/v2/', async (request, reply) => {
+    if (callerOf(request).kind === 'anonymous') throw access.challenge(request, undefined, { message: 'authentication required' });
+    return reply.header('Content-Type', 'application/json').send('{}');
+  });
 
   app.route({
     method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
@@ -230,8 +258,10 @@ export async function registryRoutes(app: FastifyInstance, opts: { registry: Reg
       const path = request.url.slice(0, (request.url.indexOf('?') + 1 || request.url.length + 1) - 1).slice('/v2/'.length);
       if (path === '_catalog') {
         if (request.method !== 'GET') throw new BerthError('UNSUPPORTED', 'method not allowed');
+        const visibility = await access.catalogVisibility(callerOf(request));
+        if (!visibility) throw access.challenge(request, 'registry:catalog:*', { message: 'authentication required' });
         const query = queryOf(request);
-        const page = await registry.catalog(parsePageSize(query.n), query.last);
+        const page = await registry.catalog(visibility, parsePageSize(query.n), query.last);
         if (page.more) {
           const last = page.repositories[page.repositories.length - 1]!;
           reply.header('Link', `</v2/_catalog?n=${page.limit}&last=${encodeURIComponent(last)}>; rel="next"`);
@@ -245,6 +275,7 @@ export async function registryRoutes(app: FastifyInstance, opts: { registry: Reg
         requireName(name);
         const handler = route.methods[request.method];
         if (!handler) throw new BerthError('UNSUPPORTED', `${request.method} is not supported here`);
+        await access.require(request, callerOf(request), name, actionOf(request.method, path));
         let ref = match[2] ?? '';
         try {
           ref = decodeURIComponent(ref);

@@ -13,6 +13,8 @@ import type { ByteSink } from '../storage/storage-driver.ts';
 import type { HashWorker } from '../storage/parallel-hash.ts';
 import type { RegistryStore, ReferrerRow } from './registry.store.ts';
 import { UploadHashCache } from './upload-hash-cache.ts';
+import { projectNameOf } from './registry-access.ts';
+import type { Visibility } from '../projects/projects.store.ts';
 
 /** The spec's recommended minimum; larger manifests are refused with 413. */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
@@ -77,6 +79,15 @@ export class RegistryService {
     return await this.#store.findRepositoryId(this.#db, name);
   }
 
+  /** Pushing creates the repository, but only inside an existing project (as in Harbor). */
+  async #ensureRepository(name: string): Promise<string> {
+    requireName(name);
+    const projectName = projectNameOf(name);
+    const id = projectName === undefined ? undefined : await this.#store.ensureRepository(this.#db, name, projectName);
+    if (!id) throw new BerthError('NAME_UNKNOWN', `project ${projectName ?? name} not found; create it first`, { status: 404 });
+    return id;
+  }
+
   // Blobs
 
   async statBlob(name: string, digestValue: string): Promise<BlobInfo> {
@@ -107,7 +118,7 @@ export class RegistryService {
 
   async startUpload(name: string): Promise<string> {
     requireName(name);
-    const repositoryId = await this.#store.ensureRepository(this.#db, name);
+    const repositoryId = await this.#ensureRepository(name);
     const id = randomUUID();
     await this.#store.createUpload(this.#db, id, repositoryId);
     return id;
@@ -124,7 +135,7 @@ export class RegistryService {
     if (!digest || !isValidRepositoryName(from)) return false;
     const sourceId = await this.#store.findRepositoryId(this.#db, from);
     if (!sourceId) return false;
-    const targetId = await this.#store.ensureRepository(this.#db, name);
+    const targetId = await this.#ensureRepository(name);
     return await this.#db.transaction().execute(async (trx) => {
       const linked = await this.#store.lockLinkedBlobsForShare(trx, sourceId, [digest.value]);
       if (!linked.has(digest.value)) return false;
@@ -137,7 +148,7 @@ export class RegistryService {
   async uploadMonolithic(name: string, digestValue: string, body: Readable): Promise<BlobInfo> {
     const digest = requireDigest(digestValue);
     requireName(name);
-    const repositoryId = await this.#store.ensureRepository(this.#db, name);
+    const repositoryId = await this.#ensureRepository(name);
     const uploadId = randomUUID();
     const hasher = this.#hashing.create(digest.algorithm);
     try {
@@ -310,7 +321,7 @@ export class RegistryService {
     if (referenceDigest && digest !== referenceDigest.value) {
       throw new BerthError('DIGEST_INVALID', 'manifest digest does not match the reference', { detail: { expected: referenceDigest.value, actual: digest } });
     }
-    const repositoryId = await this.#store.ensureRepository(this.#db, name);
+    const repositoryId = await this.#ensureRepository(name);
     await this.#db.transaction().execute(async (trx) => {
       const blobDigests = [...new Set(manifest.blobs.map((d) => d.digest))];
       const present = await this.#store.lockLinkedBlobsForShare(trx, repositoryId, blobDigests);
@@ -370,10 +381,10 @@ export class RegistryService {
     return { tags: tags.slice(0, limit), more: tags.length > limit, limit };
   }
 
-  async catalog(n: number | undefined, last: string | undefined): Promise<{ repositories: string[]; more: boolean; limit: number }> {
+  async catalog(visibility: Visibility, n: number | undefined, last: string | undefined): Promise<{ repositories: string[]; more: boolean; limit: number }> {
     const limit = clampPageSize(n);
     if (limit === 0) return { repositories: [], more: false, limit };
-    const names = await this.#store.listRepositories(this.#db, last, limit + 1);
+    const names = await this.#store.listRepositories(this.#db, visibility, last, limit + 1);
     return { repositories: names.slice(0, limit), more: names.length > limit, limit };
   }
 

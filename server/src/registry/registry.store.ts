@@ -1,3 +1,4 @@
+import { visibleProject, type Visibility } from '../projects/projects.store.ts';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 
@@ -28,17 +29,18 @@ export class RegistryStore {
     return row?.id;
   }
 
-  async ensureRepository(db: Executor, name: string): Promise<string> {
+  /** The repository's id, creating it in project `projectName`; undefined when that project does not exist. */
+  async ensureRepository(db: Executor, name: string, projectName: string): Promise<string | undefined> {
+    const existing = await this.findRepositoryId(db, name);
+    if (existing) return existing;
     const inserted = await db
       .insertInto('repository')
-      .values({ name })
+      .columns(['name', 'projectId'])
+      .expression((eb) => eb.selectFrom('project').select([eb.val(name).as('name'), 'id']).where('name', '=', projectName))
       .onConflict((oc) => oc.column('name').doNothing())
       .returning('id')
       .executeTakeFirst();
-    if (inserted) return inserted.id;
-    const existing = await this.findRepositoryId(db, name);
-    if (!existing) throw new Error(`repository ${name} vanished while being created`);
-    return existing;
+    return inserted?.id ?? (await this.findRepositoryId(db, name));
   }
 
   /** A live blob that the named repository may read, or undefined. One query, no locks: the pull path. */
@@ -259,12 +261,14 @@ export class RegistryStore {
     return rows.map((r) => r.name);
   }
 
-  /** Repositories with at least one manifest, in byte order. */
-  async listRepositories(db: Executor, after: string | undefined, limit: number): Promise<string[]> {
+  /** Repositories with at least one manifest, in byte order, in projects visible under `visibility`. */
+  async listRepositories(db: Executor, visibility: Visibility, after: string | undefined, limit: number): Promise<string[]> {
     let query = db
       .selectFrom('repository as r')
+      .innerJoin('project as p', 'p.id', 'r.projectId')
       .select('r.name')
       .where(({ exists, selectFrom }) => exists(selectFrom('artifact as a').select('a.id').whereRef('a.repositoryId', '=', 'r.id')));
+    if (visibility.kind !== 'all') query = query.where(visibleProject(visibility, sql.ref('p.id'), sql.ref('p.metadata')));
     if (after !== undefined) query = query.where(sql<boolean>`r.name COLLATE "C" > ${after}`);
     const rows = await query.orderBy(sql`r.name COLLATE "C"`).limit(limit).execute();
     return rows.map((r) => r.name);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 
-import { requirePrincipal } from '../auth/api-auth.plugin.ts';
+import { requirePrincipal, requireUser } from '../auth/api-auth.plugin.ts';
 import { pagingHeaders, parsePaging, parseQ, parseSort, type FieldSpec } from '../http/harbor-query.ts';
 import { parseId, parseInput } from '../http/validate.ts';
 import type { UserRow } from './users.store.ts';
@@ -39,7 +39,7 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
   const { users } = opts;
 
   app.get('/users/current', async (request) => {
-    const actor = requirePrincipal(request);
+    const actor = requireUser(request);
     return userResponse(await users.get(actor, actor.userId));
   });
 
@@ -53,7 +53,7 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
   });
 
   app.get('/users', async (request, reply) => {
-    const actor = requirePrincipal(request);
+    const actor = requireUser(request);
     const query = request.query as Query;
     const paging = parsePaging(query);
     const { rows, total } = await users.list(actor, parseQ(query.q, USER_FIELDS), parseSort(query.sort, USER_FIELDS), paging);
@@ -62,37 +62,37 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
   });
 
   app.post('/users', async (request, reply) => {
-    const actor = requirePrincipal(request);
+    const actor = request.principal ? requireUser(request) : undefined;
     const user = await users.create(actor, parseInput(userCreationSchema, request.body));
     return reply.status(201).header('Location', `/api/v2.0/users/${user.id}`).send();
   });
 
   app.get('/users/:user_id', async (request) => {
-    const actor = requirePrincipal(request);
+    const actor = requireUser(request);
     return userResponse(await users.get(actor, parseId((request.params as Params).user_id, 'user_id')));
   });
 
   app.put('/users/:user_id', async (request, reply) => {
-    const actor = requirePrincipal(request);
+    const actor = requireUser(request);
     await users.updateProfile(actor, parseId((request.params as Params).user_id, 'user_id'), parseInput(userProfileSchema, request.body));
     return reply.status(200).send();
   });
 
   app.put('/users/:user_id/password', async (request, reply) => {
-    const actor = requirePrincipal(request);
+    const actor = requireUser(request);
     await users.changePassword(actor, parseId((request.params as Params).user_id, 'user_id'), parseInput(passwordChangeSchema, request.body));
     return reply.status(200).send();
   });
 
   app.put('/users/:user_id/sysadmin', async (request, reply) => {
-    const actor = requirePrincipal(request);
+    const actor = requireUser(request);
     const body = parseInput(sysadminSchema, request.body);
     await users.setSysadmin(actor, parseId((request.params as Params).user_id, 'user_id'), body.sysadmin_flag);
     return reply.status(200).send();
   });
 
   app.delete('/users/:user_id', async (request, reply) => {
-    const actor = requirePrincipal(request);
+    const actor = requireUser(request);
     await users.delete(actor, parseId((request.params as Params).user_id, 'user_id'));
     return reply.status(200).send();
   });

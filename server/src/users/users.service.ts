@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import type { Db } from '../db/database.ts';
 import { BerthError } from '../errors.ts';
-import type { LocalAuthenticator, Principal } from '../auth/admin.ts';
+import type { Authenticator } from '../auth/authenticator.ts';
+import type { UserPrincipal as Principal } from '../auth/principal.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { SettingsService } from '../settings/settings.service.ts';
 import { hashPassword, verifyPassword } from '../auth/password.ts';
 import type { Paging, QueryTerm, SortTerm } from '../http/harbor-query.ts';
 import type { UserRow, UsersStore } from './users.store.ts';
@@ -43,28 +46,40 @@ export type UserCreation = z.infer<typeof userCreationSchema>;
 export class UsersService {
   readonly #db: Db;
   readonly #store: UsersStore;
-  readonly #authenticator: LocalAuthenticator;
+  readonly #authenticator: Authenticator;
+  readonly #settings: SettingsService;
+  readonly #audit: AuditLog;
 
-  constructor(db: Db, store: UsersStore, authenticator: LocalAuthenticator) {
+  constructor(db: Db, store: UsersStore, authenticator: Authenticator, settings: SettingsService, audit: AuditLog) {
     this.#db = db;
     this.#store = store;
     this.#authenticator = authenticator;
+    this.#settings = settings;
+    this.#audit = audit;
   }
 
-  /** Self-registration is off (Harbor's default): only system administrators create users. */
-  async create(actor: Principal, input: UserCreation): Promise<UserRow> {
-    requireSysadmin(actor);
+  /**
+   * System administrators create users; anyone may register themselves when
+   * self_registration is on (off by default, as in Harbor). The input schema
+   * has no administrator flag, so a registration can never make an admin.
+   */
+  async create(actor: Principal | undefined, input: UserCreation): Promise<UserRow> {
+    const settings = await this.#settings.general();
+    if (!actor?.sysadmin) {
+      if (!settings.self_registration) throw actor ? forbidden() : new BerthError('UNAUTHORIZED', 'authentication required');
+    }
+    if (input.username.startsWith(settings.robot_name_prefix)) {
+      throw new BerthError('BAD_REQUEST', `user names may not start with the robot account prefix ${JSON.stringify(settings.robot_name_prefix)}`);
+    }
     checkPasswordPolicy(input.password);
     const taken = await this.#store.existsByUsernameOrEmail(this.#db, input.username, input.email);
     if (taken) throw new BerthError('CONFLICT', `a user with this ${taken} already exists`);
     try {
-      return await this.#store.insert(this.#db, {
-        username: input.username,
-        email: input.email,
-        realname: input.realname,
-        comment: input.comment,
-        passwordHash: await hashPassword(input.password),
-        sysadmin: false,
+      const passwordHash = await hashPassword(input.password);
+      return await this.#db.transaction().execute(async (trx) => {
+        const user = await this.#store.insert(trx, { username: input.username, email: input.email, realname: input.realname, comment: input.comment, passwordHash, sysadmin: false });
+        await this.#audit.record({ eventType: 'create_user', resourceType: 'user', resource: user.username, username: actor?.username ?? user.username }, trx);
+        return user;
       });
     } catch (error) {
       // Two creations racing past the check above meet the unique indexes here.
@@ -93,7 +108,9 @@ export class UsersService {
   async updateProfile(actor: Principal, id: string, profile: z.infer<typeof userProfileSchema>): Promise<void> {
     if (!actor.sysadmin && actor.userId !== id) throw forbidden();
     if (profile.email && (await this.#store.emailTakenByOther(this.#db, profile.email, id))) throw new BerthError('CONFLICT', 'a user with this email already exists');
-    if (!(await this.#store.updateProfile(this.#db, id, profile))) throw notFound();
+    const user = await this.#store.findById(this.#db, id);
+    if (!user || !(await this.#store.updateProfile(this.#db, id, profile))) throw notFound();
+    await this.#audit.record({ eventType: 'update_user', resourceType: 'user', resource: user.username, username: actor.username, description: 'profile' });
   }
 
   /**
@@ -104,8 +121,9 @@ export class UsersService {
     const self = actor.userId === id;
     if (!self && !actor.sysadmin) throw forbidden();
     const user = await this.#store.findById(this.#db, id);
-    const hash = user && (await this.#store.findPasswordHash(this.#db, id));
-    if (!user || !hash) throw notFound();
+    if (!user) throw notFound();
+    const hash = await this.#store.findPasswordHash(this.#db, id);
+    if (!hash) throw new BerthError('BAD_REQUEST', 'this user signs in through LDAP or OIDC; their password is not kept by Berth');
     if (self) {
       if (!change.old_password || !(await verifyPassword(change.old_password, hash))) throw new BerthError('FORBIDDEN', 'the old password is incorrect');
     }
@@ -113,6 +131,7 @@ export class UsersService {
     if (await verifyPassword(change.new_password, hash)) throw new BerthError('BAD_REQUEST', 'the new password must differ from the old one');
     await this.#store.updatePasswordHash(this.#db, id, await hashPassword(change.new_password));
     this.#authenticator.forget(user.username);
+    await this.#audit.record({ eventType: 'update_user', resourceType: 'user', resource: user.username, username: actor.username, description: 'password' });
   }
 
   async setSysadmin(actor: Principal, id: string, sysadmin: boolean): Promise<void> {
@@ -122,6 +141,7 @@ export class UsersService {
     if (!user) throw notFound();
     await this.#store.updateSysadmin(this.#db, id, sysadmin);
     this.#authenticator.forget(user.username);
+    await this.#audit.record({ eventType: 'update_user', resourceType: 'user', resource: user.username, username: actor.username, description: `sysadmin_flag=${sysadmin}` });
   }
 
   async delete(actor: Principal, id: string): Promise<void> {
@@ -130,6 +150,7 @@ export class UsersService {
     const user = await this.#store.findById(this.#db, id);
     if (!user || !(await this.#store.delete(this.#db, id))) throw notFound();
     this.#authenticator.forget(user.username);
+    await this.#audit.record({ eventType: 'delete_user', resourceType: 'user', resource: user.username, username: actor.username });
   }
 }
 

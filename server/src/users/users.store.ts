@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Db } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
 import type { QueryTerm, SortTerm } from '../http/harbor-query.ts';
 import { applyFilters, applySort } from '../db/query-filters.ts';
 
@@ -18,7 +20,7 @@ const COLUMNS = ['id', 'username', 'email', 'realname', 'comment', 'sysadmin', '
 
 /** SQL for local users: one method per query. Password hashes leave only through findPasswordHash. */
 export class UsersStore {
-  async insert(db: Db, user: { username: string; email: string; realname: string; comment: string; passwordHash: string; sysadmin: boolean }): Promise<UserRow> {
+  async insert(db: Db | Transaction<Database>, user: { username: string; email: string; realname: string; comment: string; passwordHash: string; sysadmin: boolean }): Promise<UserRow> {
     return await db.insertInto('userAccount').values(user).returning(COLUMNS).executeTakeFirstOrThrow();
   }
 
@@ -27,7 +29,7 @@ export class UsersStore {
   }
 
   async findPasswordHash(db: Db, id: string): Promise<string | undefined> {
-    return (await db.selectFrom('userAccount').select('passwordHash').where('id', '=', id).executeTakeFirst())?.passwordHash;
+    return (await db.selectFrom('userAccount').select('passwordHash').where('id', '=', id).executeTakeFirst())?.passwordHash ?? undefined;
   }
 
   async existsByUsernameOrEmail(db: Db, username: string, email: string): Promise<'username' | 'email' | undefined> {

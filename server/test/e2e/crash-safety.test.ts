@@ -62,6 +62,7 @@ describe('a server killed with SIGKILL in the middle of a write', () => {
   before(async () => {
     berth = await startBerth();
     client = new RegistryClient(berth.url);
+    await client.createProject('crash');
   });
   after(async () => berth.destroy());
 

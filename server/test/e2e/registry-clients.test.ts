@@ -484,6 +484,9 @@ describe('registry clients against Berth on filesystem storage', () => {
     await suite.berth?.destroy();
     await suite.tools?.destroy();
   });
+  before(async () => {
+    for (const project of ['clients', 'curl', 'catalog', 'a']) await new RegistryClient(suite.berth.url).createProject(project);
+  });
   registryClientCases(suite);
 });
 
@@ -506,6 +509,9 @@ describe('registry clients against Berth on S3 storage', () => {
     await suite.berth?.destroy();
     await s3?.stop();
     await suite.tools?.destroy();
+  });
+  before(async () => {
+    for (const project of ['clients', 'curl', 'catalog', 'a']) await new RegistryClient(suite.berth.url).createProject(project);
   });
   registryClientCases(suite);
 });

@@ -16,6 +16,7 @@ describe('two Berth processes sharing one database and storage', () => {
   before(async () => {
     a = await startBerth();
     b = await startBerth({ shareWith: a });
+    await new RegistryClient(a.url).createProject('ha');
   });
   after(async () => {
     await b.destroy();
@@ -83,7 +84,7 @@ describe('the embedded PostgreSQL', () => {
       const auth = `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;
       const client = new RegistryClient(berth.url, auth);
       const image = await makeImage({ layerSizes: [10] });
-      await client.pushImage('embedded/app', 'v1', image);
+      await client.pushImage('library/app', 'v1', image);
       const postgresPid = Number(readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
       await berth.kill();
       const deadline = Date.now() + 5000;
@@ -91,10 +92,10 @@ describe('the embedded PostgreSQL', () => {
       assert.equal(isAlive(postgresPid), false, 'PostgreSQL does not outlive a killed Berth');
       await berth.restart();
       assert.ok(!berth.output().includes(password), 'the password is not printed again');
-      const get = await client.request('GET', '/v2/embedded/app/manifests/v1');
+      const get = await client.request('GET', '/v2/library/app/manifests/v1');
       assert.equal(get.status, 200);
       // A SIGTERM while requests are in flight finishes them, then stops PostgreSQL, then exits 0.
-      const inFlight = Array.from({ length: 40 }, () => client.request('GET', '/v2/embedded/app/manifests/v1').then((r) => r.status, () => 0));
+      const inFlight = Array.from({ length: 40 }, () => client.request('GET', '/v2/library/app/manifests/v1').then((r) => r.status, () => 0));
       const code = await berth.stop();
       assert.equal(code, 0, berth.output());
       const statuses = await Promise.all(inFlight);

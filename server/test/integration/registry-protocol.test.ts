@@ -33,6 +33,7 @@ let c: RegistryClient;
 before(async () => {
   t = await startTestApp();
   c = t.client;
+  for (const project of ['team', 'cat', 'a']) await c.createProject(project);
 });
 after(async () => t.close());
 
@@ -48,11 +49,11 @@ describe('registry base and authentication', () => {
     assert.equal(response.headers.get('docker-distribution-api-version'), 'registry/2.0');
   });
 
-  it('challenges anonymous and wrong-password clients with Basic and UNAUTHORIZED', async () => {
+  it('challenges anonymous and wrong-password clients to fetch a token from the token service', async () => {
     for (const client of [new RegistryClient(t.url, null), new RegistryClient(t.url, `Basic ${Buffer.from('admin:wrong').toString('base64')}`)]) {
       const response = await client.request('GET', '/v2/');
       assert.equal(response.status, 401);
-      assert.match(response.headers.get('www-authenticate') ?? '', /^Basic realm=/);
+      assert.equal(response.headers.get('www-authenticate'), `Bearer realm="${t.url}/service/token",service="harbor-registry"`);
       assert.equal(await errorCode(response), 'UNAUTHORIZED');
     }
   });
@@ -419,6 +420,7 @@ describe('with deletes disabled', () => {
   it('answers 405 UNSUPPORTED to manifest and blob deletes', async () => {
     const locked = await startTestApp({ BERTH_STORAGE_DELETE_ENABLED: 'false' });
     try {
+      await locked.client.createProject('team');
       const image = await makeImage({ layerSizes: [10] });
       await locked.client.pushImage('team/keep', 'v1', image);
       for (const path of ['/v2/team/keep/manifests/v1', `/v2/team/keep/manifests/${image.manifest.digest}`, `/v2/team/keep/blobs/${image.config.digest}`]) {

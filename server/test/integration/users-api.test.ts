@@ -81,7 +81,8 @@ describe('users API', () => {
 
   it('gives a new non-admin user no registry access until roles grant it', async () => {
     await createUser('newbie');
-    const response = await fetch(`${t.url}/v2/`, { headers: { authorization: basic('newbie', 'Passw0rd-1') } });
+    await t.client.createProject('closed');
+    const response = await fetch(`${t.url}/v2/closed/app/tags/list`, { headers: { authorization: basic('newbie', 'Passw0rd-1') } });
     assert.equal(response.status, 403);
     assert.equal(((await response.json()) as { errors: { code: string }[] }).errors[0]!.code, 'DENIED');
   });

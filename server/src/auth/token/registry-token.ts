@@ -16,6 +16,12 @@ export interface RegistryTokenClaims {
   subject: string;
   audience: string;
   access: AccessEntry[];
+  /**
+   * Project name → id at issue time, for every project the access list
+   * names. A project deleted and re-created under the same name has a new id,
+   * so older tokens never reach it (whatever the replicas' clocks say).
+   */
+  projects: Record<string, string>;
   issuedAt: Date;
   expiresAt: Date;
 }
@@ -45,10 +51,10 @@ export class RegistryTokens {
     this.#issuer = issuer;
   }
 
-  async issue(subject: string, audience: string, access: AccessEntry[], ttlSeconds: number): Promise<{ token: string; claims: RegistryTokenClaims }> {
+  async issue(subject: string, audience: string, access: AccessEntry[], ttlSeconds: number, projects: Record<string, string> = {}): Promise<{ token: string; claims: RegistryTokenClaims }> {
     const { kid, key } = await (this.#signing ??= this.#loadSigningKey());
     const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({ access })
+    const token = await new SignJWT({ access, projects })
       .setProtectedHeader({ alg: ALGORITHM, kid, typ: 'JWT' })
       .setIssuer(this.#issuer)
       .setSubject(subject)
@@ -58,7 +64,7 @@ export class RegistryTokens {
       .setExpirationTime(now + ttlSeconds)
       .setJti(randomUUID())
       .sign(key);
-    return { token, claims: { subject, audience, access, issuedAt: new Date(now * 1000), expiresAt: new Date((now + ttlSeconds) * 1000) } };
+    return { token, claims: { subject, audience, access, projects, issuedAt: new Date(now * 1000), expiresAt: new Date((now + ttlSeconds) * 1000) } };
   }
 
   /**
@@ -87,10 +93,12 @@ export class RegistryTokens {
       throw new InvalidTokenError((error as Error).message);
     }
     const access = Array.isArray(payload.access) ? (payload.access as AccessEntry[]) : [];
+    const projects = payload.projects && typeof payload.projects === 'object' ? (payload.projects as Record<string, string>) : {};
     return {
       subject: payload.sub!,
       audience,
       access,
+      projects,
       issuedAt: new Date(payload.iat! * 1000),
       expiresAt: new Date(payload.exp! * 1000),
     };

@@ -1,0 +1,146 @@
+import { sql, type RawBuilder, type Transaction } from 'kysely';
+import type { Db } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
+import type { QueryTerm, SortTerm } from '../http/harbor-query.ts';
+import { applyFilters, applySort } from '../db/query-filters.ts';
+
+type Executor = Db | Transaction<Database>;
+
+export interface ProjectRow {
+  id: string;
+  name: string;
+  ownerId: string | null;
+  ownerName: string | null;
+  metadata: Record<string, string>;
+  createdAt: Date;
+  updatedAt: Date;
+  repoCount: number;
+}
+
+/** Who may see which projects in a listing: everything, or public ones plus those reached through memberships or robot permissions. */
+export type Visibility =
+  | { kind: 'all' }
+  | { kind: 'public' }
+  | { kind: 'user'; userId: string; groupIds: readonly string[] }
+  | { kind: 'robot'; robotId: string };
+
+/**
+ * SQL condition: the project with id `id` and metadata `metadata` is visible
+ * under `visibility` (public, or reached through a membership or a robot permission).
+ */
+export function visibleProject(visibility: Exclude<Visibility, { kind: 'all' }>, id: RawBuilder<unknown>, metadata: RawBuilder<unknown>): RawBuilder<boolean> {
+  const isPublic = sql`${metadata}->>'public' = 'true'`;
+  switch (visibility.kind) {
+    case 'public':
+      return sql<boolean>`(${isPublic})`;
+    case 'user': {
+      const groups = visibility.groupIds.length > 0 ? sql`OR m.group_id IN (${sql.join([...visibility.groupIds])})` : sql``;
+      return sql<boolean>`(${isPublic} OR EXISTS (SELECT 1 FROM project_member m WHERE m.project_id = ${id} AND (m.user_id = ${visibility.userId} ${groups})))`;
+    }
+    case 'robot':
+      return sql<boolean>`(${isPublic} OR EXISTS (SELECT 1 FROM robot_permission rp WHERE rp.robot_id = ${visibility.robotId} AND rp.kind = 'project' AND (rp.project_id = ${id} OR rp.namespace = '*')))`;
+  }
+}
+
+function selectProjects(db: Executor) {
+  return db
+    .selectFrom('project as p')
+    .leftJoin('userAccount as o', 'o.id', 'p.ownerId')
+    .select([
+      'p.id',
+      'p.name',
+      'p.ownerId',
+      'o.username as ownerName',
+      'p.metadata',
+      'p.createdAt',
+      'p.updatedAt',
+      sql<string>`(SELECT count(*) FROM repository r WHERE r.project_id = p.id AND EXISTS (SELECT 1 FROM artifact a WHERE a.repository_id = r.id))`.as('repoCount'),
+    ]);
+}
+
+function toRow(row: Omit<ProjectRow, 'repoCount'> & { repoCount: string | number }): ProjectRow {
+  return { ...row, repoCount: Number(row.repoCount) };
+}
+
+/** SQL for projects and their metadata: one method per query. */
+export class ProjectsStore {
+  async findById(db: Executor, id: string): Promise<ProjectRow | undefined> {
+    const row = await selectProjects(db).where('p.id', '=', id).executeTakeFirst();
+    return row && toRow(row);
+  }
+
+  async findByName(db: Executor, name: string): Promise<ProjectRow | undefined> {
+    const row = await selectProjects(db).where('p.name', '=', name).executeTakeFirst();
+    return row && toRow(row);
+  }
+
+  /** The registry's per-request lookup: id and visibility only. */
+  async findRefByName(db: Executor, name: string): Promise<{ id: string; name: string; public: boolean } | undefined> {
+    const row = await db
+      .selectFrom('project')
+      .select(['id', 'name', sql<boolean>`coalesce(metadata->>'public', 'false') = 'true'`.as('public')])
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row;
+  }
+
+  async insert(trx: Transaction<Database>, values: { name: string; ownerId: string | null; metadata: Record<string, string> }): Promise<string | undefined> {
+    const row = await trx
+      .insertInto('project')
+      .values({ name: values.name, ownerId: values.ownerId, metadata: JSON.stringify(values.metadata) })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    return row?.id;
+  }
+
+  async list(db: Executor, visibility: Visibility, filters: QueryTerm[], sort: SortTerm[], limit: number, offset: number): Promise<{ rows: ProjectRow[]; total: number }> {
+    let base = applyFilters(db.selectFrom('project as p'), filters);
+    if (visibility.kind !== 'all') base = base.where(visibleProject(visibility, sql.ref('p.id'), sql.ref('p.metadata')));
+    const total = Number((await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    const ids = await applySort(base.select('p.id'), sort, 'p.id').limit(limit).offset(offset).execute();
+    if (ids.length === 0) return { rows: [], total };
+    const rows = (await selectProjects(db).where('p.id', 'in', ids.map((r) => r.id)).execute()).map(toRow);
+    const order = new Map(ids.map((r, i) => [r.id, i]));
+    rows.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+    return { rows, total };
+  }
+
+  async updateMetadata(db: Executor, id: string, metadata: Record<string, string>): Promise<void> {
+    await db.updateTable('project').set({ metadata: JSON.stringify(metadata), updatedAt: sql`now()` } as never).where('id', '=', id).execute();
+  }
+
+  async lockForUpdate(trx: Transaction<Database>, id: string): Promise<{ metadata: Record<string, string> } | undefined> {
+    return await trx.selectFrom('project').select('metadata').where('id', '=', id).forUpdate().executeTakeFirst();
+  }
+
+  /** Repositories holding at least one artifact: what makes a project non-deletable. */
+  async countRepositoriesWithArtifacts(db: Executor, projectId: string): Promise<number> {
+    const row = await db
+      .selectFrom('repository as r')
+      .where('r.projectId', '=', projectId)
+      .where(({ exists, selectFrom }) => exists(selectFrom('artifact as a').select('a.id').whereRef('a.repositoryId', '=', 'r.id')))
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Deletes the project's repositories that hold no artifact (blob links and uploads only). */
+  async deleteEmptyRepositories(trx: Transaction<Database>, projectId: string): Promise<void> {
+    await trx
+      .deleteFrom('repository as r')
+      .where('r.projectId', '=', projectId)
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('artifact as a').select('a.id').whereRef('a.repositoryId', '=', 'r.id'))))
+      .execute();
+  }
+
+  async delete(trx: Transaction<Database>, id: string): Promise<boolean> {
+    const result = await trx.deleteFrom('project').where('id', '=', id).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  async memberCountsByRole(db: Executor, projectId: string): Promise<Map<number, number>> {
+    const rows = await db.selectFrom('projectMember').select(['role', (eb) => eb.fn.countAll<string>().as('n')]).where('projectId', '=', projectId).groupBy('role').execute();
+    return new Map(rows.map((row) => [row.role, Number(row.n)]));
+  }
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/**
+ * The settings an administrator changes at run time through
+ * /api/v2.0/configurations, under Harbor's key names and with Harbor's
+ * defaults except where Berth deliberately differs (said per key). They live
+ * in PostgreSQL so every replica sees the same values. LDAP and OIDC keys are
+ * validated as a group by their own schemas (auth/ldap, auth/oidc) when their
+ * auth_mode is chosen.
+ */
+export const generalSettingsSchema = z.object({
+  /** The external directory in use besides local users: none (db_auth), LDAP or OIDC. */
+  auth_mode: z.enum(['db_auth', 'ldap_auth', 'oidc_auth']).default('db_auth'),
+  /**
+   * Not in Harbor: whether local (database) users may still log in when
+   * auth_mode is LDAP or OIDC. Harbor allows exactly one mode; Berth lets the
+   * administrator keep both. The first admin can always log in.
+   */
+  local_users_enabled: z.boolean().default(true),
+  primary_auth_mode: z.boolean().default(false),
+  self_registration: z.boolean().default(false),
+  project_creation_restriction: z.enum(['everyone', 'adminonly']).default('everyone'),
+  /** Minutes a registry token is valid. */
+  token_expiration: z.number().int().min(1).max(24 * 60).default(30),
+  /** Default lifetime of robot accounts, in days. */
+  robot_token_duration: z.number().int().min(1).max(36_500).default(30),
+  /**
+   * Harbor's default is "robot$", which every shell expands; Berth's default
+   * is "robot_" — shell-safe — and local user names may not start with the
+   * configured prefix, so a robot can never be mistaken for a user.
+   */
+  robot_name_prefix: z
+    .string()
+    .min(1)
+    .max(32)
+    .regex(/^[A-Za-z0-9_.$+-]+$/, 'may contain letters, digits and _ . $ + -')
+    .default('robot_'),
+  /** Minutes a portal session lives without use. */
+  session_timeout: z.number().int().min(1).max(7 * 24 * 60).default(60),
+  disabled_audit_log_event_types: z.string().default(''),
+  pull_audit_log_disable: z.boolean().default(false),
+});
+
+export type GeneralSettings = z.output<typeof generalSettingsSchema>;

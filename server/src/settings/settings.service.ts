@@ -1,0 +1,90 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/database.ts';
+import { BerthError } from '../errors.ts';
+import { ldapSettingsSchema, type LdapSettings } from '../auth/ldap/ldap-settings.ts';
+import { oidcSettingsSchema, type OidcSettings } from '../auth/oidc/oidc-settings.ts';
+import { generalSettingsSchema, type GeneralSettings } from './settings.schema.ts';
+
+/** How long a replica may serve settings it read earlier; changes reach every replica within this. */
+const CACHE_MS = 2_000;
+
+export interface Settings {
+  general: GeneralSettings;
+  /** Every stored key, LDAP and OIDC ones included (secrets too: callers must not echo them). */
+  raw: Readonly<Record<string, unknown>>;
+}
+
+/** Run-time settings in the system_setting table, validated on read and write. */
+export class SettingsService {
+  readonly #db: Db;
+  #cached: { at: number; value: Promise<Settings> } | undefined;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  async get(): Promise<Settings> {
+    if (!this.#cached || Date.now() - this.#cached.at > CACHE_MS) {
+      const value = this.#load();
+      this.#cached = { at: Date.now(), value };
+      value.catch(() => (this.#cached = undefined));
+    }
+    return await this.#cached.value;
+  }
+
+  async general(): Promise<GeneralSettings> {
+    return (await this.get()).general;
+  }
+
+  /** The LDAP settings when LDAP is the configured auth mode, else undefined. */
+  async ldap(): Promise<LdapSettings | undefined> {
+    const settings = await this.get();
+    if (settings.general.auth_mode !== 'ldap_auth') return undefined;
+    return ldapSettingsSchema.parse(settings.raw);
+  }
+
+  /** The OIDC settings when OIDC is the configured auth mode, else undefined. */
+  async oidc(): Promise<OidcSettings | undefined> {
+    const settings = await this.get();
+    if (settings.general.auth_mode !== 'oidc_auth') return undefined;
+    return oidcSettingsSchema.parse(settings.raw);
+  }
+
+  /**
+   * Stores `changes` after checking that the result is valid as a whole
+   * (e.g. switching auth_mode to ldap_auth needs ldap_url and ldap_base_dn).
+   * `validate` lets callers add rules, such as which keys exist at all.
+   */
+  async update(changes: Record<string, unknown>): Promise<void> {
+    const current = await this.#load();
+    const merged = { ...current.raw, ...changes };
+    const general = generalSettingsSchema.safeParse(merged);
+    if (!general.success) throw invalid(general.error.issues[0]!);
+    const external = general.data.auth_mode === 'ldap_auth' ? ldapSettingsSchema : general.data.auth_mode === 'oidc_auth' ? oidcSettingsSchema : undefined;
+    const checked = external?.safeParse(merged);
+    if (checked && !checked.success) throw invalid(checked.error.issues[0]!);
+    await this.#db.transaction().execute(async (trx) => {
+      for (const [key, value] of Object.entries(changes)) {
+        await trx
+          .insertInto('systemSetting')
+          .values({ key, value: JSON.stringify(value) })
+          .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(value), updatedAt: sql`now()` } as never))
+          .execute();
+      }
+    });
+    this.#cached = undefined;
+  }
+
+  async #load(): Promise<Settings> {
+    const rows = await this.#db.selectFrom('systemSetting').select(['key', 'value']).execute();
+    const raw: Record<string, unknown> = {};
+    for (const row of rows) raw[row.key] = row.value;
+    const general = generalSettingsSchema.safeParse(raw);
+    // Stored values were valid when written; if a later version tightened a rule, fall back to defaults per key.
+    return { raw, general: general.success ? general.data : generalSettingsSchema.parse({}) };
+  }
+}
+
+function invalid(issue: { path: PropertyKey[]; message: string }): BerthError {
+  return new BerthError('BAD_REQUEST', `${issue.path.map(String).join('.') || 'configuration'}: ${issue.message}`);
+}
