@@ -14,6 +14,9 @@ import { SettingsService } from './settings/settings.service.ts';
 import { ProjectsStore } from './projects/projects.store.ts';
 import { ProjectsService } from './projects/projects.service.ts';
 import { projectsRoutes } from './projects/projects.routes.ts';
+import { MembersStore } from './projects/members.store.ts';
+import { MembersService } from './projects/members.service.ts';
+import { membersRoutes } from './projects/members.routes.ts';
 import { RegistryAccess, tokenRealm } from './registry/registry-access.ts';
 import { UsersService } from './users/users.service.ts';
 import { UsersStore } from './users/users.store.ts';
@@ -40,6 +43,7 @@ export interface AppDeps {
 export interface BerthApp {
   app: FastifyInstance;
   registry: RegistryService;
+  settings: SettingsService;
 }
 
 /** Builds the HTTP application on ready dependencies. Never listens: callers (main, tests) decide. */
@@ -93,14 +97,16 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
 
   const users = new UsersService(db, new UsersStore(), authenticator, settings, audit);
   const projects = new ProjectsService(db, projectsStore, access, settings, audit);
+  const members = new MembersService(db, new MembersStore(), access, audit);
   await app.register(
     async (api) => {
       resolveApiPrincipal(api, authenticator);
       await usersRoutes(api, { users });
       await projectsRoutes(api, { projects });
+      await membersRoutes(api, { projects, members });
     },
     { prefix: '/api/v2.0' },
   );
 
-  return { app, registry };
+  return { app, registry, settings };
 }

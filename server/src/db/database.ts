@@ -14,7 +14,7 @@ export function createDatabase(url: string, maxConnections: number, log?: Logger
   // An idle connection that the server drops (restart, failover) must not crash the process;
   // the pool replaces it and the next query reconnects.
   pool.on('error', (error) => log?.warn({ err: error }, 'idle database connection failed'));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] });
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -3,6 +3,7 @@ import { BerthError } from '../errors.ts';
 import { pagingHeaders, parsePaging, parseQ, parseSort, type FieldSpec, type QueryTerm } from '../http/harbor-query.ts';
 import { parseInput } from '../http/validate.ts';
 import type { ProjectView, ProjectsService } from './projects.service.ts';
+import type { ProjectRow } from './projects.store.ts';
 import { metadataSchema, projectCreationSchema, projectUpdateSchema } from './projects.service.ts';
 
 /** Fields of GET /projects that `q` and `sort` may use. */
@@ -41,6 +42,11 @@ function isName(request: FastifyRequest): boolean {
   return String(request.headers['x-is-resource-name'] ?? '').toLowerCase() === 'true';
 }
 
+/** The project named by the :project_name_or_id path parameter, if the caller may see it (else 404). */
+export function projectOf(request: FastifyRequest, projects: ProjectsService): Promise<ProjectRow> {
+  return projects.resolve(request.principal, (request.params as { project_name_or_id: string }).project_name_or_id, isName(request));
+}
+
 /** The Harbor list query parameters name, public and owner, as q terms. */
 function listFilters(query: Query): QueryTerm[] {
   const terms = parseQ(query.q, PROJECT_FIELDS);
@@ -55,7 +61,7 @@ function listFilters(query: Query): QueryTerm[] {
 
 export async function projectsRoutes(app: FastifyInstance, opts: { projects: ProjectsService }): Promise<void> {
   const { projects } = opts;
-  const resolve = (request: FastifyRequest) => projects.resolve(request.principal, (request.params as { project_name_or_id: string }).project_name_or_id, isName(request));
+  const resolve = (request: FastifyRequest) => projectOf(request, projects);
 
   app.get('/projects', async (request, reply) => {
     const query = request.query as Query;

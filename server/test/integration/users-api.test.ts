@@ -1,39 +1,19 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../fixtures/app-harness.ts';
-import { ADMIN_AUTH } from '../fixtures/registry-client.ts';
-import { HarborContract } from '../fixtures/harbor-contract.ts';
+import { basic, HarborApi } from '../fixtures/harbor-api.ts';
 
-const contract = HarborContract.load();
 let t: TestApp;
+let harbor: HarborApi;
 
 before(async () => {
   t = await startTestApp();
+  harbor = new HarborApi(t.url);
 });
 after(async () => t.close());
 
-function basic(username: string, password: string): string {
-  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-}
-
-/** Calls the API and checks the response against Harbor's swagger file. */
-async function api(method: string, path: string, options: { auth?: string | null; body?: unknown } = {}): Promise<{ status: number; body: any; headers: Headers }> {
-  const headers: Record<string, string> = {};
-  const auth = options.auth === undefined ? ADMIN_AUTH : options.auth;
-  if (auth) headers.authorization = auth;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${t.url}/api/v2.0${path}`, { method, headers, ...(options.body !== undefined && { body: JSON.stringify(options.body) }) });
-  const text = await response.text();
-  const body = text === '' ? undefined : JSON.parse(text);
-  assert.deepEqual(contract.validate(method, `/api/v2.0${path}`, response.status, body), [], `${method} ${path} → ${response.status} ${text}`);
-  return { status: response.status, body, headers: response.headers };
-}
-
-async function createUser(username: string, password = 'Passw0rd-1'): Promise<number> {
-  const created = await api('POST', '/users', { body: { username, email: `${username}@example.com`, realname: username, password } });
-  assert.equal(created.status, 201);
-  return Number(created.headers.get('location')!.split('/').pop());
-}
+const api = (method: string, path: string, options: { auth?: string | null; body?: unknown } = {}) => harbor.call(method, path, options);
+const createUser = (username: string, password?: string) => harbor.createUser(username, password);
 
 describe('users API', () => {
   it('shows the signed-in user as Harbor’s UserResp, and 401 to anonymous callers', async () => {
