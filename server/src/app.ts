@@ -9,7 +9,10 @@ import { resolveApiPrincipal } from './auth/api-auth.plugin.ts';
 import { RegistryTokens } from './auth/token/registry-token.ts';
 import { tokenRoutes } from './auth/token/token.routes.ts';
 import { AccessService } from './access/access.service.ts';
+import { permissionsRoutes } from './access/permissions.routes.ts';
 import { AuditLog } from './audit/audit-log.ts';
+import { AuditStore } from './audit/audit.store.ts';
+import { auditRoutes } from './audit/audit.routes.ts';
 import { SettingsService } from './settings/settings.service.ts';
 import { ProjectsStore } from './projects/projects.store.ts';
 import { ProjectsService } from './projects/projects.service.ts';
@@ -104,6 +107,8 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
       await usersRoutes(api, { users });
       await projectsRoutes(api, { projects });
       await membersRoutes(api, { projects, members });
+      await permissionsRoutes(api, { access, projects });
+      await auditRoutes(api, { db, store: new AuditStore(), access, projects });
     },
     { prefix: '/api/v2.0' },
   );

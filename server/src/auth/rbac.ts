@@ -142,6 +142,26 @@ export function unionGrants(...sets: Grants[]): Grants {
 export const SYSTEM_RESOURCES = ['project', 'user', 'user-group', 'ldap-user', 'robot', 'audit-log', 'configuration', 'catalog'] as const;
 export type SystemResource = (typeof SYSTEM_RESOURCES)[number];
 
+/** What system-level permissions exist, for system robots (GET /permissions lists them). */
+export const SYSTEM_PERMISSIONS: Readonly<Record<SystemResource, readonly Action[]>> = {
+  project: ['create', 'list'],
+  user: ['create', 'read', 'update', 'delete', 'list'],
+  'user-group': ['create', 'read', 'update', 'delete', 'list'],
+  'ldap-user': ['create', 'list'],
+  robot: ['create', 'read', 'update', 'delete', 'list'],
+  'audit-log': ['list'],
+  configuration: ['read', 'update'],
+  catalog: ['read'],
+};
+
+/** Splits "resource:action" grants back into Harbor's {resource, action} pairs. */
+export function permissionsOf(grants: Grants): { resource: string; action: string }[] {
+  return [...grants].map((grant) => {
+    const colon = grant.lastIndexOf(':');
+    return { resource: grant.slice(0, colon), action: grant.slice(colon + 1) };
+  });
+}
+
 export function allows(grants: Grants, resource: Resource | SystemResource, action: Action): boolean {
   return grants.has(`${resource}:${action}`);
 }
