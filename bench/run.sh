@@ -158,6 +158,9 @@ wait_ready berth "$BERTH_PID" "$BERTH/v2/" "${BERTH_CURL[@]}"
 PG_PID=$(head -1 "$BERTH_DATA/postgres/postmaster.pid" 2>/dev/null || true)
 log "registries up in $(calc "$(now) - $t0" 1) s: berth $BERTH (pid $BERTH_PID), distribution $DIST (pid $DIST_PID)"
 [[ $(curl -s -o /dev/null -w '%{http_code}' "$BERTH/v2/") == 401 ]] || fail "berth answered /v2/ without credentials"
+# Berth, like Harbor, pushes only into existing projects.
+[[ $(curl -sS -o /dev/null -w '%{http_code}' "${BERTH_CURL[@]}" -H 'Content-Type: application/json' \
+  -d '{"project_name":"bench"}' "$BERTH/api/v2.0/projects") == 201 ]] || fail "could not create the bench project"
 hwm_phase startup
 
 rec meta.berth_url "$BERTH"
@@ -203,7 +206,7 @@ UPLOAD_ARGS=(-H 'Expect:' -H 'Transfer-Encoding:' -H "Content-Length: $BLOB_BYTE
 verify_blob() { # who base digest curl-args...
   local who=$1 base=$2 digest=$3 len dig
   shift 3
-  curl -sS -o /dev/null -D "$TMP/head.h" -I "$@" "$base/v2/bench/blobs/$digest"
+  curl -sS -o /dev/null -D "$TMP/head.h" -I "$@" "$base/v2/bench/data/blobs/$digest"
   len=$(header "$TMP/head.h" content-length)
   dig=$(header "$TMP/head.h" docker-content-digest)
   [[ $len == "$BLOB_BYTES" && $dig == "$digest" ]] || fail "$who: HEAD after upload shows size=$len digest=$dig, want $BLOB_BYTES $digest"
@@ -212,7 +215,7 @@ verify_blob() { # who base digest curl-args...
 upload_mono() { # who base digest curl-args... -> seconds
   local who=$1 base=$2 digest=$3 out code t
   shift 3
-  out=$(curl -sS -o /dev/null -D "$TMP/up.h" -w '%{http_code} %{time_total}' "$@" "${UPLOAD_ARGS[@]}" -X POST -T - "$base/v2/bench/blobs/uploads/?digest=$digest" <"$BLOB")
+  out=$(curl -sS -o /dev/null -D "$TMP/up.h" -w '%{http_code} %{time_total}' "$@" "${UPLOAD_ARGS[@]}" -X POST -T - "$base/v2/bench/data/blobs/uploads/?digest=$digest" <"$BLOB")
   read -r code t <<<"$out"
   [[ $code == 201 ]] || fail "$who: monolithic POST answered $code"
   [[ $(header "$TMP/up.h" docker-content-digest) == "$digest" ]] || fail "$who: POST returned the wrong Docker-Content-Digest"
@@ -223,7 +226,7 @@ upload_mono() { # who base digest curl-args... -> seconds
 upload_post_put() { # who base digest curl-args... -> seconds (POST + PUT)
   local who=$1 base=$2 digest=$3 out code t1 t2 loc sep
   shift 3
-  out=$(curl -sS -o /dev/null -D "$TMP/post.h" -w '%{http_code} %{time_total}' "$@" -X POST "$base/v2/bench/blobs/uploads/")
+  out=$(curl -sS -o /dev/null -D "$TMP/post.h" -w '%{http_code} %{time_total}' "$@" -X POST "$base/v2/bench/data/blobs/uploads/")
   read -r code t1 <<<"$out"
   [[ $code == 202 ]] || fail "$who: POST upload start answered $code"
   loc=$(header "$TMP/post.h" location)
@@ -298,7 +301,7 @@ hwm_phase uploads
 download() { # who base digest curl-args... -> seconds
   local who=$1 base=$2 digest=$3 out code size t
   shift 3
-  out=$(curl -sS -o /dev/null -w '%{http_code} %{size_download} %{time_total}' "$@" "$base/v2/bench/blobs/$digest")
+  out=$(curl -sS -o /dev/null -w '%{http_code} %{size_download} %{time_total}' "$@" "$base/v2/bench/data/blobs/$digest")
   read -r code size t <<<"$out"
   [[ $code == 200 && $size == "$BLOB_BYTES" ]] || fail "$who: GET answered $code with $size bytes"
   echo "$t"
@@ -312,9 +315,9 @@ for ((k = 1; k <= REPEATS; k++)); do
     log "  $(printf '%-12s' "$who") $(mbps "$t") MB/s (${t} s)"
   done
 done
-got=$(curl -sS "${BERTH_CURL[@]}" "$BERTH/v2/bench/blobs/$DOWNLOAD_DIGEST" | sha256sum | cut -d' ' -f1)
+got=$(curl -sS "${BERTH_CURL[@]}" "$BERTH/v2/bench/data/blobs/$DOWNLOAD_DIGEST" | sha256sum | cut -d' ' -f1)
 [[ sha256:$got == "$DOWNLOAD_DIGEST" ]] || fail "berth: downloaded bytes hash to sha256:$got, want $DOWNLOAD_DIGEST"
-got=$(curl -sS "$DIST/v2/bench/blobs/$DOWNLOAD_DIGEST" | sha256sum | cut -d' ' -f1)
+got=$(curl -sS "$DIST/v2/bench/data/blobs/$DOWNLOAD_DIGEST" | sha256sum | cut -d' ' -f1)
 [[ sha256:$got == "$DOWNLOAD_DIGEST" ]] || fail "distribution: downloaded bytes hash to sha256:$got, want $DOWNLOAD_DIGEST"
 rec check.download_sha256 ok
 log "  sha256 of both downloads verified (separate, untimed runs through sha256sum)"

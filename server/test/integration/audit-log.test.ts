@@ -1,0 +1,92 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestApp, type TestApp } from '../fixtures/app-harness.ts';
+import { basic, HarborApi, TEST_PASSWORD } from '../fixtures/harbor-api.ts';
+import { makeImage } from '../fixtures/image-builder.ts';
+
+let t: TestApp;
+let harbor: HarborApi;
+const NEW_PASSWORD = 'Changed-Passw0rd-9';
+
+before(async () => {
+  t = await startTestApp();
+  harbor = new HarborApi(t.url);
+});
+after(async () => t.close());
+
+async function waitFor<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('the audit log', () => {
+  it('records pushes, pulls, deletes and changes to projects, members and users, and never a secret', async () => {
+    const userId = await harbor.createUser('audited');
+    const projectId = await harbor.createProject('audit-me');
+    const memberId = await harbor.addMember(projectId, 'audited', 2);
+    await harbor.call('PUT', `/projects/${projectId}/members/${memberId}`, { body: { role_id: 3 } });
+    await harbor.call('PUT', `/users/${userId}/password`, { body: { new_password: NEW_PASSWORD } });
+    const image = await makeImage({ layerSizes: [8] });
+    await t.client.pushImage('audit-me/app', 'v1', image);
+    const pulled = await t.client.request('GET', '/v2/audit-me/app/manifests/v1');
+    assert.equal(pulled.status, 200);
+    await pulled.arrayBuffer();
+    const deleted = await t.client.request('DELETE', `/v2/audit-me/app/manifests/${image.manifest.digest}`);
+    assert.equal(deleted.status, 202);
+    await harbor.call('DELETE', `/projects/${projectId}/members/${memberId}`);
+
+    const events = await waitFor(async () => {
+      const response = await harbor.call('GET', '/auditlog-exts?page_size=100');
+      const types = response.body.map((e: { resource_type: string; operation: string; resource: string }) => `${e.operation} ${e.resource_type} ${e.resource}`);
+      return types.some((type: string) => type.startsWith('pull ')) ? types : undefined;
+    });
+    for (const expected of [
+      'create user audited',
+      'create project audit-me',
+      'create member audited',
+      'update member audited',
+      'update user audited',
+      'create artifact audit-me/app:v1',
+      `pull artifact audit-me/app@${image.manifest.digest}`,
+      `delete artifact audit-me/app:${image.manifest.digest}`,
+      'delete member audited',
+    ]) {
+      assert.ok(events.includes(expected), `${expected} in ${JSON.stringify(events)}`);
+    }
+    const everything = JSON.stringify(await t.db.selectFrom('auditLog').selectAll().execute());
+    for (const secret of [TEST_PASSWORD, NEW_PASSWORD]) assert.ok(!everything.includes(secret), 'no password in the audit log');
+  });
+
+  it('filters, sorts and pages like Harbor, per project and globally', async () => {
+    const page = await harbor.call('GET', '/auditlog-exts?q=operation%3Dcreate,resource_type%3Dproject&page=1&page_size=1');
+    assert.equal(page.body.length, 1);
+    assert.equal(page.body[0].resource, 'audit-me');
+    assert.equal(page.headers.get('x-total-count'), '1');
+    const legacy = await harbor.call('GET', '/audit-logs?q=username%3Dadmin&sort=op_time&page_size=2');
+    assert.equal(legacy.body.length, 2);
+    assert.ok(legacy.body[0].op_time <= legacy.body[1].op_time);
+    assert.equal((await harbor.call('GET', '/auditlog-exts?q=password%3D~x')).status, 400);
+    assert.equal((await harbor.call('GET', '/auditlog-exts?sort=1%3BSELECT')).status, 400);
+    const project = await harbor.call('GET', '/projects/audit-me/auditlog-exts?page_size=100');
+    assert.ok(project.body.length >= 6);
+    assert.ok(project.body.every((e: { resource: string }) => e.resource.startsWith('audit-me') || e.resource === 'audited'));
+    const events = await harbor.call('GET', '/auditlog-exts/events');
+    assert.ok(events.body.some((e: { event_type: string }) => e.event_type === 'pull_artifact'));
+  });
+
+  it('shows non-admins only the events of projects they administer', async () => {
+    await harbor.createUser('auditor');
+    const auditor = basic('auditor', TEST_PASSWORD);
+    assert.deepEqual((await harbor.call('GET', '/auditlog-exts', { auth: auditor })).body, []);
+    await harbor.createProject('auditors-own', { auth: auditor });
+    const own = await harbor.call('GET', '/auditlog-exts', { auth: auditor });
+    assert.deepEqual(own.body.map((e: { resource: string }) => e.resource), ['auditors-own']);
+    assert.equal((await harbor.call('GET', '/projects/audit-me/auditlog-exts', { auth: auditor })).status, 404);
+    assert.equal((await harbor.call('GET', '/auditlog-exts', { auth: null })).status, 401);
+  });
+});
