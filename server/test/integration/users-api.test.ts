@@ -76,6 +76,21 @@ describe('users API', () => {
     assert.equal((await api('GET', '/users/current', { auth: basic('sneaky', 'Passw0rd-1') })).body.sysadmin_flag, false);
   });
 
+  it('allows self-registration only when switched on, and a registration can never make an administrator', async () => {
+    const body = { username: 'selfmade', email: 'selfmade@example.com', password: 'Passw0rd-1', sysadmin_flag: true };
+    assert.equal((await api('POST', '/users', { auth: null, body })).status, 401);
+    await t.settings.update({ self_registration: true });
+    try {
+      assert.equal((await api('POST', '/users', { auth: null, body })).status, 201);
+      assert.equal((await api('GET', '/users/current', { auth: basic('selfmade', 'Passw0rd-1') })).body.sysadmin_flag, false);
+      const robotLike = await api('POST', '/users', { auth: null, body: { ...body, username: 'robot_impostor', email: 'impostor@example.com' } });
+      assert.equal(robotLike.status, 400);
+      assert.match(robotLike.body.errors[0].message, /robot account prefix/);
+    } finally {
+      await t.settings.update({ self_registration: false });
+    }
+  });
+
   it('changes passwords: users prove the old one, admins reset others; the old password stops working', async () => {
     const id = await createUser('carol');
     const wrongOld = await api('PUT', `/users/${id}/password`, { auth: basic('carol', 'Passw0rd-1'), body: { old_password: 'nope', new_password: 'Newpassw0rd' } });
