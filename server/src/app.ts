@@ -30,6 +30,9 @@ import type { StorageDriver } from './storage/storage-driver.ts';
 import { RegistryStore } from './registry/registry.store.ts';
 import { RegistryService } from './registry/registry.service.ts';
 import { registryRoutes } from './registry/registry.routes.ts';
+import { ArtifactsStore } from './artifacts/artifacts.store.ts';
+import { ArtifactsService } from './artifacts/artifacts.service.ts';
+import { artifactsRoutes } from './artifacts/artifacts.routes.ts';
 
 /** The `iss` of registry tokens, as Harbor names it. */
 const TOKEN_ISSUER = 'harbor-token-issuer';
@@ -101,6 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   const users = new UsersService(db, new UsersStore(), authenticator, settings, audit);
   const projects = new ProjectsService(db, projectsStore, access, settings, audit);
   const members = new MembersService(db, new MembersStore(), access, audit);
+  const artifacts = new ArtifactsService({ db, store: new ArtifactsStore(), access, projects, registry, blobs: new BlobStore(storage), audit });
   await app.register(
     async (api) => {
       resolveApiPrincipal(api, authenticator);
@@ -108,6 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
       await projectsRoutes(api, { projects });
       await membersRoutes(api, { projects, members });
       await permissionsRoutes(api, { access, projects });
+      await artifactsRoutes(api, { artifacts });
       await auditRoutes(api, { db, store: new AuditStore(), access, projects });
     },
     { prefix: '/api/v2.0' },

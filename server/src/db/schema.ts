@@ -9,7 +9,10 @@ export interface RepositoryTable {
   id: Generated<string>;
   name: string;
   projectId: string;
+  description: ColumnType<string, string | undefined, string>;
+  pullCount: ColumnType<string, never, never>;
   createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
 }
 
 export interface BlobTable {
@@ -36,6 +39,11 @@ export interface ArtifactTable {
   size: BigIntColumn;
   content: Buffer;
   annotations: ColumnType<Record<string, string> | null, string | null, string | null>;
+  /** Harbor's artifact type: IMAGE, CHART, CNAB, WASM, SBOM or UNKNOWN. */
+  type: ColumnType<string, string | undefined, string>;
+  extraAttrs: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  totalSize: ColumnType<string, number | string | undefined, number | string>;
+  pullTime: ColumnType<Date | null, never, never>;
   pushedAt: CreatedAt;
 }
 
@@ -56,6 +64,7 @@ export interface TagTable {
   name: string;
   createdAt: CreatedAt;
   updatedAt: ColumnType<Date, never, never>;
+  pullTime: ColumnType<Date | null, never, never>;
 }
 
 export interface UploadTable {

@@ -17,6 +17,9 @@ export interface ParsedManifest {
   blobs: Descriptor[];
   /** Manifests that must be present in the repository (an index's children). */
   children: Descriptor[];
+  /** An image manifest's config and layers (every layer, foreign ones included). */
+  config?: Descriptor;
+  layers: Descriptor[];
   subject?: Descriptor;
   /** What the referrers API reports: artifactType, else (image manifests) the config's media type. */
   artifactType?: string;
@@ -106,6 +109,8 @@ export function parseManifest(body: Buffer, contentType: string | undefined): Pa
       mediaType,
       blobs: [config, ...mustExist],
       children: [],
+      config,
+      layers,
       ...(subject && { subject }),
       artifactType: artifactType ?? config.mediaType,
       ...(annotations && { annotations }),
@@ -117,6 +122,7 @@ export function parseManifest(body: Buffer, contentType: string | undefined): Pa
     mediaType,
     blobs: [],
     children: descriptors(json.manifests, 'manifests'),
+    layers: [],
     ...(subject && { subject }),
     ...(artifactType !== undefined && { artifactType }),
     ...(annotations && { annotations }),

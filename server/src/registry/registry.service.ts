@@ -4,7 +4,9 @@ import { BerthError } from '../errors.ts';
 import type { Db } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import { digestOf, parseDigest, type Digest } from '../oci/digest.ts';
-import { ManifestError, parseManifest } from '../oci/manifest.ts';
+import { ManifestError, parseManifest, type ParsedManifest } from '../oci/manifest.ts';
+import { artifactTypeOf, extraAttrsOf, hasDescriptiveConfig, type ArtifactType } from '../oci/artifact-type.ts';
+import { InvalidOffsetError, PathNotFoundError } from '../storage/storage-driver.ts';
 import { MediaType } from '../oci/media-types.ts';
 import { isValidRepositoryName, isValidTag } from '../oci/names.ts';
 import { BlobStore } from '../storage/blob-store.ts';
@@ -18,6 +20,8 @@ import type { Visibility } from '../projects/projects.store.ts';
 
 /** The spec's recommended minimum; larger manifests are refused with 413. */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+/** Configs larger than this are not read for extra_attrs (real ones are a few KiB). */
+const MAX_CONFIG_BYTES = 1024 * 1024;
 /** Page size ceiling for tag and catalog listings, whatever `n` asks for. */
 export const MAX_PAGE_SIZE = 1000;
 
@@ -322,6 +326,8 @@ export class RegistryService {
       throw new BerthError('DIGEST_INVALID', 'manifest digest does not match the reference', { detail: { expected: referenceDigest.value, actual: digest } });
     }
     const repositoryId = await this.#ensureRepository(name);
+    const type = artifactTypeOf(manifest);
+    const extraAttrs = await this.#readExtraAttrs(type, manifest);
     await this.#db.transaction().execute(async (trx) => {
       const blobDigests = [...new Set(manifest.blobs.map((d) => d.digest))];
       const present = await this.#store.lockLinkedBlobsForShare(trx, repositoryId, blobDigests);
@@ -339,6 +345,12 @@ export class RegistryService {
         subjectDigest: manifest.subject?.digest ?? null,
         content: body,
         annotations: manifest.annotations ?? null,
+        type,
+        extraAttrs,
+        totalSize:
+          manifest.kind === 'index'
+            ? body.length + (await this.#store.sumTotalSizes(trx, [...children.values()]))
+            : body.length + [manifest.config!, ...manifest.layers].reduce((sum, d) => sum + d.size, 0),
       });
       if (artifact.created) {
         await this.#store.insertArtifactBlobs(trx, artifact.id, blobDigests);
@@ -347,6 +359,23 @@ export class RegistryService {
       if (!byDigest) await this.#store.upsertTag(trx, repositoryId, reference, artifact.id);
     });
     return { digest, ...(manifest.subject && { subject: manifest.subject.digest }) };
+  }
+
+  /**
+   * Reads the config of images and charts at push, so listings never touch
+   * storage. A config that cannot be read leaves the attributes empty; the
+   * transaction then refuses the push if the blob is really missing.
+   */
+  async #readExtraAttrs(type: ArtifactType, manifest: ParsedManifest): Promise<Record<string, unknown> | null> {
+    const config = manifest.config;
+    const digest = config && parseDigest(config.digest);
+    if (!digest || !hasDescriptiveConfig(type) || config.size > MAX_CONFIG_BYTES) return null;
+    try {
+      return extraAttrsOf(type, await this.#blobs.readBlob(digest, config.size, MAX_CONFIG_BYTES));
+    } catch (error) {
+      if (error instanceof PathNotFoundError || error instanceof InvalidOffsetError) return null;
+      throw error;
+    }
   }
 
   async deleteManifest(name: string, reference: string): Promise<void> {

@@ -192,11 +192,27 @@ export class RegistryStore {
   /** Inserts the artifact, or returns the existing one with the same digest (pushes are idempotent). */
   async insertArtifact(
     trx: Transaction<Database>,
-    values: { repositoryId: string; digest: string; mediaType: string; artifactType: string | null; subjectDigest: string | null; content: Buffer; annotations: Record<string, string> | null },
+    values: {
+      repositoryId: string;
+      digest: string;
+      mediaType: string;
+      artifactType: string | null;
+      subjectDigest: string | null;
+      content: Buffer;
+      annotations: Record<string, string> | null;
+      type: string;
+      extraAttrs: Record<string, unknown> | null;
+      totalSize: number;
+    },
   ): Promise<{ id: string; created: boolean }> {
     const inserted = await trx
       .insertInto('artifact')
-      .values({ ...values, size: values.content.length, annotations: values.annotations ? JSON.stringify(values.annotations) : null })
+      .values({
+        ...values,
+        size: values.content.length,
+        annotations: values.annotations ? JSON.stringify(values.annotations) : null,
+        extraAttrs: values.extraAttrs ? JSON.stringify(values.extraAttrs) : null,
+      })
       .onConflict((oc) => oc.columns(['repositoryId', 'digest']).doNothing())
       .returning('id')
       .executeTakeFirst();
@@ -208,6 +224,13 @@ export class RegistryStore {
       .where('digest', '=', values.digest)
       .executeTakeFirstOrThrow();
     return { id: existing.id, created: false };
+  }
+
+  /** The summed sizes of an index's children (each with everything it needs). */
+  async sumTotalSizes(trx: Transaction<Database>, artifactIds: string[]): Promise<number> {
+    if (artifactIds.length === 0) return 0;
+    const row = await trx.selectFrom('artifact').select((eb) => eb.fn.sum<string>('totalSize').as('total')).where('id', 'in', artifactIds).executeTakeFirstOrThrow();
+    return Number(row.total ?? 0);
   }
 
   async insertArtifactBlobs(trx: Transaction<Database>, artifactId: string, digests: string[]): Promise<void> {

@@ -150,6 +150,14 @@ export class BlobStore {
     await this.driver.copyTo(blobPath(digest), sink, offset, length);
   }
 
+  /** A small blob's bytes (configs, chart files), refusing anything over `limit` bytes. */
+  async readBlob(digest: Digest, size: number, limit: number): Promise<Buffer> {
+    if (size > limit) throw new Error(`blob ${digest.value} is larger than ${limit} bytes`);
+    const chunks: Buffer[] = [];
+    await this.driver.copyTo(blobPath(digest), { write: async (chunk: Buffer) => void chunks.push(Buffer.from(chunk)) }, 0, size);
+    return Buffer.concat(chunks);
+  }
+
   async blobRedirectURL(digest: Digest, method: 'GET' | 'HEAD'): Promise<string | undefined> {
     return await this.driver.redirectURL(blobPath(digest), method);
   }

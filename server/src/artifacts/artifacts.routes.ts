@@ -1,0 +1,265 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { BerthError } from '../errors.ts';
+import { requirePrincipal } from '../auth/api-auth.plugin.ts';
+import { pagingHeaders, parsePaging, parseQ, parseSort, type FieldSpec } from '../http/harbor-query.ts';
+import { parseInput } from '../http/validate.ts';
+import { ADDITIONS, repositoryUpdateSchema, tagCreationSchema, type ArtifactView, type ArtifactsService, type ViewOptions } from './artifacts.service.ts';
+import type { ArtifactRow, RepositoryRow, TagRow } from './artifacts.store.ts';
+
+const REPOSITORY_FIELDS: Record<string, FieldSpec> = {
+  name: { column: 'r.name', type: 'string', fuzzy: true },
+  creation_time: { column: 'r.created_at', type: 'time' },
+  update_time: { column: 'r.updated_at', type: 'time' },
+  pull_count: { column: 'r.pull_count', type: 'number' },
+};
+
+const ARTIFACT_FIELDS: Record<string, FieldSpec> = {
+  digest: { column: 'a.digest', type: 'string' },
+  type: { column: 'a.type', type: 'string' },
+  media_type: { column: 'a.media_type', type: 'string' },
+  push_time: { column: 'a.pushed_at', type: 'time' },
+  pull_time: { column: 'a.pull_time', type: 'time' },
+  size: { column: 'a.total_size', type: 'number' },
+  tags: { column: 'SELECT string_agg(t.name, \' \') FROM tag t WHERE t.artifact_id = a.id', type: 'string', fuzzy: true, expression: true },
+};
+
+const TAG_FIELDS: Record<string, FieldSpec> = {
+  name: { column: 'name', type: 'string', fuzzy: true },
+  push_time: { column: 'updated_at', type: 'time' },
+  pull_time: { column: 'pull_time', type: 'time' },
+};
+
+/** Harbor writes "never" as Go's zero time. */
+const NEVER = '0001-01-01T00:00:00.000Z';
+
+function time(value: Date | null): string {
+  return value ? value.toISOString() : NEVER;
+}
+
+type Params = { project_name: string; repository_name: string; reference: string; tag_name: string; addition: string };
+type Query = Record<string, string | undefined>;
+
+/** Harbor double-encodes the slashes of repository names in paths ("a%252Fb"); one decode is Fastify's, this is the second. */
+function repositoryName(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new BerthError('BAD_REQUEST', 'malformed repository name');
+  }
+}
+
+function flag(query: Query, name: string, fallback: boolean): boolean {
+  const value = query[name];
+  if (value === undefined) return fallback;
+  if (value !== 'true' && value !== 'false') throw new BerthError('BAD_REQUEST', `${name} must be true or false`);
+  return value === 'true';
+}
+
+function repositoryResponse(repository: RepositoryRow): Record<string, unknown> {
+  return {
+    id: Number(repository.id),
+    project_id: Number(repository.projectId),
+    name: repository.name,
+    description: repository.description,
+    artifact_count: repository.artifactCount,
+    pull_count: repository.pullCount,
+    creation_time: repository.createdAt.toISOString(),
+    update_time: repository.updatedAt.toISOString(),
+  };
+}
+
+function tagResponse(tag: TagRow): Record<string, unknown> {
+  return { id: Number(tag.id), repository_id: Number(tag.repositoryId), artifact_id: Number(tag.artifactId), name: tag.name, push_time: tag.pushTime.toISOString(), pull_time: time(tag.pullTime), immutable: false };
+}
+
+/** cosign, notation and Harbor SBOMs by their artifact types; anything else with a subject is a generic accessory. */
+function accessoryType(artifact: ArtifactRow): string {
+  switch (artifact.artifactType) {
+    case 'application/vnd.dev.cosign.artifact.sig.v1+json':
+      return 'signature.cosign';
+    case 'application/vnd.cncf.notary.signature':
+      return 'signature.notation';
+    case 'application/vnd.goharbor.harbor.sbom.v1':
+      return 'harbor.sbom';
+    default:
+      return 'subject.accessory';
+  }
+}
+
+function accessoryResponse(accessory: ArtifactRow, subject: ArtifactRow, repositoryName: string): Record<string, unknown> {
+  return {
+    id: Number(accessory.id),
+    artifact_id: Number(accessory.id),
+    subject_artifact_id: Number(subject.id),
+    subject_artifact_digest: subject.digest,
+    subject_artifact_repo: repositoryName,
+    size: accessory.totalSize,
+    digest: accessory.digest,
+    type: accessoryType(accessory),
+    icon: '',
+    creation_time: accessory.pushedAt.toISOString(),
+  };
+}
+
+function isIndex(artifact: ArtifactRow): boolean {
+  return artifact.mediaType.includes('index') || artifact.mediaType.includes('manifest.list');
+}
+
+function artifactResponse(view: ArtifactView, base: string): Record<string, unknown> {
+  const { artifact } = view;
+  const links: Record<string, { href: string; absolute: boolean }> = {};
+  for (const addition of ADDITIONS[artifact.type] ?? []) links[addition.replace('.', '_')] = { href: `${base}/${artifact.digest}/additions/${addition}`, absolute: false };
+  return {
+    id: Number(artifact.id),
+    type: artifact.type,
+    media_type: isIndex(artifact) ? artifact.mediaType : (artifact.artifactType ?? artifact.mediaType),
+    manifest_media_type: artifact.mediaType,
+    artifact_type: artifact.artifactType ?? artifact.mediaType,
+    project_id: Number(view.projectId),
+    repository_id: Number(artifact.repositoryId),
+    repository_name: view.repositoryName,
+    digest: artifact.digest,
+    size: artifact.totalSize,
+    icon: '',
+    push_time: artifact.pushedAt.toISOString(),
+    pull_time: time(artifact.pullTime),
+    extra_attrs: artifact.extraAttrs ?? {},
+    annotations: artifact.annotations ?? {},
+    references: view.references.map((r) => ({
+      parent_id: Number(r.parentId),
+      child_id: Number(r.childId),
+      child_digest: r.childDigest,
+      ...(r.platform !== undefined && { platform: r.platform }),
+      ...(r.annotations !== undefined && { annotations: r.annotations }),
+      ...(r.urls !== undefined && { urls: r.urls }),
+    })),
+    ...(view.tags && { tags: view.tags.map(tagResponse) }),
+    addition_links: links,
+    labels: [],
+    ...(view.accessories && { accessories: view.accessories.map((a) => accessoryResponse(a, artifact, view.repositoryName)) }),
+  };
+}
+
+/**
+ * Harbor's repository, artifact and tag operations under
+ * /projects/{project_name}/repositories, plus /repositories.
+ */
+export async function artifactsRoutes(app: FastifyInstance, opts: { artifacts: ArtifactsService }): Promise<void> {
+  const { artifacts } = opts;
+  const params = (request: FastifyRequest) => request.params as Params;
+  const basePath = (request: FastifyRequest) => `/api/v2.0/projects/${params(request).project_name}/repositories/${encodeURIComponent(encodeURIComponent(repositoryName(params(request).repository_name)))}/artifacts`;
+
+  app.get('/repositories', async (request, reply) => {
+    const query = request.query as Query;
+    const paging = parsePaging(query);
+    const { rows, total } = await artifacts.listAllRepositories(request.principal, parseQ(query.q, REPOSITORY_FIELDS), parseSort(query.sort, REPOSITORY_FIELDS), paging);
+    reply.headers(pagingHeaders('/api/v2.0/repositories', query, paging, total));
+    return rows.map(repositoryResponse);
+  });
+
+  app.get('/projects/:project_name/repositories', async (request, reply) => {
+    const project = await artifacts.project(request.principal, params(request).project_name, 'repository', 'list');
+    const query = request.query as Query;
+    const paging = parsePaging(query);
+    const { rows, total } = await artifacts.listRepositories(project, parseQ(query.q, REPOSITORY_FIELDS), parseSort(query.sort, REPOSITORY_FIELDS), paging);
+    reply.headers(pagingHeaders(`/api/v2.0/projects/${project.name}/repositories`, query, paging, total));
+    return rows.map(repositoryResponse);
+  });
+
+  app.get('/projects/:project_name/repositories/:repository_name', async (request) => {
+    const project = await artifacts.project(request.principal, params(request).project_name, 'repository', 'read');
+    return repositoryResponse(await artifacts.repository(project, repositoryName(params(request).repository_name)));
+  });
+
+  app.put('/projects/:project_name/repositories/:repository_name', async (request, reply) => {
+    const project = await artifacts.project(request.principal, params(request).project_name, 'repository', 'update');
+    const repository = await artifacts.repository(project, repositoryName(params(request).repository_name));
+    await artifacts.updateRepository(repository, parseInput(repositoryUpdateSchema, request.body).description);
+    return reply.status(200).send();
+  });
+
+  app.delete('/projects/:project_name/repositories/:repository_name', async (request, reply) => {
+    const project = await artifacts.project(request.principal, params(request).project_name, 'repository', 'delete');
+    const repository = await artifacts.repository(project, repositoryName(params(request).repository_name));
+    await artifacts.deleteRepository(requirePrincipal(request), project, repository);
+    return reply.status(200).send();
+  });
+
+  const viewOptions = (query: Query, defaults: { withAccessory: boolean }): ViewOptions => ({
+    withTag: flag(query, 'with_tag', true),
+    withAccessory: flag(query, 'with_accessory', defaults.withAccessory),
+  });
+
+  app.get('/projects/:project_name/repositories/:repository_name/artifacts', async (request, reply) => {
+    const project = await artifacts.project(request.principal, params(request).project_name, 'artifact', 'list');
+    const repository = await artifacts.repository(project, repositoryName(params(request).repository_name));
+    const query = request.query as Query;
+    const paging = parsePaging(query);
+    const { views, total } = await artifacts.listArtifacts(project, repository, parseQ(query.q, ARTIFACT_FIELDS), parseSort(query.sort, ARTIFACT_FIELDS), paging, viewOptions(query, { withAccessory: false }));
+    reply.headers(pagingHeaders(basePath(request), query, paging, total));
+    return views.map((view) => artifactResponse(view, basePath(request)));
+  });
+
+  app.post('/projects/:project_name/repositories/:repository_name/artifacts', async (request, reply) => {
+    const from = (request.query as Query).from;
+    if (!from) throw new BerthError('BAD_REQUEST', 'from is required: <project>/<repository>:<tag> or @<digest>');
+    const project = await artifacts.project(request.principal, params(request).project_name, 'artifact', 'create');
+    const digest = await artifacts.copy(requirePrincipal(request), project, repositoryName(params(request).repository_name), from);
+    return reply.status(201).header('Location', `${basePath(request)}/${digest}`).send();
+  });
+
+  const artifactOf = async (request: FastifyRequest, resource: Parameters<ArtifactsService['project']>[2], action: Parameters<ArtifactsService['project']>[3]) => {
+    const project = await artifacts.project(request.principal, params(request).project_name, resource, action);
+    const repository = await artifacts.repository(project, repositoryName(params(request).repository_name));
+    const artifact = await artifacts.artifact(repository, params(request).reference);
+    return { project, repository, artifact };
+  };
+
+  app.get('/projects/:project_name/repositories/:repository_name/artifacts/:reference', async (request) => {
+    const { project, repository, artifact } = await artifactOf(request, 'artifact', 'read');
+    return artifactResponse(await artifacts.view(project, repository, artifact, viewOptions(request.query as Query, { withAccessory: true })), basePath(request));
+  });
+
+  app.delete('/projects/:project_name/repositories/:repository_name/artifacts/:reference', async (request, reply) => {
+    const { project, repository, artifact } = await artifactOf(request, 'artifact', 'delete');
+    await artifacts.deleteArtifact(requirePrincipal(request), project, repository, artifact);
+    return reply.status(200).send();
+  });
+
+  app.get('/projects/:project_name/repositories/:repository_name/artifacts/:reference/tags', async (request, reply) => {
+    const { artifact } = await artifactOf(request, 'tag', 'list');
+    const query = request.query as Query;
+    const paging = parsePaging(query);
+    const { rows, total } = await artifacts.listTags(artifact, parseQ(query.q, TAG_FIELDS), parseSort(query.sort, TAG_FIELDS), paging);
+    reply.headers(pagingHeaders(`${basePath(request)}/${params(request).reference}/tags`, query, paging, total));
+    return rows.map(tagResponse);
+  });
+
+  app.post('/projects/:project_name/repositories/:repository_name/artifacts/:reference/tags', async (request, reply) => {
+    const { project, repository, artifact } = await artifactOf(request, 'tag', 'create');
+    const { name } = parseInput(tagCreationSchema, request.body);
+    await artifacts.createTag(requirePrincipal(request), project, repository, artifact, name);
+    return reply.status(201).header('Location', `${basePath(request)}/${artifact.digest}/tags/${name}`).send();
+  });
+
+  app.delete('/projects/:project_name/repositories/:repository_name/artifacts/:reference/tags/:tag_name', async (request, reply) => {
+    const { project, repository, artifact } = await artifactOf(request, 'tag', 'delete');
+    await artifacts.deleteTag(requirePrincipal(request), project, repository, artifact, params(request).tag_name);
+    return reply.status(200).send();
+  });
+
+  app.get('/projects/:project_name/repositories/:repository_name/artifacts/:reference/accessories', async (request, reply) => {
+    const { repository, artifact } = await artifactOf(request, 'accessory', 'list');
+    const rows = await artifacts.accessories(repository, artifact);
+    const query = request.query as Query;
+    const paging = parsePaging(query);
+    reply.headers(pagingHeaders(`${basePath(request)}/${params(request).reference}/accessories`, query, paging, rows.length));
+    return rows.slice(paging.offset, paging.offset + paging.pageSize).map((row) => accessoryResponse(row, artifact, repository.name));
+  });
+
+  app.get('/projects/:project_name/repositories/:repository_name/artifacts/:reference/additions/:addition', async (request, reply) => {
+    const { artifact } = await artifactOf(request, 'artifact-addition', 'read');
+    const { contentType, body } = await artifacts.addition(artifact, params(request).addition);
+    return reply.header('Content-Type', contentType).send(typeof body === 'string' ? body : JSON.stringify(body));
+  });
+}

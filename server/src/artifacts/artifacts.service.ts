@@ -1,0 +1,230 @@
+import { z } from 'zod';
+import type { Db } from '../db/database.ts';
+import { BerthError } from '../errors.ts';
+import type { AccessService } from '../access/access.service.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { Action, Resource } from '../auth/rbac.ts';
+import type { Paging, QueryTerm, SortTerm } from '../http/harbor-query.ts';
+import { parseDigest } from '../oci/digest.ts';
+import { buildHistoryOf, HELM_CHART_LAYER } from '../oci/artifact-type.ts';
+import { isValidRepositoryName, isValidTag } from '../oci/names.ts';
+import { ref, type ProjectsService } from '../projects/projects.service.ts';
+import type { ProjectRow, Visibility } from '../projects/projects.store.ts';
+import type { RegistryService } from '../registry/registry.service.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+import { readChartFiles } from './chart-files.ts';
+import type { ArtifactRow, ArtifactsStore, ReferenceRow, RepositoryRow, TagRow } from './artifacts.store.ts';
+
+export const repositoryUpdateSchema = z.object({ description: z.string().max(30_000) }).loose();
+export const tagCreationSchema = z.object({ name: z.string().refine(isValidTag, 'must be a valid tag: letters, digits, _ . - (first not . or -), at most 128 characters') }).loose();
+
+/** The additions Harbor serves per artifact type. */
+export const ADDITIONS: Record<string, readonly string[]> = { IMAGE: ['build_history'], CHART: ['values.yaml', 'readme.md', 'dependencies'] };
+
+const MAX_ADDITION_BLOB = 16 * 1024 * 1024;
+
+export interface ArtifactView {
+  artifact: ArtifactRow;
+  projectId: string;
+  repositoryName: string;
+  tags?: TagRow[];
+  references: (ReferenceRow & { platform?: unknown; annotations?: unknown; urls?: unknown })[];
+  accessories?: ArtifactRow[];
+}
+
+export interface ViewOptions {
+  withTag: boolean;
+  withAccessory: boolean;
+}
+
+/**
+ * Harbor's view of repositories, artifacts and tags, on top of the registry's
+ * tables: who may list, inspect, tag, copy and delete, and what Harbor shows
+ * (types, sizes, references, accessories, additions).
+ */
+export class ArtifactsService {
+  readonly #db: Db;
+  readonly #store: ArtifactsStore;
+  readonly #access: AccessService;
+  readonly #projects: ProjectsService;
+  readonly #registry: RegistryService;
+  readonly #blobs: BlobStore;
+  readonly #audit: AuditLog;
+
+  constructor(deps: { db: Db; store: ArtifactsStore; access: AccessService; projects: ProjectsService; registry: RegistryService; blobs: BlobStore; audit: AuditLog }) {
+    this.#db = deps.db;
+    this.#store = deps.store;
+    this.#access = deps.access;
+    this.#projects = deps.projects;
+    this.#registry = deps.registry;
+    this.#blobs = deps.blobs;
+    this.#audit = deps.audit;
+  }
+
+  /** The project (visible to the caller, else 404) with `resource:action` required. */
+  async project(principal: Principal | undefined, projectName: string, resource: Resource, action: Action): Promise<ProjectRow> {
+    const project = await this.#projects.resolve(principal, projectName, true);
+    await this.#access.require(principal, ref(project), resource, action);
+    return project;
+  }
+
+  async repository(project: ProjectRow, repositoryName: string): Promise<RepositoryRow> {
+    const name = `${project.name}/${repositoryName}`;
+    const repository = isValidRepositoryName(name) ? await this.#store.findRepository(this.#db, name) : undefined;
+    if (!repository || repository.artifactCount === 0) throw new BerthError('NOT_FOUND', `repository ${name} not found`);
+    return repository;
+  }
+
+  async listRepositories(project: ProjectRow, filters: QueryTerm[], sort: SortTerm[], paging: Paging) {
+    return await this.#store.listRepositories(this.#db, { projectId: project.id }, filters, sort, paging.pageSize, paging.offset);
+  }
+
+  async listAllRepositories(principal: Principal | undefined, filters: QueryTerm[], sort: SortTerm[], paging: Paging) {
+    let visibility: Visibility;
+    if (!principal) visibility = { kind: 'public' };
+    else if (principal.sysadmin) visibility = { kind: 'all' };
+    else if (principal.kind === 'robot') visibility = { kind: 'robot', robotId: principal.robotId };
+    else visibility = { kind: 'user', userId: principal.userId, groupIds: principal.groupIds };
+    return await this.#store.listRepositories(this.#db, { visibility }, filters, sort, paging.pageSize, paging.offset);
+  }
+
+  async updateRepository(repository: RepositoryRow, description: string): Promise<void> {
+    await this.#store.updateRepositoryDescription(this.#db, repository.id, description);
+  }
+
+  async deleteRepository(principal: Principal, project: ProjectRow, repository: RepositoryRow): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      await this.#store.deleteRepository(trx, repository.id);
+      await this.#audit.record({ eventType: 'delete_repository', projectId: project.id, resourceType: 'repository', resource: repository.name, username: principal.username }, trx);
+    });
+  }
+
+  async listArtifacts(project: ProjectRow, repository: RepositoryRow, filters: QueryTerm[], sort: SortTerm[], paging: Paging, options: ViewOptions) {
+    const { rows, total } = await this.#store.listArtifacts(this.#db, repository.id, filters, sort, paging.pageSize, paging.offset);
+    return { views: await this.#views(project, repository, rows, options), total };
+  }
+
+  async artifact(repository: RepositoryRow, reference: string): Promise<ArtifactRow> {
+    const found = reference.includes(':')
+      ? parseDigest(reference) && (await this.#store.findArtifactByDigest(this.#db, repository.id, reference))
+      : isValidTag(reference) && (await this.#store.findArtifactByTag(this.#db, repository.id, reference));
+    if (!found) throw new BerthError('NOT_FOUND', `artifact ${repository.name}@${reference} not found`);
+    return found;
+  }
+
+  async view(project: ProjectRow, repository: RepositoryRow, artifact: ArtifactRow, options: ViewOptions): Promise<ArtifactView> {
+    return (await this.#views(project, repository, [artifact], options))[0]!;
+  }
+
+  async #views(project: ProjectRow, repository: RepositoryRow, rows: ArtifactRow[], options: ViewOptions): Promise<ArtifactView[]> {
+    const ids = rows.map((row) => row.id);
+    const [tags, references, accessories] = await Promise.all([
+      options.withTag ? this.#store.tagsOf(this.#db, ids) : Promise.resolve([]),
+      this.#store.referencesOf(this.#db, ids.filter((_, i) => rows[i]!.mediaType.includes('index') || rows[i]!.mediaType.includes('list'))),
+      options.withAccessory ? this.#store.accessoriesOf(this.#db, repository.id, rows.map((row) => row.digest)) : Promise.resolve([]),
+    ]);
+    const descriptors = new Map<string, Map<string, Record<string, unknown>>>();
+    for (const parentId of new Set(references.map((r) => r.parentId))) {
+      const content = JSON.parse((await this.#store.manifestContent(this.#db, parentId)).toString('utf8')) as { manifests?: Record<string, unknown>[] };
+      descriptors.set(parentId, new Map((content.manifests ?? []).map((d) => [String(d.digest), d])));
+    }
+    return rows.map((artifact) => ({
+      artifact,
+      projectId: project.id,
+      repositoryName: repository.name,
+      ...(options.withTag && { tags: tags.filter((tag) => tag.artifactId === artifact.id) }),
+      references: references
+        .filter((r) => r.parentId === artifact.id)
+        .map((r) => {
+          const descriptor = descriptors.get(r.parentId)?.get(r.childDigest);
+          return { ...r, platform: descriptor?.platform, annotations: descriptor?.annotations, urls: descriptor?.urls };
+        }),
+      ...(options.withAccessory && { accessories: accessories.filter((a) => a.subjectDigest === artifact.digest) }),
+    }));
+  }
+
+  /** Deletes the artifact and, first, everything that refers to it as its subject (signatures, SBOMs). */
+  async deleteArtifact(principal: Principal, project: ProjectRow, repository: RepositoryRow, artifact: ArtifactRow): Promise<void> {
+    const accessories = await this.#store.accessoriesOf(this.#db, repository.id, [artifact.digest]);
+    for (const accessory of accessories) await this.deleteArtifact(principal, project, repository, accessory);
+    await this.#registry.deleteManifest(repository.name, artifact.digest);
+    await this.#audit.record({ eventType: 'delete_artifact', projectId: project.id, resourceType: 'artifact', resource: `${repository.name}@${artifact.digest}`, username: principal.username });
+  }
+
+  async listTags(artifact: ArtifactRow, filters: QueryTerm[], sort: SortTerm[], paging: Paging) {
+    return await this.#store.listTags(this.#db, artifact.id, filters, sort, paging.pageSize, paging.offset);
+  }
+
+  async createTag(principal: Principal, project: ProjectRow, repository: RepositoryRow, artifact: ArtifactRow, name: string): Promise<void> {
+    if (!(await this.#store.insertTag(this.#db, repository.id, artifact.id, name))) throw new BerthError('CONFLICT', `tag ${name} already exists in ${repository.name}`);
+    await this.#audit.record({ eventType: 'create_artifact', projectId: project.id, resourceType: 'tag', resource: `${repository.name}:${name}`, username: principal.username });
+  }
+
+  async deleteTag(principal: Principal, project: ProjectRow, repository: RepositoryRow, artifact: ArtifactRow, name: string): Promise<void> {
+    if (!(await this.#store.deleteTag(this.#db, artifact.id, name))) throw new BerthError('NOT_FOUND', `tag ${name} not found on this artifact`);
+    await this.#audit.record({ eventType: 'delete_artifact', projectId: project.id, resourceType: 'tag', resource: `${repository.name}:${name}`, username: principal.username });
+  }
+
+  async accessories(repository: RepositoryRow, artifact: ArtifactRow): Promise<ArtifactRow[]> {
+    return await this.#store.accessoriesOf(this.#db, repository.id, [artifact.digest]);
+  }
+
+  /** Harbor's additions: an image's build history, a chart's values.yaml, README and dependencies. */
+  async addition(artifact: ArtifactRow, addition: string): Promise<{ contentType: string; body: string | unknown[] }> {
+    if (!(ADDITIONS[artifact.type] ?? []).includes(addition)) throw new BerthError('NOT_FOUND', `no ${addition} for a ${artifact.type} artifact`);
+    const manifest = JSON.parse((await this.#store.manifestContent(this.#db, artifact.id)).toString('utf8')) as {
+      config?: { digest: string; size: number };
+      layers?: { mediaType: string; digest: string; size: number }[];
+    };
+    if (artifact.type === 'IMAGE') {
+      const config = manifest.config;
+      const digest = config && parseDigest(config.digest);
+      if (!digest) return { contentType: 'application/json', body: [] };
+      return { contentType: 'application/json', body: buildHistoryOf(await this.#blobs.readBlob(digest, config.size, MAX_ADDITION_BLOB)) };
+    }
+    const layer = manifest.layers?.find((l) => l.mediaType === HELM_CHART_LAYER);
+    const digest = layer && parseDigest(layer.digest);
+    if (!digest) throw new BerthError('NOT_FOUND', 'the chart has no chart content layer');
+    const files = await readChartFiles(await this.#blobs.readBlob(digest, layer.size, MAX_ADDITION_BLOB));
+    if (addition === 'dependencies') return { contentType: 'application/json', body: files.dependencies };
+    const text = addition === 'values.yaml' ? files.values : files.readme;
+    if (text === undefined) throw new BerthError('NOT_FOUND', `the chart has no ${addition}`);
+    return { contentType: addition === 'values.yaml' ? 'text/plain; charset=utf-8' : 'text/markdown; charset=utf-8', body: text };
+  }
+
+  /**
+   * Copies an artifact (with an index's children and every accessory) from
+   * `from` ("project/repo:tag" or "project/repo@digest") into this
+   * repository. The caller must be able to pull the source; blobs are linked,
+   * never copied.
+   */
+  async copy(principal: Principal, project: ProjectRow, repositoryName: string, from: string): Promise<string> {
+    const match = /^(.+?)(?::([^:@/]+)|@(.+))$/.exec(from);
+    if (!match) throw new BerthError('BAD_REQUEST', 'from must be <project>/<repository>:<tag> or <project>/<repository>@<digest>');
+    const [, sourceName, tag, digest] = match as unknown as [string, string, string | undefined, string | undefined];
+    const sourceProjectName = sourceName.split('/')[0]!;
+    const sourceProject = await this.project(principal, sourceProjectName, 'repository', 'pull');
+    const source = await this.repository(sourceProject, sourceName.slice(sourceProjectName.length + 1));
+    const artifact = await this.artifact(source, (tag ?? digest)!);
+    const target = `${project.name}/${repositoryName}`;
+    if (!isValidRepositoryName(target)) throw new BerthError('BAD_REQUEST', `invalid repository name ${target}`);
+    await this.#copyTree(source, artifact, target);
+    if (tag !== undefined) {
+      const manifest = await this.#store.manifestContent(this.#db, artifact.id);
+      await this.#registry.putManifest(target, tag, artifact.mediaType, manifest);
+    }
+    await this.#audit.record({ eventType: 'create_artifact', projectId: project.id, resourceType: 'artifact', resource: `${target}@${artifact.digest}`, username: principal.username, description: `copied from ${from}` });
+    return artifact.digest;
+  }
+
+  async #copyTree(source: RepositoryRow, artifact: ArtifactRow, target: string): Promise<void> {
+    for (const reference of await this.#store.referencesOf(this.#db, [artifact.id])) {
+      const child = await this.#store.findArtifactByDigest(this.#db, source.id, reference.childDigest);
+      if (child) await this.#copyTree(source, child, target);
+    }
+    for (const blob of await this.#store.blobsOf(this.#db, artifact.id)) await this.#registry.mountBlob(target, source.name, blob.digest);
+    await this.#registry.putManifest(target, artifact.digest, artifact.mediaType, await this.#store.manifestContent(this.#db, artifact.id));
+    for (const accessory of await this.#store.accessoriesOf(this.#db, source.id, [artifact.digest])) await this.#copyTree(source, accessory, target);
+  }
+}

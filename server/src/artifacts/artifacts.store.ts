@@ -1,0 +1,226 @@
+import { sql, type Transaction } from 'kysely';
+import type { Db } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
+import { applyFilters, applySort } from '../db/query-filters.ts';
+import type { QueryTerm, SortTerm } from '../http/harbor-query.ts';
+import { visibleProject, type Visibility } from '../projects/projects.store.ts';
+
+type Executor = Db | Transaction<Database>;
+
+export interface RepositoryRow {
+  id: string;
+  projectId: string;
+  name: string;
+  description: string;
+  artifactCount: number;
+  pullCount: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ArtifactRow {
+  id: string;
+  repositoryId: string;
+  digest: string;
+  mediaType: string;
+  artifactType: string | null;
+  subjectDigest: string | null;
+  type: string;
+  totalSize: number;
+  extraAttrs: Record<string, unknown> | null;
+  annotations: Record<string, string> | null;
+  pushedAt: Date;
+  pullTime: Date | null;
+}
+
+export interface TagRow {
+  id: string;
+  repositoryId: string;
+  artifactId: string;
+  name: string;
+  pushTime: Date;
+  pullTime: Date | null;
+}
+
+export interface ReferenceRow {
+  parentId: string;
+  childId: string;
+  childDigest: string;
+}
+
+function selectRepositories(db: Executor) {
+  return db
+    .selectFrom('repository as r')
+    .select([
+      'r.id',
+      'r.projectId',
+      'r.name',
+      'r.description',
+      sql<string>`r.pull_count`.as('pullCount'),
+      'r.createdAt',
+      'r.updatedAt',
+      sql<string>`(SELECT count(*) FROM artifact a WHERE a.repository_id = r.id)`.as('artifactCount'),
+    ]);
+}
+
+function toRepository(row: Omit<RepositoryRow, 'artifactCount' | 'pullCount'> & { artifactCount: string; pullCount: string }): RepositoryRow {
+  return { ...row, artifactCount: Number(row.artifactCount), pullCount: Number(row.pullCount) };
+}
+
+const ARTIFACT_COLUMNS = ['a.id', 'a.repositoryId', 'a.digest', 'a.mediaType', 'a.artifactType', 'a.subjectDigest', 'a.type', 'a.totalSize', 'a.extraAttrs', 'a.annotations', 'a.pushedAt', 'a.pullTime'] as const;
+
+function toArtifact(row: Omit<ArtifactRow, 'totalSize'> & { totalSize: string }): ArtifactRow {
+  return { ...row, totalSize: Number(row.totalSize) };
+}
+
+/**
+ * SQL for Harbor's repository, artifact and tag listings. Repositories are
+ * listed only once they hold an artifact (an upload alone creates no
+ * repository a user would see), as in Harbor.
+ */
+export class ArtifactsStore {
+  async listRepositories(
+    db: Executor,
+    scope: { projectId: string } | { visibility: Visibility },
+    filters: QueryTerm[],
+    sort: SortTerm[],
+    limit: number,
+    offset: number,
+  ): Promise<{ rows: RepositoryRow[]; total: number }> {
+    let base = applyFilters(db.selectFrom('repository as r').innerJoin('project as p', 'p.id', 'r.projectId'), filters).where(({ exists, selectFrom }) =>
+      exists(selectFrom('artifact as x').select('x.id').whereRef('x.repositoryId', '=', 'r.id')),
+    );
+    if ('projectId' in scope) base = base.where('r.projectId', '=', scope.projectId);
+    else if (scope.visibility.kind !== 'all') base = base.where(visibleProject(scope.visibility, sql.ref('p.id'), sql.ref('p.metadata')));
+    const total = Number((await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    const ids = await applySort(base.select('r.id'), sort.length > 0 ? sort : [{ field: 'name', column: 'r.name', descending: false }], 'r.id').limit(limit).offset(offset).execute();
+    if (ids.length === 0) return { rows: [], total };
+    const rows = (await selectRepositories(db).where('r.id', 'in', ids.map((r) => r.id)).execute()).map(toRepository);
+    const order = new Map(ids.map((r, i) => [r.id, i]));
+    return { rows: rows.sort((a, b) => order.get(a.id)! - order.get(b.id)!), total };
+  }
+
+  async findRepository(db: Executor, name: string): Promise<RepositoryRow | undefined> {
+    const row = await selectRepositories(db).where('r.name', '=', name).executeTakeFirst();
+    return row && toRepository(row);
+  }
+
+  async updateRepositoryDescription(db: Executor, id: string, description: string): Promise<void> {
+    await db.updateTable('repository').set({ description, updatedAt: sql`now()` } as never).where('id', '=', id).execute();
+  }
+
+  /**
+   * Deletes the repository with its artifacts and tags. Index → child
+   * references are removed first so the RESTRICT on children does not depend
+   * on the order PostgreSQL cascades in. Blobs stay for garbage collection.
+   */
+  async deleteRepository(trx: Transaction<Database>, id: string): Promise<void> {
+    await trx.deleteFrom('artifactReference').where('parentId', 'in', trx.selectFrom('artifact').select('id').where('repositoryId', '=', id)).execute();
+    await trx.deleteFrom('repository').where('id', '=', id).execute();
+  }
+
+  /**
+   * The repository's artifacts, newest first by default. Accessories
+   * (artifacts with a subject) and untagged children of an index are shown
+   * under their subject or index, not here — as Harbor lists them.
+   */
+  async listArtifacts(db: Executor, repositoryId: string, filters: QueryTerm[], sort: SortTerm[], limit: number, offset: number): Promise<{ rows: ArtifactRow[]; total: number }> {
+    const base = applyFilters(db.selectFrom('artifact as a'), filters)
+      .where('a.repositoryId', '=', repositoryId)
+      .where('a.subjectDigest', 'is', null)
+      .where(({ not, exists, selectFrom, or }) =>
+        or([
+          not(exists(selectFrom('artifactReference as ref').select('ref.childId').whereRef('ref.childId', '=', 'a.id'))),
+          exists(selectFrom('tag as t').select('t.id').whereRef('t.artifactId', '=', 'a.id')),
+        ]),
+      );
+    const total = Number((await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    const ordered = sort.length > 0 ? applySort(base.select(ARTIFACT_COLUMNS), sort, 'a.id') : base.select(ARTIFACT_COLUMNS).orderBy('a.pushedAt', 'desc').orderBy('a.id', 'desc');
+    const rows = await ordered.limit(limit).offset(offset).execute();
+    return { rows: rows.map(toArtifact), total };
+  }
+
+  async findArtifactByDigest(db: Executor, repositoryId: string, digest: string): Promise<ArtifactRow | undefined> {
+    const row = await db.selectFrom('artifact as a').select(ARTIFACT_COLUMNS).where('a.repositoryId', '=', repositoryId).where('a.digest', '=', digest).executeTakeFirst();
+    return row && toArtifact(row);
+  }
+
+  async findArtifactByTag(db: Executor, repositoryId: string, tag: string): Promise<ArtifactRow | undefined> {
+    const row = await db
+      .selectFrom('tag as t')
+      .innerJoin('artifact as a', 'a.id', 't.artifactId')
+      .select(ARTIFACT_COLUMNS)
+      .where('t.repositoryId', '=', repositoryId)
+      .where('t.name', '=', tag)
+      .executeTakeFirst();
+    return row && toArtifact(row);
+  }
+
+  async manifestContent(db: Executor, artifactId: string): Promise<Buffer> {
+    return (await db.selectFrom('artifact').select('content').where('id', '=', artifactId).executeTakeFirstOrThrow()).content;
+  }
+
+  async tagsOf(db: Executor, artifactIds: string[]): Promise<TagRow[]> {
+    if (artifactIds.length === 0) return [];
+    return await db
+      .selectFrom('tag')
+      .select(['id', 'repositoryId', 'artifactId', 'name', 'updatedAt as pushTime', 'pullTime'])
+      .where('artifactId', 'in', artifactIds)
+      .orderBy('updatedAt', 'desc')
+      .orderBy('id')
+      .execute();
+  }
+
+  async listTags(db: Executor, artifactId: string, filters: QueryTerm[], sort: SortTerm[], limit: number, offset: number): Promise<{ rows: TagRow[]; total: number }> {
+    const base = applyFilters(db.selectFrom('tag'), filters).where('artifactId', '=', artifactId);
+    const total = Number((await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    const rows = await applySort(base.select(['id', 'repositoryId', 'artifactId', 'name', 'updatedAt as pushTime', 'pullTime']), sort, 'id').limit(limit).offset(offset).execute();
+    return { rows, total };
+  }
+
+  /** Creates a tag on the artifact unless the name is taken in the repository. */
+  async insertTag(db: Executor, repositoryId: string, artifactId: string, name: string): Promise<boolean> {
+    const row = await db.insertInto('tag').values({ repositoryId, artifactId, name }).onConflict((oc) => oc.columns(['repositoryId', 'name']).doNothing()).returning('id').executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async deleteTag(db: Executor, artifactId: string, name: string): Promise<boolean> {
+    const result = await db.deleteFrom('tag').where('artifactId', '=', artifactId).where('name', '=', name).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  async referencesOf(db: Executor, parentIds: string[]): Promise<ReferenceRow[]> {
+    if (parentIds.length === 0) return [];
+    return await db
+      .selectFrom('artifactReference as ref')
+      .innerJoin('artifact as c', 'c.id', 'ref.childId')
+      .select(['ref.parentId', 'ref.childId', 'c.digest as childDigest'])
+      .where('ref.parentId', 'in', parentIds)
+      .execute();
+  }
+
+  /** Artifacts in the repository whose subject is one of `digests`: signatures, SBOMs, other referrers. */
+  async accessoriesOf(db: Executor, repositoryId: string, digests: string[]): Promise<ArtifactRow[]> {
+    if (digests.length === 0) return [];
+    const rows = await db
+      .selectFrom('artifact as a')
+      .select(ARTIFACT_COLUMNS)
+      .where('a.repositoryId', '=', repositoryId)
+      .where('a.subjectDigest', 'in', digests)
+      .orderBy('a.pushedAt')
+      .orderBy('a.id')
+      .execute();
+    return rows.map(toArtifact);
+  }
+
+  /** Blobs an artifact references (config first, then layers as stored). */
+  async blobsOf(db: Executor, artifactId: string): Promise<{ digest: string; size: number }[]> {
+    const rows = await db
+      .selectFrom('artifactBlob as ab')
+      .innerJoin('blob as b', 'b.digest', 'ab.digest')
+      .select(['b.digest', 'b.size'])
+      .where('ab.artifactId', '=', artifactId)
+      .execute();
+    return rows.map((row) => ({ digest: row.digest, size: Number(row.size) }));
+  }
+}
