@@ -142,6 +142,18 @@ export function unionGrants(...sets: Grants[]): Grants {
 export const SYSTEM_RESOURCES = ['project', 'user', 'user-group', 'ldap-user', 'robot', 'audit-log', 'configuration', 'catalog'] as const;
 export type SystemResource = (typeof SYSTEM_RESOURCES)[number];
 
+/** The actions each system resource has, i.e. what a system robot can be granted. */
+export const SYSTEM_ACTIONS: Record<SystemResource, readonly Action[]> = {
+  project: ['create', 'list'],
+  user: ['create', 'read', 'update', 'delete', 'list'],
+  'user-group': ['create', 'read', 'update', 'delete', 'list'],
+  'ldap-user': ['create', 'list'],
+  robot: ['create', 'read', 'update', 'delete', 'list'],
+  'audit-log': ['list'],
+  configuration: ['read', 'update'],
+  catalog: ['read'],
+};
+
 export function allows(grants: Grants, resource: Resource | SystemResource, action: Action): boolean {
   return grants.has(`${resource}:${action}`);
 }
