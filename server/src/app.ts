@@ -24,6 +24,10 @@ import { RegistryAccess, tokenRealm } from './registry/registry-access.ts';
 import { UsersService } from './users/users.service.ts';
 import { UsersStore } from './users/users.store.ts';
 import { usersRoutes } from './users/users.routes.ts';
+import { RobotVerifier } from './robots/robot.verifier.ts';
+import { RobotsStore } from './robots/robots.store.ts';
+import { RobotsService } from './robots/robots.service.ts';
+import { robotsRoutes } from './robots/robots.routes.ts';
 import { BlobStore } from './storage/blob-store.ts';
 import { HashWorker } from './storage/parallel-hash.ts';
 import type { StorageDriver } from './storage/storage-driver.ts';
@@ -81,7 +85,9 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   const settings = new SettingsService(db);
   const audit = new AuditLog(db, log);
   app.addHook('onClose', async () => audit.flush());
-  const authenticator = new Authenticator([new DatabaseUserVerifier(db, settings)]);
+  const robotsStore = new RobotsStore();
+  // Robots first: their names carry the robot prefix, which no user name may start with.
+  const authenticator = new Authenticator([new RobotVerifier(db, robotsStore, settings), new DatabaseUserVerifier(db, settings)]);
   const access = new AccessService(db);
   const projectsStore = new ProjectsStore();
   const tokens = new RegistryTokens(db, TOKEN_ISSUER);
@@ -105,6 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   const projects = new ProjectsService(db, projectsStore, access, settings, audit);
   const members = new MembersService(db, new MembersStore(), access, audit);
   const artifacts = new ArtifactsService({ db, store: new ArtifactsStore(), access, projects, registry, blobs: new BlobStore(storage), audit });
+  const robots = new RobotsService({ db, store: robotsStore, projects, access, authenticator, settings, audit });
   await app.register(
     async (api) => {
       resolveApiPrincipal(api, authenticator);
@@ -114,6 +121,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
       await permissionsRoutes(api, { access, projects });
       await artifactsRoutes(api, { artifacts });
       await auditRoutes(api, { db, store: new AuditStore(), access, projects });
+      await robotsRoutes(api, { robots });
     },
     { prefix: '/api/v2.0' },
   );

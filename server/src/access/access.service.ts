@@ -11,6 +11,7 @@ export interface ProjectRef {
 }
 
 const NO_GRANTS: Grants = new Set();
+const SEE_PROJECT: Grants = new Set(['self:read']);
 
 /**
  * Decides what a caller may do in a project: the one place that turns
@@ -60,7 +61,8 @@ export class AccessService {
       .where('kind', '=', 'project')
       .where((eb) => eb.or([eb('projectId', '=', projectId), eb('namespace', '=', '*')]))
       .execute();
-    return grantsOfAccess(rows);
+    // Holding anything in a project lets a robot see the project, as project listings already show it.
+    return rows.length > 0 ? unionGrants(grantsOfAccess(rows), SEE_PROJECT) : NO_GRANTS;
   }
 
   /**

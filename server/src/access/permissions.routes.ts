@@ -1,16 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { BerthError } from '../errors.ts';
 import { requirePrincipal } from '../auth/api-auth.plugin.ts';
-import { permissionsOf, roleGrants, SYSTEM_PERMISSIONS } from '../auth/rbac.ts';
+import { permissionsOf, SYSTEM_ACTIONS } from '../auth/rbac.ts';
 import { ref, type ProjectsService } from '../projects/projects.service.ts';
 import type { AccessService } from './access.service.ts';
 
 const PROJECT_SCOPE = /^\/project\/(\d{1,18})$/;
 
 /**
- * GET /users/current/permissions (what the caller may do, system-wide or in
- * one project — the portal shows and hides actions by it) and GET
- * /permissions (what may be granted to robots at each level).
+ * GET /users/current/permissions: what the caller may do, system-wide or in
+ * one project — the portal shows and hides actions by it. (What may be
+ * granted to robots, GET /permissions, is robots/robots.routes.ts.)
  */
 export async function permissionsRoutes(app: FastifyInstance, opts: { access: AccessService; projects: ProjectsService }): Promise<void> {
   const { access, projects } = opts;
@@ -21,7 +21,7 @@ export async function permissionsRoutes(app: FastifyInstance, opts: { access: Ac
     const relative = query.relative === 'true';
     if (query.scope === undefined || query.scope === '/') {
       const system = principal.sysadmin
-        ? Object.entries(SYSTEM_PERMISSIONS).flatMap(([resource, actions]) => actions.map((action) => ({ resource, action })))
+        ? Object.entries(SYSTEM_ACTIONS).flatMap(([resource, actions]) => actions.map((action) => ({ resource, action })))
         : permissionsOf(await access.systemGrants(principal));
       return system.map((p) => ({ resource: relative ? p.resource : `/system/${p.resource}`, action: p.action }));
     }
@@ -30,12 +30,5 @@ export async function permissionsRoutes(app: FastifyInstance, opts: { access: Ac
     const project = await projects.resolve(principal, match[1]!, false);
     const grants = await access.grants(principal, ref(project));
     return permissionsOf(grants).map((p) => ({ resource: relative ? p.resource : `${query.scope}/${p.resource}`, action: p.action }));
-  });
-
-  app.get('/permissions', async (request) => {
-    const principal = requirePrincipal(request);
-    const project = permissionsOf(roleGrants('projectAdmin'));
-    if (!principal.sysadmin) return { project };
-    return { system: Object.entries(SYSTEM_PERMISSIONS).flatMap(([resource, actions]) => actions.map((action) => ({ resource, action }))), project };
   });
 }

@@ -142,8 +142,8 @@ export function unionGrants(...sets: Grants[]): Grants {
 export const SYSTEM_RESOURCES = ['project', 'user', 'user-group', 'ldap-user', 'robot', 'audit-log', 'configuration', 'catalog'] as const;
 export type SystemResource = (typeof SYSTEM_RESOURCES)[number];
 
-/** What system-level permissions exist, for system robots (GET /permissions lists them). */
-export const SYSTEM_PERMISSIONS: Readonly<Record<SystemResource, readonly Action[]>> = {
+/** The actions each system resource has, i.e. what a system robot can be granted. */
+export const SYSTEM_ACTIONS: Record<SystemResource, readonly Action[]> = {
   project: ['create', 'list'],
   user: ['create', 'read', 'update', 'delete', 'list'],
   'user-group': ['create', 'read', 'update', 'delete', 'list'],

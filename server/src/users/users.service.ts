@@ -9,10 +9,10 @@ import { hashPassword, verifyPassword } from '../auth/password.ts';
 import type { Paging, QueryTerm, SortTerm } from '../http/harbor-query.ts';
 import type { UserRow, UsersStore } from './users.store.ts';
 
-/** Harbor's password policy: 8–128 characters with an upper-case letter, a lower-case letter and a digit. */
-export function checkPasswordPolicy(password: string): void {
+/** Harbor's password policy, which also applies to robot secrets: 8–128 characters with an upper-case letter, a lower-case letter and a digit. */
+export function checkPasswordPolicy(password: string, what = 'password'): void {
   if (password.length < 8 || password.length > 128 || !/[A-Z]/.test(password) || !/[a-z]/.test(password) || !/[0-9]/.test(password)) {
-    throw new BerthError('BAD_REQUEST', 'the password must be 8 to 128 characters long with at least one upper-case letter, one lower-case letter and one digit');
+    throw new BerthError('BAD_REQUEST', `the ${what} must be 8 to 128 characters long with at least one upper-case letter, one lower-case letter and one digit`);
   }
 }
 
