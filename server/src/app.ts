@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { BerthConfig } from './config/config.ts';
 import type { Db } from './db/database.ts';
 import type { Logger } from './logger.ts';
@@ -15,6 +15,12 @@ import { ProjectsStore } from './projects/projects.store.ts';
 import { ProjectsService } from './projects/projects.service.ts';
 import { projectsRoutes } from './projects/projects.routes.ts';
 import { RegistryAccess, tokenRealm } from './registry/registry-access.ts';
+import { SessionStore } from './sessions/session.store.ts';
+import { SessionService } from './sessions/session.service.ts';
+import { sessionRoutes } from './sessions/session.routes.ts';
+import { resolveSessionPrincipal } from './sessions/session-auth.plugin.ts';
+import { reachedOverHttps } from './http/external-url.ts';
+import { acceptFormBodies } from './http/form-body.ts';
 import { UsersService } from './users/users.service.ts';
 import { UsersStore } from './users/users.store.ts';
 import { usersRoutes } from './users/users.routes.ts';
@@ -87,8 +93,17 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   await app.register(async (scope) => {
     await registryRoutes(scope, { registry, access: registryAccess, audit });
   });
+  const sessions = new SessionService(db, new SessionStore(), authenticator, settings, audit);
+  const secureCookies = (request: FastifyRequest) => reachedOverHttps(request, config.external_url, config.behind_proxy);
+
   await app.register(async (scope) => {
+    resolveSessionPrincipal(scope, sessions);
     await tokenRoutes(scope, { tokens, access: registryAccess, authenticator, settings });
+  });
+  // The portal's sign-in routes (Harbor's /c/…), which take HTML form posts.
+  await app.register(async (scope) => {
+    acceptFormBodies(scope);
+    await sessionRoutes(scope, { sessions, secureCookies });
   });
 
   const users = new UsersService(db, new UsersStore(), authenticator, settings, audit);
@@ -96,6 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   await app.register(
     async (api) => {
       resolveApiPrincipal(api, authenticator);
+      resolveSessionPrincipal(api, sessions);
       await usersRoutes(api, { users });
       await projectsRoutes(api, { projects });
     },
