@@ -8,6 +8,9 @@ import { DatabaseUserVerifier } from './auth/local-users.verifier.ts';
 import { resolveApiPrincipal } from './auth/api-auth.plugin.ts';
 import { RegistryTokens } from './auth/token/registry-token.ts';
 import { tokenRoutes } from './auth/token/token.routes.ts';
+import { OidcLoginStore } from './auth/oidc/oidc-login.store.ts';
+import { OidcLoginService } from './auth/oidc/oidc-login.service.ts';
+import { oidcApiRoutes, oidcLoginRoutes } from './auth/oidc/oidc-login.routes.ts';
 import { AccessService } from './access/access.service.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { SettingsService } from './settings/settings.service.ts';
@@ -19,7 +22,7 @@ import { SessionStore } from './sessions/session.store.ts';
 import { SessionService } from './sessions/session.service.ts';
 import { sessionRoutes } from './sessions/session.routes.ts';
 import { resolveSessionPrincipal } from './sessions/session-auth.plugin.ts';
-import { reachedOverHttps } from './http/external-url.ts';
+import { externalBaseUrl, reachedOverHttps } from './http/external-url.ts';
 import { acceptFormBodies } from './http/form-body.ts';
 import { UsersService } from './users/users.service.ts';
 import { UsersStore } from './users/users.store.ts';
@@ -94,6 +97,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
     await registryRoutes(scope, { registry, access: registryAccess, audit });
   });
   const sessions = new SessionService(db, new SessionStore(), authenticator, settings, audit);
+  const oidc = new OidcLoginService({ db, store: new OidcLoginStore(), settings, sessions, authenticator, audit });
   const secureCookies = (request: FastifyRequest) => reachedOverHttps(request, config.external_url, config.behind_proxy);
 
   await app.register(async (scope) => {
@@ -104,6 +108,11 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   await app.register(async (scope) => {
     acceptFormBodies(scope);
     await sessionRoutes(scope, { sessions, secureCookies });
+    await oidcLoginRoutes(scope, {
+      oidc,
+      secureCookies,
+      callbackUri: (request) => `${externalBaseUrl(request, config.external_url, config.behind_proxy)}/c/oidc/callback`,
+    });
   });
 
   const users = new UsersService(db, new UsersStore(), authenticator, settings, audit);
@@ -114,6 +123,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
       resolveSessionPrincipal(api, sessions);
       await usersRoutes(api, { users });
       await projectsRoutes(api, { projects });
+      await oidcApiRoutes(api, { oidc });
     },
     { prefix: '/api/v2.0' },
   );
