@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { BerthConfig } from './config/config.ts';
 import type { Db } from './db/database.ts';
 import type { Logger } from './logger.ts';
@@ -8,6 +8,9 @@ import { DatabaseUserVerifier } from './auth/local-users.verifier.ts';
 import { resolveApiPrincipal } from './auth/api-auth.plugin.ts';
 import { RegistryTokens } from './auth/token/registry-token.ts';
 import { tokenRoutes } from './auth/token/token.routes.ts';
+import { OidcLoginStore } from './auth/oidc/oidc-login.store.ts';
+import { OidcLoginService } from './auth/oidc/oidc-login.service.ts';
+import { oidcApiRoutes, oidcLoginRoutes } from './auth/oidc/oidc-login.routes.ts';
 import { AccessService } from './access/access.service.ts';
 import { permissionsRoutes } from './access/permissions.routes.ts';
 import { AuditLog } from './audit/audit-log.ts';
@@ -21,6 +24,12 @@ import { MembersStore } from './projects/members.store.ts';
 import { MembersService } from './projects/members.service.ts';
 import { membersRoutes } from './projects/members.routes.ts';
 import { RegistryAccess, tokenRealm } from './registry/registry-access.ts';
+import { SessionStore } from './sessions/session.store.ts';
+import { SessionService } from './sessions/session.service.ts';
+import { sessionRoutes } from './sessions/session.routes.ts';
+import { resolveSessionPrincipal } from './sessions/session-auth.plugin.ts';
+import { externalBaseUrl, reachedOverHttps } from './http/external-url.ts';
+import { acceptFormBodies } from './http/form-body.ts';
 import { UsersService } from './users/users.service.ts';
 import { UsersStore } from './users/users.store.ts';
 import { usersRoutes } from './users/users.routes.ts';
@@ -103,8 +112,23 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   await app.register(async (scope) => {
     await registryRoutes(scope, { registry, access: registryAccess, audit });
   });
+  const sessions = new SessionService(db, new SessionStore(), authenticator, settings, audit);
+  const oidc = new OidcLoginService({ db, store: new OidcLoginStore(), settings, sessions, authenticator, audit });
+  const secureCookies = (request: FastifyRequest) => reachedOverHttps(request, config.external_url, config.behind_proxy);
+
   await app.register(async (scope) => {
+    resolveSessionPrincipal(scope, sessions);
     await tokenRoutes(scope, { tokens, access: registryAccess, authenticator, settings });
+  });
+  // The portal's sign-in routes (Harbor's /c/…), which take HTML form posts.
+  await app.register(async (scope) => {
+    acceptFormBodies(scope);
+    await sessionRoutes(scope, { sessions, secureCookies });
+    await oidcLoginRoutes(scope, {
+      oidc,
+      secureCookies,
+      callbackUri: (request) => `${externalBaseUrl(request, config.external_url, config.behind_proxy)}/c/oidc/callback`,
+    });
   });
 
   const users = new UsersService(db, new UsersStore(), authenticator, settings, audit);
@@ -115,6 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   await app.register(
     async (api) => {
       resolveApiPrincipal(api, authenticator);
+      resolveSessionPrincipal(api, sessions);
       await usersRoutes(api, { users });
       await projectsRoutes(api, { projects });
       await membersRoutes(api, { projects, members });
@@ -122,6 +147,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
       await artifactsRoutes(api, { artifacts });
       await auditRoutes(api, { db, store: new AuditStore(), access, projects });
       await robotsRoutes(api, { robots });
+      await oidcApiRoutes(api, { oidc });
     },
     { prefix: '/api/v2.0' },
   );

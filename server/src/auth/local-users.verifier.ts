@@ -26,11 +26,12 @@ export class DatabaseUserVerifier implements CredentialVerifier {
       .where('username', '=', username)
       .executeTakeFirst();
     let hash: string | null | undefined;
+    const general = user && (await this.#settings.general());
     if (user?.authSource === 'db') {
-      const general = await this.#settings.general();
-      const allowed = general.auth_mode === 'db_auth' || general.local_users_enabled || user.username === ADMIN_USERNAME;
+      const allowed = general!.auth_mode === 'db_auth' || general!.local_users_enabled || user.username === ADMIN_USERNAME;
       hash = allowed ? user.passwordHash : undefined;
-    } else if (user?.authSource === 'oidc') {
+    } else if (user?.authSource === 'oidc' && general!.auth_mode === 'oidc_auth') {
+      // CLI secrets work only while OIDC is the configured directory: switching it off locks its users out.
       hash = user.cliSecretHash;
     }
     // Unknown users cost a hash too, so response time does not reveal which names exist.

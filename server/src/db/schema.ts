@@ -179,6 +179,8 @@ export interface OidcLoginTable {
   nonce: string;
   codeVerifier: string;
   redirectUrl: ColumnType<string, string | undefined, string>;
+  /** (0005) The provider's identity of a sign-in waiting for its onboarding form; null before the callback. */
+  identity: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
   createdAt: CreatedAt;
 }
 

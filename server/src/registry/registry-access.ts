@@ -8,6 +8,7 @@ import type { Principal } from '../auth/principal.ts';
 import { allows } from '../auth/rbac.ts';
 import { InvalidTokenError, type RegistryTokenClaims, type RegistryTokens } from '../auth/token/registry-token.ts';
 import type { ProjectsStore, Visibility } from '../projects/projects.store.ts';
+import { externalBaseUrl } from '../http/external-url.ts';
 
 /** The `service` of Harbor's token service; clients and scripts send it, tokens carry it as audience. */
 export const REGISTRY_SERVICE = 'harbor-registry';
@@ -31,17 +32,7 @@ export function callerName(caller: RegistryCaller): string {
 
 /** Where clients fetch tokens: external_url, else the request's own scheme and host (the proxy's, when behind_proxy). */
 export function tokenRealm(request: FastifyRequest, externalUrl: string | undefined, behindProxy: boolean): string {
-  if (externalUrl) return `${externalUrl.replace(/\/+$/, '')}/service/token`;
-  const forwardedProto = behindProxy ? firstValue(request.headers['x-forwarded-proto']) : undefined;
-  const forwardedHost = behindProxy ? firstValue(request.headers['x-forwarded-host']) : undefined;
-  const proto = forwardedProto && /^https?$/i.test(forwardedProto) ? forwardedProto.toLowerCase() : request.protocol;
-  const host = forwardedHost && /^[A-Za-z0-9.:[\]-]+$/.test(forwardedHost) ? forwardedHost : request.host;
-  return `${proto}://${host}/service/token`;
-}
-
-function firstValue(header: string | string[] | undefined): string | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  return value?.split(',')[0]?.trim() || undefined;
+  return `${externalBaseUrl(request, externalUrl, behindProxy)}/service/token`;
 }
 
 const SCOPE_ACTIONS: Record<RegistryAction, string> = { pull: 'pull', push: 'pull,push', delete: 'delete' };

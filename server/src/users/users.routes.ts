@@ -4,7 +4,7 @@ import { requirePrincipal, requireUser } from '../auth/api-auth.plugin.ts';
 import { pagingHeaders, parsePaging, parseQ, parseSort, type FieldSpec } from '../http/harbor-query.ts';
 import { parseId, parseInput } from '../http/validate.ts';
 import type { UserRow } from './users.store.ts';
-import { passwordChangeSchema, sysadminSchema, userCreationSchema, userProfileSchema, type UsersService } from './users.service.ts';
+import { cliSecretSchema, passwordChangeSchema, sysadminSchema, userCreationSchema, userProfileSchema, type UsersService } from './users.service.ts';
 
 /** Fields of GET /users that `q` and `sort` may use. Password hashes are not among them. */
 const USER_FIELDS: Record<string, FieldSpec> = {
@@ -32,6 +32,23 @@ export function userResponse(user: UserRow): Record<string, unknown> {
   };
 }
 
+/**
+ * Harbor's UserResp for the signed-in user: whether their administrator flag
+ * comes from the directory, and for OIDC users their identity at the
+ * provider (Harbor's oidc_user_meta, without the CLI secret, which is never shown again).
+ */
+export function currentUserResponse(user: UserRow): Record<string, unknown> {
+  const response = { ...userResponse(user), admin_role_in_auth: user.adminRoleInAuth };
+  if (user.authSource !== 'oidc' || user.externalId === null) return response;
+  // external_id is issuer|subject; Harbor's subiss is subject then issuer.
+  const bar = user.externalId.indexOf('|');
+  const subiss = `${user.externalId.slice(bar + 1)}${user.externalId.slice(0, bar)}`;
+  return {
+    ...response,
+    oidc_user_meta: { user_id: Number(user.id), subiss, creation_time: user.createdAt.toISOString(), update_time: user.updatedAt.toISOString() },
+  };
+}
+
 type Query = Record<string, string | undefined>;
 type Params = { user_id?: string };
 
@@ -40,7 +57,7 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
 
   app.get('/users/current', async (request) => {
     const actor = requireUser(request);
-    return userResponse(await users.get(actor, actor.userId));
+    return currentUserResponse(await users.get(actor, actor.userId));
   });
 
   app.get('/users/search', async (request, reply) => {
@@ -82,6 +99,14 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
     const actor = requireUser(request);
     await users.changePassword(actor, parseId((request.params as Params).user_id, 'user_id'), parseInput(passwordChangeSchema, request.body));
     return reply.status(200).send();
+  });
+
+  app.put('/users/:user_id/cli_secret', async (request, reply) => {
+    const actor = requireUser(request);
+    const { secret } = parseInput(cliSecretSchema, request.body ?? {});
+    const generated = await users.setCliSecret(actor, parseId((request.params as Params).user_id, 'user_id'), secret);
+    // Harbor documents no body; a generated secret is Berth's addition, shown this once.
+    return generated === undefined ? reply.status(200).send() : reply.status(200).send({ secret: generated });
   });
 
   app.put('/users/:user_id/sysadmin', async (request, reply) => {

@@ -5,18 +5,25 @@ import type { Authenticator } from '../auth/authenticator.ts';
 import type { UserPrincipal as Principal } from '../auth/principal.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
-import { hashPassword, verifyPassword } from '../auth/password.ts';
+import { generatePassword, hashPassword, verifyPassword } from '../auth/password.ts';
 import type { Paging, QueryTerm, SortTerm } from '../http/harbor-query.ts';
 import type { UserRow, UsersStore } from './users.store.ts';
 
-/** Harbor's password policy, which also applies to robot secrets: 8–128 characters with an upper-case letter, a lower-case letter and a digit. */
+/** Harbor's password policy (also for robot and CLI secrets): 8–128 characters with an upper-case letter, a lower-case letter and a digit. */
 export function checkPasswordPolicy(password: string, what = 'password'): void {
   if (password.length < 8 || password.length > 128 || !/[A-Z]/.test(password) || !/[a-z]/.test(password) || !/[0-9]/.test(password)) {
     throw new BerthError('BAD_REQUEST', `the ${what} must be 8 to 128 characters long with at least one upper-case letter, one lower-case letter and one digit`);
   }
 }
 
-const username = z
+/** Robot names start with the configured prefix; a user name that did too could be mistaken for a robot. */
+export function refuseRobotPrefix(username: string, robotPrefix: string): void {
+  if (username.startsWith(robotPrefix)) {
+    throw new BerthError('BAD_REQUEST', `user names may not start with the robot account prefix ${JSON.stringify(robotPrefix)}`);
+  }
+}
+
+export const usernameSchema = z
   .string()
   .min(1)
   .max(255)
@@ -24,7 +31,7 @@ const username = z
 const email = z.email().max(255);
 
 export const userCreationSchema = z.object({
-  username,
+  username: usernameSchema,
   email,
   realname: z.string().max(255).default(''),
   comment: z.string().max(30_000).default(''),
@@ -39,6 +46,8 @@ export const userProfileSchema = z.object({
 
 export const passwordChangeSchema = z.object({ old_password: z.string().optional(), new_password: z.string() });
 export const sysadminSchema = z.object({ sysadmin_flag: z.boolean() });
+/** Harbor's OIDCCliSecretReq; without a secret, Berth generates one. */
+export const cliSecretSchema = z.object({ secret: z.string().max(128).optional() });
 
 export type UserCreation = z.infer<typeof userCreationSchema>;
 
@@ -68,9 +77,7 @@ export class UsersService {
     if (!actor?.sysadmin) {
       if (!settings.self_registration) throw actor ? forbidden() : new BerthError('UNAUTHORIZED', 'authentication required');
     }
-    if (input.username.startsWith(settings.robot_name_prefix)) {
-      throw new BerthError('BAD_REQUEST', `user names may not start with the robot account prefix ${JSON.stringify(settings.robot_name_prefix)}`);
-    }
+    refuseRobotPrefix(input.username, settings.robot_name_prefix);
     checkPasswordPolicy(input.password);
     const taken = await this.#store.existsByUsernameOrEmail(this.#db, input.username, input.email);
     if (taken) throw new BerthError('CONFLICT', `a user with this ${taken} already exists`);
@@ -132,6 +139,26 @@ export class UsersService {
     await this.#store.updatePasswordHash(this.#db, id, await hashPassword(change.new_password));
     this.#authenticator.forget(user.username);
     await this.#audit.record({ eventType: 'update_user', resourceType: 'user', resource: user.username, username: actor.username, description: 'password' });
+  }
+
+  /**
+   * Sets the CLI secret of an OIDC user (themselves, or anyone for a system
+   * administrator): the password registry clients use with the username,
+   * since OIDC users have none. Without `secret` a random one is generated
+   * and returned, the only time it is shown. The old secret stops working at once.
+   */
+  async setCliSecret(actor: Principal, id: string, secret: string | undefined): Promise<string | undefined> {
+    if (!actor.sysadmin && actor.userId !== id) throw forbidden();
+    if ((await this.#settings.general()).auth_mode !== 'oidc_auth') throw new BerthError('PRECONDITION', 'CLI secrets exist only when auth_mode is oidc_auth');
+    const user = await this.#store.findById(this.#db, id);
+    if (!user) throw notFound();
+    if (user.authSource !== 'oidc') throw new BerthError('PRECONDITION', 'this user was not onboarded through OIDC; only OIDC users have a CLI secret');
+    if (secret !== undefined) checkPasswordPolicy(secret, 'secret');
+    const value = secret ?? generatePassword();
+    await this.#store.updateCliSecretHash(this.#db, id, await hashPassword(value));
+    this.#authenticator.forget(user.username);
+    await this.#audit.record({ eventType: 'update_user', resourceType: 'user', resource: user.username, username: actor.username, description: 'cli_secret' });
+    return secret === undefined ? value : undefined;
   }
 
   async setSysadmin(actor: Principal, id: string, sysadmin: boolean): Promise<void> {

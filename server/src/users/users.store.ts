@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Transaction } from 'kysely';
 import type { Db } from '../db/database.ts';
-import type { Database } from '../db/schema.ts';
+import type { AuthSource, Database } from '../db/schema.ts';
 import type { QueryTerm, SortTerm } from '../http/harbor-query.ts';
 import { applyFilters, applySort } from '../db/query-filters.ts';
 
@@ -12,13 +12,18 @@ export interface UserRow {
   realname: string;
   comment: string;
   sysadmin: boolean;
+  authSource: AuthSource;
+  /** OIDC: issuer|subject; LDAP: the DN. */
+  externalId: string | null;
+  /** Whether the sysadmin flag comes from the directory's admin group rather than an administrator. */
+  adminRoleInAuth: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
 
-const COLUMNS = ['id', 'username', 'email', 'realname', 'comment', 'sysadmin', 'createdAt', 'updatedAt'] as const;
+const COLUMNS = ['id', 'username', 'email', 'realname', 'comment', 'sysadmin', 'authSource', 'externalId', 'adminRoleInAuth', 'createdAt', 'updatedAt'] as const;
 
-/** SQL for local users: one method per query. Password hashes leave only through findPasswordHash. */
+/** SQL for users: one method per query. Password hashes leave only through findPasswordHash; CLI secret hashes never. */
 export class UsersStore {
   async insert(db: Db | Transaction<Database>, user: { username: string; email: string; realname: string; comment: string; passwordHash: string; sysadmin: boolean }): Promise<UserRow> {
     return await db.insertInto('userAccount').values(user).returning(COLUMNS).executeTakeFirstOrThrow();
@@ -73,6 +78,10 @@ export class UsersStore {
 
   async updatePasswordHash(db: Db, id: string, passwordHash: string): Promise<void> {
     await db.updateTable('userAccount').set({ passwordHash, updatedAt: sql`now()` } as never).where('id', '=', id).execute();
+  }
+
+  async updateCliSecretHash(db: Db, id: string, cliSecretHash: string): Promise<void> {
+    await db.updateTable('userAccount').set({ cliSecretHash, updatedAt: sql`now()` } as never).where('id', '=', id).execute();
   }
 
   async updateSysadmin(db: Db, id: string, sysadmin: boolean): Promise<void> {

@@ -3,6 +3,7 @@ import * as registry from './0001-registry.ts';
 import * as signingKey from './0002-signing-key.ts';
 import * as userProfile from './0003-user-profile.ts';
 import * as access from './0004-access.ts';
+import * as oidcOnboarding from './0005-sessions-oidc-onboarding.ts';
 import * as artifactApi from './0006-artifact-api.ts';
 
 /** Every migration, in order. Names are permanent: never rename or reorder a shipped one. */
@@ -11,5 +12,6 @@ export const migrations: Record<string, Migration> = {
   '0002-signing-key': signingKey,
   '0003-user-profile': userProfile,
   '0004-access': access,
+  '0005-sessions-oidc-onboarding': oidcOnboarding,
   '0006-artifact-api': artifactApi,
 };
