@@ -11,6 +11,8 @@ import { tokenRoutes } from './auth/token/token.routes.ts';
 import { AccessService } from './access/access.service.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { SettingsService } from './settings/settings.service.ts';
+import { ConfigurationsService } from './settings/configurations.service.ts';
+import { settingsRoutes } from './settings/settings.routes.ts';
 import { ProjectsStore } from './projects/projects.store.ts';
 import { ProjectsService } from './projects/projects.service.ts';
 import { projectsRoutes } from './projects/projects.routes.ts';
@@ -93,11 +95,13 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
 
   const users = new UsersService(db, new UsersStore(), authenticator, settings, audit);
   const projects = new ProjectsService(db, projectsStore, access, settings, audit);
+  const configurations = new ConfigurationsService({ settings, audit, authenticator });
   await app.register(
     async (api) => {
       resolveApiPrincipal(api, authenticator);
       await usersRoutes(api, { users });
       await projectsRoutes(api, { projects });
+      await settingsRoutes(api, { configurations, settings, config });
     },
     { prefix: '/api/v2.0' },
   );
