@@ -5,6 +5,11 @@ import type { Logger } from './logger.ts';
 import { installErrorHandler } from './http/error-handler.plugin.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { DatabaseUserVerifier } from './auth/local-users.verifier.ts';
+import { LdapDirectory } from './auth/ldap/ldap-directory.ts';
+import { LdapUsersStore } from './auth/ldap/ldap-users.store.ts';
+import { LdapUserVerifier } from './auth/ldap/ldap.verifier.ts';
+import { LdapService } from './ldap/ldap.service.ts';
+import { ldapRoutes } from './ldap/ldap.routes.ts';
 import { resolveApiPrincipal } from './auth/api-auth.plugin.ts';
 import { RegistryTokens } from './auth/token/registry-token.ts';
 import { tokenRoutes } from './auth/token/token.routes.ts';
@@ -13,6 +18,9 @@ import { AuditLog } from './audit/audit-log.ts';
 import { SettingsService } from './settings/settings.service.ts';
 import { ConfigurationsService } from './settings/configurations.service.ts';
 import { settingsRoutes } from './settings/settings.routes.ts';
+import { UserGroupsService } from './usergroups/usergroups.service.ts';
+import { UserGroupsStore } from './usergroups/usergroups.store.ts';
+import { userGroupsRoutes } from './usergroups/usergroups.routes.ts';
 import { ProjectsStore } from './projects/projects.store.ts';
 import { ProjectsService } from './projects/projects.service.ts';
 import { projectsRoutes } from './projects/projects.routes.ts';
@@ -73,7 +81,13 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   const settings = new SettingsService(db);
   const audit = new AuditLog(db, log);
   app.addHook('onClose', async () => audit.flush());
-  const authenticator = new Authenticator([new DatabaseUserVerifier(db, settings)]);
+  const directory = new LdapDirectory(settings);
+  const ldapUsers = new LdapUsersStore();
+  // Local accounts first: a local user wins over a directory entry of the same name.
+  const authenticator = new Authenticator([
+    new DatabaseUserVerifier(db, settings),
+    new LdapUserVerifier({ db, directory, settings, store: ldapUsers, audit, log }),
+  ]);
   const access = new AccessService(db);
   const projectsStore = new ProjectsStore();
   const tokens = new RegistryTokens(db, TOKEN_ISSUER);
@@ -95,12 +109,16 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
 
   const users = new UsersService(db, new UsersStore(), authenticator, settings, audit);
   const projects = new ProjectsService(db, projectsStore, access, settings, audit);
+  const ldap = new LdapService({ db, directory, settings, store: ldapUsers, audit });
+  const userGroups = new UserGroupsService({ db, store: new UserGroupsStore(), directory, audit });
   const configurations = new ConfigurationsService({ settings, audit, authenticator });
   await app.register(
     async (api) => {
       resolveApiPrincipal(api, authenticator);
       await usersRoutes(api, { users });
       await projectsRoutes(api, { projects });
+      await ldapRoutes(api, { ldap });
+      await userGroupsRoutes(api, { userGroups });
       await settingsRoutes(api, { configurations, settings, config });
     },
     { prefix: '/api/v2.0' },

@@ -31,6 +31,8 @@ export const ERROR_CODES = {
   PRECONDITION: 412,
   UNSUPPORTED_MEDIA_TYPE: 415,
   INTERNAL_SERVER_ERROR: 500,
+  /** A service Berth depends on (an LDAP directory) did not answer or refused Berth itself. */
+  SERVICE_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -17,8 +17,8 @@ const USER_FIELDS: Record<string, FieldSpec> = {
   update_time: { column: 'updated_at', type: 'time' },
 };
 
-/** Harbor's UserResp. */
-export function userResponse(user: UserRow): Record<string, unknown> {
+/** Harbor's UserResp. admin_role_in_auth is shown only to the user themself (`current`), as Harbor does. */
+export function userResponse(user: UserRow, current = false): Record<string, unknown> {
   return {
     user_id: Number(user.id),
     username: user.username,
@@ -26,7 +26,7 @@ export function userResponse(user: UserRow): Record<string, unknown> {
     realname: user.realname,
     comment: user.comment,
     sysadmin_flag: user.sysadmin,
-    admin_role_in_auth: false,
+    admin_role_in_auth: current && user.adminRoleInAuth,
     creation_time: user.createdAt.toISOString(),
     update_time: user.updatedAt.toISOString(),
   };
@@ -40,7 +40,7 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
 
   app.get('/users/current', async (request) => {
     const actor = requireUser(request);
-    return userResponse(await users.get(actor, actor.userId));
+    return userResponse(await users.get(actor, actor.userId), true);
   });
 
   app.get('/users/search', async (request, reply) => {
@@ -58,7 +58,7 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
     const paging = parsePaging(query);
     const { rows, total } = await users.list(actor, parseQ(query.q, USER_FIELDS), parseSort(query.sort, USER_FIELDS), paging);
     reply.headers(pagingHeaders('/api/v2.0/users', query, paging, total));
-    return rows.map(userResponse);
+    return rows.map((row) => userResponse(row));
   });
 
   app.post('/users', async (request, reply) => {

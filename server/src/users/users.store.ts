@@ -12,11 +12,13 @@ export interface UserRow {
   realname: string;
   comment: string;
   sysadmin: boolean;
+  /** The sysadmin flag was granted by the LDAP admin group, not by an administrator. */
+  adminRoleInAuth: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
 
-const COLUMNS = ['id', 'username', 'email', 'realname', 'comment', 'sysadmin', 'createdAt', 'updatedAt'] as const;
+const COLUMNS = ['id', 'username', 'email', 'realname', 'comment', 'sysadmin', 'adminRoleInAuth', 'createdAt', 'updatedAt'] as const;
 
 /** SQL for local users: one method per query. Password hashes leave only through findPasswordHash. */
 export class UsersStore {
@@ -75,8 +77,9 @@ export class UsersStore {
     await db.updateTable('userAccount').set({ passwordHash, updatedAt: sql`now()` } as never).where('id', '=', id).execute();
   }
 
+  /** An administrator's decision: from now on the flag is theirs, and a directory's admin group no longer takes it back. */
   async updateSysadmin(db: Db, id: string, sysadmin: boolean): Promise<void> {
-    await db.updateTable('userAccount').set({ sysadmin, updatedAt: sql`now()` } as never).where('id', '=', id).execute();
+    await db.updateTable('userAccount').set({ sysadmin, adminRoleInAuth: false, updatedAt: sql`now()` } as never).where('id', '=', id).execute();
   }
 
   async delete(db: Db, id: string): Promise<boolean> {
