@@ -5,6 +5,11 @@ import type { Logger } from './logger.ts';
 import { installErrorHandler } from './http/error-handler.plugin.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { DatabaseUserVerifier } from './auth/local-users.verifier.ts';
+import { LdapDirectory } from './auth/ldap/ldap-directory.ts';
+import { LdapUsersStore } from './auth/ldap/ldap-users.store.ts';
+import { LdapUserVerifier } from './auth/ldap/ldap.verifier.ts';
+import { LdapService } from './ldap/ldap.service.ts';
+import { ldapRoutes } from './ldap/ldap.routes.ts';
 import { resolveApiPrincipal } from './auth/api-auth.plugin.ts';
 import { RegistryTokens } from './auth/token/registry-token.ts';
 import { tokenRoutes } from './auth/token/token.routes.ts';
@@ -17,6 +22,11 @@ import { AuditLog } from './audit/audit-log.ts';
 import { AuditStore } from './audit/audit.store.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
 import { SettingsService } from './settings/settings.service.ts';
+import { ConfigurationsService } from './settings/configurations.service.ts';
+import { settingsRoutes } from './settings/settings.routes.ts';
+import { UserGroupsService } from './usergroups/usergroups.service.ts';
+import { UserGroupsStore } from './usergroups/usergroups.store.ts';
+import { userGroupsRoutes } from './usergroups/usergroups.routes.ts';
 import { ProjectsStore } from './projects/projects.store.ts';
 import { ProjectsService } from './projects/projects.service.ts';
 import { projectsRoutes } from './projects/projects.routes.ts';
@@ -95,8 +105,15 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   const audit = new AuditLog(db, log);
   app.addHook('onClose', async () => audit.flush());
   const robotsStore = new RobotsStore();
+  const directory = new LdapDirectory(settings);
+  const ldapUsers = new LdapUsersStore();
   // Robots first: their names carry the robot prefix, which no user name may start with.
-  const authenticator = new Authenticator([new RobotVerifier(db, robotsStore, settings), new DatabaseUserVerifier(db, settings)]);
+  // Then local accounts: a local user wins over a directory entry of the same name.
+  const authenticator = new Authenticator([
+    new RobotVerifier(db, robotsStore, settings),
+    new DatabaseUserVerifier(db, settings),
+    new LdapUserVerifier({ db, directory, settings, store: ldapUsers, audit, log }),
+  ]);
   const access = new AccessService(db);
   const projectsStore = new ProjectsStore();
   const tokens = new RegistryTokens(db, TOKEN_ISSUER);
@@ -136,6 +153,9 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   const members = new MembersService(db, new MembersStore(), access, audit);
   const artifacts = new ArtifactsService({ db, store: new ArtifactsStore(), access, projects, registry, blobs: new BlobStore(storage), audit });
   const robots = new RobotsService({ db, store: robotsStore, projects, access, authenticator, settings, audit });
+  const ldap = new LdapService({ db, directory, settings, store: ldapUsers, audit });
+  const userGroups = new UserGroupsService({ db, store: new UserGroupsStore(), directory, audit });
+  const configurations = new ConfigurationsService({ settings, audit, authenticator });
   await app.register(
     async (api) => {
       resolveApiPrincipal(api, authenticator);
@@ -148,6 +168,9 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
       await auditRoutes(api, { db, store: new AuditStore(), access, projects });
       await robotsRoutes(api, { robots });
       await oidcApiRoutes(api, { oidc });
+      await ldapRoutes(api, { ldap });
+      await userGroupsRoutes(api, { userGroups });
+      await settingsRoutes(api, { configurations, settings, config });
     },
     { prefix: '/api/v2.0' },
   );

@@ -8,6 +8,7 @@ import { ensureAdmin } from './auth/admin.ts';
 import { buildApp } from './app.ts';
 import { createStorageDriver } from './storage/create-driver.ts';
 import { startHttpsRedirect } from './http/https-redirect.ts';
+import { BERTH_VERSION } from './version.ts';
 
 function readTls(config: BerthConfig): { key: Buffer; cert: Buffer } | undefined {
   if (!config.https) return undefined;
@@ -94,8 +95,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'version' || command === '--version') {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-    console.log(`berth ${pkg.version}`);
+    console.log(`berth ${BERTH_VERSION}`);
     return 0;
   }
   let config: BerthConfig;

@@ -32,3 +32,10 @@ export function requireUser(request: FastifyRequest): UserPrincipal {
   if (principal.kind !== 'user') throw new BerthError('FORBIDDEN', 'robot accounts cannot use this operation');
   return principal;
 }
+
+/** For system administration (configuration, LDAP, user groups): system administrators only; robots never are. */
+export function requireSysadmin(request: FastifyRequest): UserPrincipal {
+  const principal = requirePrincipal(request);
+  if (principal.kind !== 'user' || !principal.sysadmin) throw new BerthError('FORBIDDEN', 'only system administrators may do this');
+  return principal;
+}

@@ -30,6 +30,11 @@ export class Authenticator {
     this.#cache.forget(username);
   }
 
+  /** Drops every cached verification in this process (after authentication settings change). */
+  forgetAll(): void {
+    this.#cache.clear();
+  }
+
   async authenticate(username: string, password: string): Promise<Principal | undefined> {
     const cached = this.#cache.get(username, password);
     if (cached) return cached;

@@ -40,4 +40,8 @@ export class CredentialCache<T> {
   forget(username: string): void {
     this.#entries.delete(username);
   }
+
+  clear(): void {
+    this.#entries.clear();
+  }
 }

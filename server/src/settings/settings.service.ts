@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Db } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
 import { BerthError } from '../errors.ts';
 import { ldapSettingsSchema, type LdapSettings } from '../auth/ldap/ldap-settings.ts';
 import { oidcSettingsSchema, type OidcSettings } from '../auth/oidc/oidc-settings.ts';
@@ -53,9 +54,10 @@ export class SettingsService {
   /**
    * Stores `changes` after checking that the result is valid as a whole
    * (e.g. switching auth_mode to ldap_auth needs ldap_url and ldap_base_dn).
-   * `validate` lets callers add rules, such as which keys exist at all.
+   * `alongside` runs in the same transaction (an audit record), so the
+   * change and its record commit together.
    */
-  async update(changes: Record<string, unknown>): Promise<void> {
+  async update(changes: Record<string, unknown>, alongside?: (trx: Transaction<Database>) => Promise<void>): Promise<void> {
     const current = await this.#load();
     const merged = { ...current.raw, ...changes };
     const general = generalSettingsSchema.safeParse(merged);
@@ -71,6 +73,7 @@ export class SettingsService {
           .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(value), updatedAt: sql`now()` } as never))
           .execute();
       }
+      await alongside?.(trx);
     });
     this.#cached = undefined;
   }

@@ -17,7 +17,7 @@ const USER_FIELDS: Record<string, FieldSpec> = {
   update_time: { column: 'updated_at', type: 'time' },
 };
 
-/** Harbor's UserResp. */
+/** Harbor's UserResp. admin_role_in_auth is shown only to the user themself (currentUserResponse), as Harbor does. */
 export function userResponse(user: UserRow): Record<string, unknown> {
   return {
     user_id: Number(user.id),
@@ -75,7 +75,7 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
     const paging = parsePaging(query);
     const { rows, total } = await users.list(actor, parseQ(query.q, USER_FIELDS), parseSort(query.sort, USER_FIELDS), paging);
     reply.headers(pagingHeaders('/api/v2.0/users', query, paging, total));
-    return rows.map(userResponse);
+    return rows.map((row) => userResponse(row));
   });
 
   app.post('/users', async (request, reply) => {

@@ -15,7 +15,7 @@ export interface UserRow {
   authSource: AuthSource;
   /** OIDC: issuer|subject; LDAP: the DN. */
   externalId: string | null;
-  /** Whether the sysadmin flag comes from the directory's admin group rather than an administrator. */
+  /** The sysadmin flag was granted by the directory's (LDAP or OIDC) admin group, not by an administrator. */
   adminRoleInAuth: boolean;
   createdAt: Date;
   updatedAt: Date;
@@ -84,8 +84,9 @@ export class UsersStore {
     await db.updateTable('userAccount').set({ cliSecretHash, updatedAt: sql`now()` } as never).where('id', '=', id).execute();
   }
 
+  /** An administrator's decision: from now on the flag is theirs, and a directory's admin group no longer takes it back. */
   async updateSysadmin(db: Db, id: string, sysadmin: boolean): Promise<void> {
-    await db.updateTable('userAccount').set({ sysadmin, updatedAt: sql`now()` } as never).where('id', '=', id).execute();
+    await db.updateTable('userAccount').set({ sysadmin, adminRoleInAuth: false, updatedAt: sql`now()` } as never).where('id', '=', id).execute();
   }
 
   async delete(db: Db, id: string): Promise<boolean> {

@@ -24,4 +24,9 @@ describe("the Harbor API contract check (Harbor's swagger file)", () => {
     assert.deepEqual(contract.validate('GET', '/api/v2.0/users', 400, { errors: [{ code: 'BAD_REQUEST', message: 'bad q' }] }), []);
     assert.notDeepEqual(contract.validate('GET', '/api/v2.0/users/current', 401, { errors: 'nope' }), []);
   });
+
+  it('checks a failure that documents its own body against that body', () => {
+    assert.deepEqual(contract.validate('POST', '/api/v2.0/ldap/users/import', 404, [{ uid: 'nobody', error: 'not found' }]), []);
+    assert.notDeepEqual(contract.validate('POST', '/api/v2.0/ldap/users/import', 404, { errors: [{ code: 'NOT_FOUND', message: 'x' }] }), []);
+  });
 });

@@ -7,7 +7,7 @@ import { LdapAmbiguousUserError, LdapBadCredentialsError, LdapDirectoryError, Ld
 import { ldapSettingsSchema, type LdapSettingsInput } from '../../src/auth/ldap/ldap-settings.ts';
 import { normalizeDn } from '../../src/auth/ldap/ldap-filter.ts';
 import { freePort } from '../../src/net/free-port.ts';
-import { AMBIGUOUS_UID, BASE_DN, DEEP_CHAIN, DEEP_USER, groupDn, GROUPS_DN, PEOPLE, READER, startSlapd, type Slapd } from '../fixtures/slapd.ts';
+import { AMBIGUOUS_UID, BASE_DN, DEEP_CHAIN, DEEP_USER, groupDn, ldapSettingsFor, PEOPLE, startSlapd, type Slapd } from '../fixtures/slapd.ts';
 
 let withMemberOf: Slapd;
 let plain: Slapd;
@@ -21,21 +21,7 @@ after(async () => {
 
 /** Settings as an operator would enter them for this directory (uid logins, a read-only search account). */
 function ldap(server: Slapd, overrides: Partial<LdapSettingsInput> = {}): LdapClient {
-  return new LdapClient(
-    ldapSettingsSchema.parse({
-      ldap_url: server.url,
-      ldap_search_dn: READER.dn,
-      ldap_search_password: READER.password,
-      ldap_base_dn: BASE_DN,
-      ldap_filter: '(objectClass=inetOrgPerson)',
-      ldap_uid: 'uid',
-      ldap_timeout: 2,
-      ldap_group_base_dn: GROUPS_DN,
-      ldap_group_search_filter: '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))',
-      ldap_group_admin_dn: groupDn('admins'),
-      ...overrides,
-    }),
-  );
+  return new LdapClient(ldapSettingsSchema.parse({ ...ldapSettingsFor(server), ...overrides }));
 }
 
 const sorted = (dns: string[]) => dns.map(normalizeDn).sort();

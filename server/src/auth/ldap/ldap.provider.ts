@@ -315,7 +315,8 @@ function uniqueDns(dns: string[]): string[] {
   return [...unique.values()];
 }
 
-function looksLikeDn(value: string): boolean {
+/** Whether `value` is a well-formed DN (and not, say, a bare group name). */
+export function looksLikeDn(value: string): boolean {
   return value.includes('=') && safeNormalizeDn(value) !== undefined;
 }
 
