@@ -82,6 +82,16 @@ const API_CASES: ApiCase[] = [
   { name: 'DELETE member', allowed: ADMIN, call: (who) => harbor.call('DELETE', `${p()}/members/987654`, { auth: auth(who) }) },
   { name: 'GET project logs', allowed: ADMIN, call: (who) => harbor.call('GET', '/projects/walk/logs', { auth: auth(who) }) },
   { name: 'GET project auditlog-exts', allowed: ADMIN, call: (who) => harbor.call('GET', '/projects/walk/auditlog-exts', { auth: auth(who) }) },
+  { name: 'GET project robots', allowed: NOT_LIMITED, call: (who) => harbor.call('GET', `/robots?q=ProjectID%3D${projectId}`, { auth: auth(who) }) },
+  {
+    name: 'POST project robot',
+    allowed: ADMIN,
+    call: (who) =>
+      harbor.call('POST', '/robots', {
+        auth: auth(who),
+        body: { name: `walk-${who.toLowerCase()}`, level: 'project', duration: 1, permissions: [{ kind: 'project', namespace: 'walk', access: [{ resource: 'repository', action: 'pull' }] }] },
+      }),
+  },
   { name: 'GET own permissions in project', allowed: ALL_ROLES, call: (who) => harbor.call('GET', `/users/current/permissions?scope=/project/${projectId}&relative=true`, { auth: auth(who) }) },
 ];
 
@@ -176,4 +186,35 @@ describe('the permission table, walked role by role', () => {
     const anonymous = await fetch(`${t.url}/v2/_catalog`);
     assert.equal(anonymous.status, 401);
   });
+});
+
+/** Routes outside any project: what a system administrator, any signed-in user and an anonymous caller may do. */
+describe('system-level routes, walked for a system admin, a user and an anonymous caller', () => {
+  type Caller = 'sysadmin' | 'user' | 'anonymous';
+  const callers: Caller[] = ['sysadmin', 'user', 'anonymous'];
+  const as = (caller: Caller) => (caller === 'sysadmin' ? undefined : caller === 'user' ? auth('developer') : null);
+  const cases: { name: string; allowed: Caller[]; call: (caller: Caller) => Promise<{ status: number; body: unknown }> }[] = [
+    { name: 'GET /users', allowed: ['sysadmin'], call: (c) => harbor.call('GET', '/users', { auth: as(c) }) },
+    { name: 'GET /users/current', allowed: ['sysadmin', 'user'], call: (c) => harbor.call('GET', '/users/current', { auth: as(c) }) },
+    { name: 'GET /users/search', allowed: ['sysadmin', 'user'], call: (c) => harbor.call('GET', '/users/search?username=walk', { auth: as(c) }) },
+    { name: 'GET /usergroups', allowed: ['sysadmin'], call: (c) => harbor.call('GET', '/usergroups', { auth: as(c) }) },
+    { name: 'GET /usergroups/search', allowed: ['sysadmin', 'user'], call: (c) => harbor.call('GET', '/usergroups/search?groupname=x', { auth: as(c) }) },
+    { name: 'GET /configurations', allowed: ['sysadmin'], call: (c) => harbor.call('GET', '/configurations', { auth: as(c) }) },
+    { name: 'PUT /configurations', allowed: ['sysadmin'], call: (c) => harbor.call('PUT', '/configurations', { auth: as(c), body: { self_registration: false } }) },
+    { name: 'POST /ldap/ping', allowed: ['sysadmin'], call: (c) => harbor.call('POST', '/ldap/ping', { auth: as(c) }) },
+    { name: 'GET /robots (all)', allowed: ['sysadmin'], call: (c) => harbor.call('GET', '/robots', { auth: as(c) }) },
+    { name: 'GET /audit-logs', allowed: ['sysadmin', 'user'], call: (c) => harbor.call('GET', '/audit-logs', { auth: as(c) }) },
+    { name: 'GET /auditlog-exts', allowed: ['sysadmin', 'user'], call: (c) => harbor.call('GET', '/auditlog-exts', { auth: as(c) }) },
+    { name: 'POST /projects', allowed: ['sysadmin', 'user'], call: (c) => harbor.call('POST', '/projects', { auth: as(c), body: { project_name: `walk-new-${c}` } }) },
+    { name: 'GET /projects', allowed: ['sysadmin', 'user', 'anonymous'], call: (c) => harbor.call('GET', '/projects', { auth: as(c) }) },
+    { name: 'GET /systeminfo', allowed: ['sysadmin', 'user', 'anonymous'], call: (c) => harbor.call('GET', '/systeminfo', { auth: as(c) }) },
+  ];
+  for (const testCase of cases) {
+    it(`${testCase.name}: allowed for ${testCase.allowed.join(', ')} only`, async () => {
+      for (const caller of callers) {
+        const { status, body } = await testCase.call(caller);
+        assert.equal(status !== 401 && status !== 403, testCase.allowed.includes(caller), `${testCase.name} as ${caller} → ${status} ${JSON.stringify(body)}`);
+      }
+    });
+  }
 });
