@@ -34,6 +34,7 @@ import { MembersStore } from './projects/members.store.ts';
 import { MembersService } from './projects/members.service.ts';
 import { membersRoutes } from './projects/members.routes.ts';
 import { RegistryAccess, tokenRealm } from './registry/registry-access.ts';
+import { PullRecorder } from './registry/pull-recorder.ts';
 import { SessionStore } from './sessions/session.store.ts';
 import { SessionService } from './sessions/session.service.ts';
 import { sessionRoutes } from './sessions/session.routes.ts';
@@ -103,7 +104,11 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   const registry = new RegistryService(db, new RegistryStore(), new BlobStore(storage), hashing, { deleteEnabled: config.storage_service.delete.enabled }, log);
   const settings = new SettingsService(db);
   const audit = new AuditLog(db, log);
-  app.addHook('onClose', async () => audit.flush());
+  const pulls = new PullRecorder(db, settings, log);
+  app.addHook('onClose', async () => {
+    await pulls.flush();
+    await audit.flush();
+  });
   const robotsStore = new RobotsStore();
   const directory = new LdapDirectory(settings);
   const ldapUsers = new LdapUsersStore();
@@ -127,7 +132,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   });
 
   await app.register(async (scope) => {
-    await registryRoutes(scope, { registry, access: registryAccess, audit });
+    await registryRoutes(scope, { registry, access: registryAccess, audit, pulls, settings });
   });
   const sessions = new SessionService(db, new SessionStore(), authenticator, settings, audit);
   const oidc = new OidcLoginService({ db, store: new OidcLoginStore(), settings, sessions, authenticator, audit });

@@ -6,6 +6,8 @@ import { parseByteRange, parseContentRange, parsePageSize } from './http-params.
 import { MAX_MANIFEST_BYTES, requireName, type RegistryService } from './registry.service.ts';
 import { callerName, projectNameOf, type RegistryAccess, type RegistryAction, type RegistryCaller } from './registry-access.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
+import type { SettingsService } from '../settings/settings.service.ts';
+import type { PullRecorder } from './pull-recorder.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -67,8 +69,11 @@ function actionOf(method: string, path: string): RegistryAction {
   return 'push';
 }
 
-export async function registryRoutes(app: FastifyInstance, opts: { registry: RegistryService; access: RegistryAccess; audit: AuditLog }): Promise<void> {
-  const { registry, access, audit } = opts;
+export async function registryRoutes(
+  app: FastifyInstance,
+  opts: { registry: RegistryService; access: RegistryAccess; audit: AuditLog; pulls: PullRecorder; settings: SettingsService },
+): Promise<void> {
+  const { registry, access, audit, pulls, settings } = opts;
   const callerOf = (request: FastifyRequest): RegistryCaller => request.registryCaller ?? { kind: 'anonymous' };
 
   app.addHook('onRequest', async (request) => {
@@ -241,7 +246,11 @@ export async function registryRoutes(app: FastifyInstance, opts: { registry: Reg
       'Content-Length': manifest.content.length,
     });
     if (request.method === 'HEAD') return reply.status(200).send();
-    audit.recordLater({ eventType: 'pull_artifact', projectName: projectNameOf(name)!, resourceType: 'artifact', resource: `${name}@${manifest.digest}`, username: callerName(callerOf(request)) });
+    // Both are buffered and written off the request path: a pull makes no database write of its own.
+    pulls.record(name, manifest.digest, ref.includes(':') ? undefined : ref);
+    if (!(await settings.general()).pull_audit_log_disable) {
+      audit.recordLater({ eventType: 'pull_artifact', projectName: projectNameOf(name)!, resourceType: 'artifact', resource: `${name}@${manifest.digest}`, username: callerName(callerOf(request)) });
+    }
     return reply.status(200).send(manifest.content);
   }
 

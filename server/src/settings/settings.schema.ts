@@ -39,6 +39,9 @@ export const generalSettingsSchema = z.object({
   session_timeout: z.number().int().min(1).max(7 * 24 * 60).default(60),
   disabled_audit_log_event_types: z.string().default(''),
   pull_audit_log_disable: z.boolean().default(false),
+  /** Harbor's switches for the pull statistics Berth batches off the pull path (registry/pull-recorder.ts). */
+  pull_time_update_disable: z.boolean().default(false),
+  pull_count_update_disable: z.boolean().default(false),
 });
 
 export type GeneralSettings = z.output<typeof generalSettingsSchema>;

@@ -162,6 +162,25 @@ describe('artifacts API', () => {
     assert.equal((await harbor.call('DELETE', '/projects/doomed', { headers: { 'X-Is-Resource-Name': 'true' } })).status, 200);
   });
 
+  it('counts pulls and records pull times a moment later, without writing on the pull itself', async () => {
+    const before = (await harbor.call('GET', repo('charts/demo'))).body.pull_count;
+    for (let i = 0; i < 3; i++) {
+      const pulled = await t.client.request('GET', '/v2/art/charts/demo/manifests/0.1.0');
+      assert.equal(pulled.status, 200);
+      await pulled.arrayBuffer();
+    }
+    const deadline = Date.now() + 5_000;
+    let repository;
+    do {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      repository = (await harbor.call('GET', repo('charts/demo'))).body;
+    } while (repository.pull_count < before + 3 && Date.now() < deadline);
+    assert.equal(repository.pull_count, before + 3);
+    const artifact = (await harbor.call('GET', `${repo('charts/demo')}/artifacts/0.1.0`)).body;
+    assert.ok(Date.parse(artifact.pull_time) > Date.now() - 60_000, artifact.pull_time);
+    assert.ok(Date.parse(artifact.tags[0].pull_time) > Date.now() - 60_000, artifact.tags[0].pull_time);
+  });
+
   it('keeps artifacts of private projects hidden and read-only for those without rights', async () => {
     await harbor.createUser('peeker');
     const peeker = basic('peeker', TEST_PASSWORD);
