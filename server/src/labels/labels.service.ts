@@ -110,12 +110,24 @@ export class LabelsService {
     if (!(await this.#store.delete(this.#db, id))) throw labelNotFound(id);
   }
 
-  /** Attaches a global label or one of the artifact's project; the caller's `artifact-label:create` is checked by the caller of this. */
+  /**
+   * Attaches a global label or one of the artifact's own project (the route
+   * has required `artifact-label:create` there).
+   */
   async attach(project: ProjectRow, artifactId: string, labelId: string): Promise<void> {
     const label = await this.#store.find(this.#db, labelId);
     // Another project's label is as unknown here as a missing one, so label ids reveal nothing of other projects.
-    if (!label || (label.scope === 'p' && label.projectId !== project.id)) throw new BerthError('NOT_FOUND', `label ${labelId} not found among the global labels and those of project ${project.name}`);
-    if (!(await this.#store.attach(this.#db, artifactId, labelId))) throw new BerthError('CONFLICT', `label ${label.name} is already on this artifact`);
+    const notFound = () => new BerthError('NOT_FOUND', `label ${labelId} not found among the global labels and those of project ${project.name}`);
+    if (!label || (label.scope === 'p' && label.projectId !== project.id)) throw notFound();
+    let attached: boolean;
+    try {
+      attached = await this.#store.attach(this.#db, artifactId, labelId);
+    } catch (error) {
+      // The label (or the artifact) was deleted since it was looked up.
+      if ((error as { code?: string }).code === '23503') throw notFound();
+      throw error;
+    }
+    if (!attached) throw new BerthError('CONFLICT', `label ${label.name} is already on this artifact`);
   }
 
   async detach(artifactId: string, labelId: string): Promise<void> {
