@@ -57,6 +57,9 @@ import { registryRoutes } from './registry/registry.routes.ts';
 import { ArtifactsStore } from './artifacts/artifacts.store.ts';
 import { ArtifactsService } from './artifacts/artifacts.service.ts';
 import { artifactsRoutes } from './artifacts/artifacts.routes.ts';
+import { LabelsStore } from './labels/labels.store.ts';
+import { LabelsService } from './labels/labels.service.ts';
+import { labelsRoutes } from './labels/labels.routes.ts';
 
 /** The `iss` of registry tokens, as Harbor names it. */
 const TOKEN_ISSUER = 'harbor-token-issuer';
@@ -156,7 +159,9 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   const users = new UsersService(db, new UsersStore(), authenticator, settings, audit);
   const projects = new ProjectsService(db, projectsStore, access, settings, audit);
   const members = new MembersService(db, new MembersStore(), access, audit);
-  const artifacts = new ArtifactsService({ db, store: new ArtifactsStore(), access, projects, registry, blobs: new BlobStore(storage), audit });
+  const labelsStore = new LabelsStore();
+  const artifacts = new ArtifactsService({ db, store: new ArtifactsStore(), access, projects, registry, blobs: new BlobStore(storage), audit, labels: labelsStore });
+  const labels = new LabelsService({ db, store: labelsStore, access, projects });
   const robots = new RobotsService({ db, store: robotsStore, projects, access, authenticator, settings, audit });
   const ldap = new LdapService({ db, directory, settings, store: ldapUsers, audit });
   const userGroups = new UserGroupsService({ db, store: new UserGroupsStore(), directory, audit });
@@ -170,6 +175,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
       await membersRoutes(api, { projects, members });
       await permissionsRoutes(api, { access, projects });
       await artifactsRoutes(api, { artifacts });
+      await labelsRoutes(api, { labels, artifacts });
       await auditRoutes(api, { db, store: new AuditStore(), access, projects });
       await robotsRoutes(api, { robots });
       await oidcApiRoutes(api, { oidc });

@@ -5,6 +5,7 @@ import { pagingHeaders, parsePaging, parseQ, parseSort, type FieldSpec } from '.
 import { parseInput } from '../http/validate.ts';
 import { ADDITIONS, repositoryUpdateSchema, tagCreationSchema, type ArtifactView, type ArtifactsService, type ViewOptions } from './artifacts.service.ts';
 import type { ArtifactRow, RepositoryRow, TagRow } from './artifacts.store.ts';
+import { labelResponse } from '../labels/label-response.ts';
 
 const REPOSITORY_FIELDS: Record<string, FieldSpec> = {
   name: { column: 'r.name', type: 'string', fuzzy: true },
@@ -21,6 +22,7 @@ const ARTIFACT_FIELDS: Record<string, FieldSpec> = {
   pull_time: { column: 'a.pull_time', type: 'time' },
   size: { column: 'a.total_size', type: 'number' },
   tags: { column: 'SELECT string_agg(t.name, \' \') FROM tag t WHERE t.artifact_id = a.id', type: 'string', fuzzy: true, expression: true },
+  labels: { column: 'SELECT al.label_id FROM artifact_label al WHERE al.artifact_id = a.id', type: 'number', members: true },
 };
 
 const TAG_FIELDS: Record<string, FieldSpec> = {
@@ -40,7 +42,7 @@ type Params = { project_name: string; repository_name: string; reference: string
 type Query = Record<string, string | undefined>;
 
 /** Harbor double-encodes the slashes of repository names in paths ("a%252Fb"); one decode is Fastify's, this is the second. */
-function repositoryName(raw: string): string {
+export function repositoryName(raw: string): string {
   try {
     return decodeURIComponent(raw);
   } catch {
@@ -135,7 +137,7 @@ function artifactResponse(view: ArtifactView, base: string): Record<string, unkn
     })),
     ...(view.tags && { tags: view.tags.map(tagResponse) }),
     addition_links: links,
-    labels: [],
+    ...(view.labels && { labels: view.labels.map(labelResponse) }),
     ...(view.accessories && { accessories: view.accessories.map((a) => accessoryResponse(a, artifact, view.repositoryName)) }),
   };
 }
@@ -188,6 +190,7 @@ export async function artifactsRoutes(app: FastifyInstance, opts: { artifacts: A
   const viewOptions = (query: Query, defaults: { withAccessory: boolean }): ViewOptions => ({
     withTag: flag(query, 'with_tag', true),
     withAccessory: flag(query, 'with_accessory', defaults.withAccessory),
+    withLabel: flag(query, 'with_label', false),
   });
 
   app.get('/projects/:project_name/repositories/:repository_name/artifacts', async (request, reply) => {

@@ -13,6 +13,7 @@ import { ref, type ProjectsService } from '../projects/projects.service.ts';
 import type { ProjectRow, Visibility } from '../projects/projects.store.ts';
 import type { RegistryService } from '../registry/registry.service.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
+import type { LabelRow, LabelsStore } from '../labels/labels.store.ts';
 import { readChartFiles } from './chart-files.ts';
 import type { ArtifactRow, ArtifactsStore, ReferenceRow, RepositoryRow, TagRow } from './artifacts.store.ts';
 
@@ -31,11 +32,13 @@ export interface ArtifactView {
   tags?: TagRow[];
   references: (ReferenceRow & { platform?: unknown; annotations?: unknown; urls?: unknown })[];
   accessories?: ArtifactRow[];
+  labels?: LabelRow[];
 }
 
 export interface ViewOptions {
   withTag: boolean;
   withAccessory: boolean;
+  withLabel: boolean;
 }
 
 /**
@@ -51,8 +54,9 @@ export class ArtifactsService {
   readonly #registry: RegistryService;
   readonly #blobs: BlobStore;
   readonly #audit: AuditLog;
+  readonly #labels: LabelsStore;
 
-  constructor(deps: { db: Db; store: ArtifactsStore; access: AccessService; projects: ProjectsService; registry: RegistryService; blobs: BlobStore; audit: AuditLog }) {
+  constructor(deps: { db: Db; store: ArtifactsStore; access: AccessService; projects: ProjectsService; registry: RegistryService; blobs: BlobStore; audit: AuditLog; labels: LabelsStore }) {
     this.#db = deps.db;
     this.#store = deps.store;
     this.#access = deps.access;
@@ -60,6 +64,7 @@ export class ArtifactsService {
     this.#registry = deps.registry;
     this.#blobs = deps.blobs;
     this.#audit = deps.audit;
+    this.#labels = deps.labels;
   }
 
   /** The project (visible to the caller, else 404) with `resource:action` required. */
@@ -119,10 +124,11 @@ export class ArtifactsService {
 
   async #views(project: ProjectRow, repository: RepositoryRow, rows: ArtifactRow[], options: ViewOptions): Promise<ArtifactView[]> {
     const ids = rows.map((row) => row.id);
-    const [tags, references, accessories] = await Promise.all([
+    const [tags, references, accessories, labels] = await Promise.all([
       options.withTag ? this.#store.tagsOf(this.#db, ids) : Promise.resolve([]),
       this.#store.referencesOf(this.#db, ids.filter((_, i) => rows[i]!.mediaType.includes('index') || rows[i]!.mediaType.includes('list'))),
       options.withAccessory ? this.#store.accessoriesOf(this.#db, repository.id, rows.map((row) => row.digest)) : Promise.resolve([]),
+      options.withLabel ? this.#labels.attachedTo(this.#db, ids) : Promise.resolve([]),
     ]);
     const descriptors = new Map<string, Map<string, Record<string, unknown>>>();
     for (const parentId of new Set(references.map((r) => r.parentId))) {
@@ -141,6 +147,7 @@ export class ArtifactsService {
           return { ...r, platform: descriptor?.platform, annotations: descriptor?.annotations, urls: descriptor?.urls };
         }),
       ...(options.withAccessory && { accessories: accessories.filter((a) => a.subjectDigest === artifact.digest) }),
+      ...(options.withLabel && { labels: labels.filter((label) => label.artifactId === artifact.id) }),
     }));
   }
 

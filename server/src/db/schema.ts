@@ -203,6 +203,25 @@ export interface SystemSettingTable {
   updatedAt: UpdatedAt;
 }
 
+export interface LabelTable {
+  id: Generated<string>;
+  name: string;
+  description: ColumnType<string, string | undefined, string>;
+  /** "#RRGGBB", or empty. */
+  color: ColumnType<string, string | undefined, string>;
+  /** g: global, p: of the project in projectId. */
+  scope: 'g' | 'p';
+  projectId: string | null;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export interface ArtifactLabelTable {
+  artifactId: string;
+  labelId: string;
+  createdAt: CreatedAt;
+}
+
 export interface Database {
   repository: RepositoryTable;
   blob: BlobTable;
@@ -223,4 +242,6 @@ export interface Database {
   oidcLogin: OidcLoginTable;
   auditLog: AuditLogTable;
   systemSetting: SystemSettingTable;
+  label: LabelTable;
+  artifactLabel: ArtifactLabelTable;
 }

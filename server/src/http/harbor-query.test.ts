@@ -44,6 +44,25 @@ describe("Harbor's q filter syntax", () => {
   });
 });
 
+describe('many-valued fields (an artifact\'s labels)', () => {
+  const LABELS: Record<string, FieldSpec> = { ...FIELDS, labels: { column: 'SELECT label_id FROM artifact_label', type: 'number', members: true } };
+
+  it('takes one id, any of {…} or all of (…), with values separated by spaces or commas as Harbor documents', () => {
+    assert.deepEqual(parseQ('labels=7', LABELS).map((t) => [t.kind, 'value' in t ? t.value : undefined]), [['exact', 7]]);
+    const [all] = parseQ('labels=(1, 2)', LABELS);
+    assert.deepEqual([all!.kind, (all as { values: number[] }).values], ['allOf', [1, 2]]);
+    const [any] = parseQ('labels={3 4}', LABELS);
+    assert.deepEqual([any!.kind, (any as { values: number[] }).values], ['anyOf', [3, 4]]);
+  });
+
+  it('refuses ranges, fuzzy matches, non-numeric ids and sorting on them', () => {
+    rejects(() => parseQ('labels=[1~5]', LABELS), /ranges/);
+    rejects(() => parseQ('labels=~1', LABELS), /fuzzy/);
+    rejects(() => parseQ('labels=(1 x)', LABELS), /integer/);
+    rejects(() => parseSort('labels', LABELS), /not supported; supported: name, project_id, public, creation_time$/);
+  });
+});
+
 describe('sort and paging', () => {
   it('maps allow-listed sort fields to columns and refuses anything else, SQL included', () => {
     assert.deepEqual(parseSort('name,-creation_time', FIELDS), [

@@ -21,6 +21,12 @@ export interface FieldSpec {
   fuzzy?: boolean;
   /** `column` is an SQL expression written in Berth's code (e.g. a JSON field), not a plain column. */
   expression?: boolean;
+  /**
+   * A field with many values per row (the ids of an artifact's labels): `column` is a subquery written in
+   * Berth's code listing them, and terms ask whether the row has the value (exact), any of the values
+   * ({…}) or all of them ((…)). Such fields have no ranges and no order.
+   */
+  members?: boolean;
 }
 
 export type FieldValue = string | number | boolean | Date;
@@ -34,6 +40,8 @@ export type QueryTerm =
 export interface SortTerm {
   field: string;
   column: string;
+  /** `column` is an SQL expression from Berth's allow-list (see FieldSpec.expression). */
+  expression?: boolean;
   descending: boolean;
 }
 
@@ -101,7 +109,8 @@ function typed(field: string, spec: FieldSpec, raw: string): FieldValue {
 
 function listValues(inner: string): string[] {
   const values: string[] = [];
-  const pattern = /"([^"]*)"|'([^']*)'|(\S+)/g;
+  // Harbor separates values with spaces; its API description writes "(id1, id2)", so commas separate too.
+  const pattern = /"([^"]*)"|'([^']*)'|([^\s,]+)/g;
   for (const match of inner.matchAll(pattern)) values.push(match[1] ?? match[2] ?? match[3]!);
   return values;
 }
@@ -123,7 +132,7 @@ export function parseQ(raw: string | undefined, fields: Record<string, FieldSpec
     if (value.startsWith('[') && value.endsWith(']')) {
       const [min, max, extra] = value.slice(1, -1).split('~');
       if (extra !== undefined || max === undefined) throw badRequest(`q: ${field} range must be [min~max]`);
-      if (spec.type === 'string' || spec.type === 'boolean') throw badRequest(`q: ${field} does not support ranges`);
+      if (spec.type === 'string' || spec.type === 'boolean' || spec.members) throw badRequest(`q: ${field} does not support ranges`);
       return {
         field,
         spec,
@@ -149,8 +158,11 @@ export function parseSort(raw: string | undefined, fields: Record<string, FieldS
     const descending = trimmed.startsWith('-');
     const field = descending ? trimmed.slice(1) : trimmed;
     const spec = Object.hasOwn(fields, field) ? fields[field] : undefined;
-    if (!spec) throw badRequest(`sort: sorting by ${JSON.stringify(field)} is not supported; supported: ${Object.keys(fields).join(', ')}`);
-    return { field, column: spec.column, descending };
+    if (!spec || spec.members) {
+      const sortable = Object.keys(fields).filter((name) => !fields[name]!.members);
+      throw badRequest(`sort: sorting by ${JSON.stringify(field)} is not supported; supported: ${sortable.join(', ')}`);
+    }
+    return { field, column: spec.column, descending, ...(spec.expression && { expression: true }) };
   });
 }
 

@@ -104,6 +104,8 @@ describe('artifacts API', () => {
     assert.equal(paged.headers.get('x-total-count'), '3');
     assert.equal(paged.body[0].tags, undefined);
     assert.match(paged.headers.get('link') ?? '', /rel="prev".*rel="next"/);
+    const sortedByTags = await harbor.call('GET', `${repo('app')}/artifacts?sort=tags`);
+    assert.deepEqual(sortedByTags.body.map((a: { tags: { name: string }[] }) => a.tags[0]!.name), ['arm', 'multi', 'v1']);
     const byType = await harbor.call('GET', `${repo('app')}/artifacts?q=digest%3D${encodeURIComponent(arm.manifest.digest)}`);
     assert.equal(byType.body.length, 1);
   });
