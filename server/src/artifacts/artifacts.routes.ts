@@ -5,6 +5,7 @@ import { pagingHeaders, parsePaging, parseQ, parseSort, type FieldSpec } from '.
 import { parseInput } from '../http/validate.ts';
 import { ADDITIONS, repositoryUpdateSchema, tagCreationSchema, type ArtifactView, type ArtifactsService, type ViewOptions } from './artifacts.service.ts';
 import type { ArtifactRow, RepositoryRow, TagRow } from './artifacts.store.ts';
+import { iconByDigest, iconDigest } from './icons.ts';
 import { labelResponse } from '../labels/label-response.ts';
 
 const REPOSITORY_FIELDS: Record<string, FieldSpec> = {
@@ -98,7 +99,7 @@ function accessoryResponse(accessory: ArtifactRow, subject: ArtifactRow, reposit
     size: accessory.totalSize,
     digest: accessory.digest,
     type: accessoryType(accessory),
-    icon: '',
+    icon: iconDigest(accessoryType(accessory).startsWith('signature.') ? 'SIGNATURE' : accessory.type),
     creation_time: accessory.pushedAt.toISOString(),
   };
 }
@@ -122,7 +123,7 @@ function artifactResponse(view: ArtifactView, base: string): Record<string, unkn
     repository_name: view.repositoryName,
     digest: artifact.digest,
     size: artifact.totalSize,
-    icon: '',
+    icon: iconDigest(artifact.type),
     push_time: artifact.pushedAt.toISOString(),
     pull_time: time(artifact.pullTime),
     extra_attrs: artifact.extraAttrs ?? {},
@@ -150,6 +151,12 @@ export async function artifactsRoutes(app: FastifyInstance, opts: { artifacts: A
   const { artifacts } = opts;
   const params = (request: FastifyRequest) => request.params as Params;
   const basePath = (request: FastifyRequest) => `/api/v2.0/projects/${params(request).project_name}/repositories/${encodeURIComponent(encodeURIComponent(repositoryName(params(request).repository_name)))}/artifacts`;
+
+  app.get('/icons/:digest', async (request) => {
+    const icon = iconByDigest((request.params as { digest: string }).digest);
+    if (!icon) throw new BerthError('NOT_FOUND', 'icon not found');
+    return icon;
+  });
 
   app.get('/repositories', async (request, reply) => {
     const query = request.query as Query;

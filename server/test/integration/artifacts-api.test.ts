@@ -62,6 +62,10 @@ describe('artifacts API', () => {
     assert.equal(a.extra_attrs.os, 'linux');
     assert.deepEqual(a.extra_attrs.config, { Cmd: ['/bin/true'] });
     assert.deepEqual(a.tags.map((tag: { name: string }) => tag.name), ['v1']);
+    const icon = await harbor.call('GET', `/icons/${a.icon}`);
+    assert.equal(icon.body['content-type'], 'image/svg+xml');
+    assert.match(Buffer.from(icon.body.content, 'base64').toString(), /^<svg/);
+    assert.equal((await harbor.call('GET', '/icons/sha256:0000')).status, 404);
     assert.equal(a.repository_name, 'art/app');
     assert.ok(a.addition_links.build_history.href.endsWith('/additions/build_history'));
   });
