@@ -37,6 +37,10 @@ import { registryRoutes } from './registry/registry.routes.ts';
 import { ArtifactsStore } from './artifacts/artifacts.store.ts';
 import { ArtifactsService } from './artifacts/artifacts.service.ts';
 import { artifactsRoutes } from './artifacts/artifacts.routes.ts';
+import { QuotasStore } from './quotas/quotas.store.ts';
+import { QuotaLedger } from './quotas/quota-ledger.ts';
+import { QuotasService } from './quotas/quotas.service.ts';
+import { quotasRoutes } from './quotas/quotas.routes.ts';
 
 /** The `iss` of registry tokens, as Harbor names it. */
 const TOKEN_ISSUER = 'harbor-token-issuer';
@@ -54,6 +58,7 @@ export interface BerthApp {
   app: FastifyInstance;
   registry: RegistryService;
   settings: SettingsService;
+  quotas: QuotasService;
 }
 
 /** Builds the HTTP application on ready dependencies. Never listens: callers (main, tests) decide. */
@@ -81,8 +86,10 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
 
   const hashing = new HashWorker();
   app.addHook('onClose', async () => hashing.close());
-  const registry = new RegistryService(db, new RegistryStore(), new BlobStore(storage), hashing, { deleteEnabled: config.storage_service.delete.enabled }, log);
   const settings = new SettingsService(db);
+  const quotasStore = new QuotasStore();
+  const quotaLedger = new QuotaLedger(db, quotasStore, settings);
+  const registry = new RegistryService(db, new RegistryStore(), new BlobStore(storage), hashing, quotaLedger, { deleteEnabled: config.storage_service.delete.enabled }, log);
   const audit = new AuditLog(db, log);
   app.addHook('onClose', async () => audit.flush());
   const robotsStore = new RobotsStore();
@@ -108,9 +115,10 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   });
 
   const users = new UsersService(db, new UsersStore(), authenticator, settings, audit);
-  const projects = new ProjectsService(db, projectsStore, access, settings, audit);
+  const quotas = new QuotasService(db, quotasStore, settings, audit);
+  const projects = new ProjectsService(db, projectsStore, access, settings, audit, quotas);
   const members = new MembersService(db, new MembersStore(), access, audit);
-  const artifacts = new ArtifactsService({ db, store: new ArtifactsStore(), access, projects, registry, blobs: new BlobStore(storage), audit });
+  const artifacts = new ArtifactsService({ db, store: new ArtifactsStore(), access, projects, registry, blobs: new BlobStore(storage), audit, quotas: quotaLedger });
   const robots = new RobotsService({ db, store: robotsStore, projects, access, authenticator, settings, audit });
   await app.register(
     async (api) => {
@@ -122,9 +130,10 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
       await artifactsRoutes(api, { artifacts });
       await auditRoutes(api, { db, store: new AuditStore(), access, projects });
       await robotsRoutes(api, { robots });
+      await quotasRoutes(api, { quotas });
     },
     { prefix: '/api/v2.0' },
   );
 
-  return { app, registry, settings };
+  return { app, registry, settings, quotas };
 }

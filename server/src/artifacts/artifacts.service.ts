@@ -12,6 +12,7 @@ import { isValidRepositoryName, isValidTag } from '../oci/names.ts';
 import { ref, type ProjectsService } from '../projects/projects.service.ts';
 import type { ProjectRow, Visibility } from '../projects/projects.store.ts';
 import type { RegistryService } from '../registry/registry.service.ts';
+import type { QuotaLedger } from '../quotas/quota-ledger.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { readChartFiles } from './chart-files.ts';
 import type { ArtifactRow, ArtifactsStore, ReferenceRow, RepositoryRow, TagRow } from './artifacts.store.ts';
@@ -51,8 +52,9 @@ export class ArtifactsService {
   readonly #registry: RegistryService;
   readonly #blobs: BlobStore;
   readonly #audit: AuditLog;
+  readonly #quotas: QuotaLedger;
 
-  constructor(deps: { db: Db; store: ArtifactsStore; access: AccessService; projects: ProjectsService; registry: RegistryService; blobs: BlobStore; audit: AuditLog }) {
+  constructor(deps: { db: Db; store: ArtifactsStore; access: AccessService; projects: ProjectsService; registry: RegistryService; blobs: BlobStore; audit: AuditLog; quotas: QuotaLedger }) {
     this.#db = deps.db;
     this.#store = deps.store;
     this.#access = deps.access;
@@ -60,6 +62,7 @@ export class ArtifactsService {
     this.#registry = deps.registry;
     this.#blobs = deps.blobs;
     this.#audit = deps.audit;
+    this.#quotas = deps.quotas;
   }
 
   /** The project (visible to the caller, else 404) with `resource:action` required. */
@@ -95,8 +98,12 @@ export class ArtifactsService {
 
   async deleteRepository(principal: Principal, project: ProjectRow, repository: RepositoryRow): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
+      // The whole project is locked for the ledger: the repository's content must not change between reading and deleting it.
+      const quota = await this.#quotas.open(trx, repository.id, 'project');
+      const content = await quota.contentOfRepository(repository.id);
       await this.#store.deleteRepository(trx, repository.id);
       await this.#audit.record({ eventType: 'delete_repository', projectId: project.id, resourceType: 'repository', resource: repository.name, username: principal.username }, trx);
+      await quota.remove(await quota.unreferencedBytes(content));
     });
   }
 

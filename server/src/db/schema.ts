@@ -201,6 +201,16 @@ export interface SystemSettingTable {
   updatedAt: UpdatedAt;
 }
 
+export interface QuotaTable {
+  id: Generated<string>;
+  projectId: string;
+  /** Bytes; -1 is unlimited. */
+  hard: BigIntColumn;
+  used: ColumnType<string, number | string | undefined, number | string>;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
 export interface Database {
   repository: RepositoryTable;
   blob: BlobTable;
@@ -221,4 +231,5 @@ export interface Database {
   oidcLogin: OidcLoginTable;
   auditLog: AuditLogTable;
   systemSetting: SystemSettingTable;
+  quota: QuotaTable;
 }

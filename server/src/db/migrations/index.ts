@@ -4,6 +4,7 @@ import * as signingKey from './0002-signing-key.ts';
 import * as userProfile from './0003-user-profile.ts';
 import * as access from './0004-access.ts';
 import * as artifactApi from './0006-artifact-api.ts';
+import * as quotas from './0007-quotas.ts';
 
 /** Every migration, in order. Names are permanent: never rename or reorder a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003-user-profile': userProfile,
   '0004-access': access,
   '0006-artifact-api': artifactApi,
+  '0007-quotas': quotas,
 };
