@@ -60,6 +60,10 @@ import { artifactsRoutes } from './artifacts/artifacts.routes.ts';
 import { LabelsStore } from './labels/labels.store.ts';
 import { LabelsService } from './labels/labels.service.ts';
 import { labelsRoutes } from './labels/labels.routes.ts';
+import { QuotasStore } from './quotas/quotas.store.ts';
+import { QuotaLedger } from './quotas/quota-ledger.ts';
+import { QuotasService } from './quotas/quotas.service.ts';
+import { quotasRoutes } from './quotas/quotas.routes.ts';
 
 /** The `iss` of registry tokens, as Harbor names it. */
 const TOKEN_ISSUER = 'harbor-token-issuer';
@@ -77,6 +81,7 @@ export interface BerthApp {
   app: FastifyInstance;
   registry: RegistryService;
   settings: SettingsService;
+  quotas: QuotasService;
 }
 
 /** Builds the HTTP application on ready dependencies. Never listens: callers (main, tests) decide. */
@@ -104,8 +109,10 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
 
   const hashing = new HashWorker();
   app.addHook('onClose', async () => hashing.close());
-  const registry = new RegistryService(db, new RegistryStore(), new BlobStore(storage), hashing, { deleteEnabled: config.storage_service.delete.enabled }, log);
   const settings = new SettingsService(db);
+  const quotasStore = new QuotasStore();
+  const quotaLedger = new QuotaLedger(db, quotasStore, settings);
+  const registry = new RegistryService(db, new RegistryStore(), new BlobStore(storage), hashing, quotaLedger, { deleteEnabled: config.storage_service.delete.enabled }, log);
   const audit = new AuditLog(db, log);
   const pulls = new PullRecorder(db, settings, log);
   app.addHook('onClose', async () => {
@@ -157,10 +164,11 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   });
 
   const users = new UsersService(db, new UsersStore(), authenticator, settings, audit);
-  const projects = new ProjectsService(db, projectsStore, access, settings, audit);
+  const quotas = new QuotasService(db, quotasStore, settings, audit);
+  const projects = new ProjectsService(db, projectsStore, access, settings, audit, quotas);
   const members = new MembersService(db, new MembersStore(), access, audit);
   const labelsStore = new LabelsStore();
-  const artifacts = new ArtifactsService({ db, store: new ArtifactsStore(), access, projects, registry, blobs: new BlobStore(storage), audit, labels: labelsStore });
+  const artifacts = new ArtifactsService({ db, store: new ArtifactsStore(), access, projects, registry, blobs: new BlobStore(storage), audit, labels: labelsStore, quotas: quotaLedger });
   const labels = new LabelsService({ db, store: labelsStore, access, projects });
   const robots = new RobotsService({ db, store: robotsStore, projects, access, authenticator, settings, audit });
   const ldap = new LdapService({ db, directory, settings, store: ldapUsers, audit });
@@ -182,9 +190,10 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
       await ldapRoutes(api, { ldap });
       await userGroupsRoutes(api, { userGroups });
       await settingsRoutes(api, { configurations, settings, config });
+      await quotasRoutes(api, { quotas });
     },
     { prefix: '/api/v2.0' },
   );
 
-  return { app, registry, settings };
+  return { app, registry, settings, quotas };
 }

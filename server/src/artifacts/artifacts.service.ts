@@ -12,6 +12,7 @@ import { isValidRepositoryName, isValidTag } from '../oci/names.ts';
 import { ref, type ProjectsService } from '../projects/projects.service.ts';
 import type { ProjectRow, Visibility } from '../projects/projects.store.ts';
 import type { RegistryService } from '../registry/registry.service.ts';
+import type { QuotaLedger } from '../quotas/quota-ledger.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { LabelRow, LabelsStore } from '../labels/labels.store.ts';
 import { readChartFiles } from './chart-files.ts';
@@ -55,8 +56,19 @@ export class ArtifactsService {
   readonly #blobs: BlobStore;
   readonly #audit: AuditLog;
   readonly #labels: LabelsStore;
+  readonly #quotas: QuotaLedger;
 
-  constructor(deps: { db: Db; store: ArtifactsStore; access: AccessService; projects: ProjectsService; registry: RegistryService; blobs: BlobStore; audit: AuditLog; labels: LabelsStore }) {
+  constructor(deps: {
+    db: Db;
+    store: ArtifactsStore;
+    access: AccessService;
+    projects: ProjectsService;
+    registry: RegistryService;
+    blobs: BlobStore;
+    audit: AuditLog;
+    labels: LabelsStore;
+    quotas: QuotaLedger;
+  }) {
     this.#db = deps.db;
     this.#store = deps.store;
     this.#access = deps.access;
@@ -65,6 +77,7 @@ export class ArtifactsService {
     this.#blobs = deps.blobs;
     this.#audit = deps.audit;
     this.#labels = deps.labels;
+    this.#quotas = deps.quotas;
   }
 
   /** The project (visible to the caller, else 404) with `resource:action` required. */
@@ -100,8 +113,12 @@ export class ArtifactsService {
 
   async deleteRepository(principal: Principal, project: ProjectRow, repository: RepositoryRow): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
+      // The whole project is locked for the ledger: the repository's content must not change between reading and deleting it.
+      const quota = await this.#quotas.open(trx, repository.id, 'project');
+      const content = await quota.contentOfRepository(repository.id);
       await this.#store.deleteRepository(trx, repository.id);
       await this.#audit.record({ eventType: 'delete_repository', projectId: project.id, resourceType: 'repository', resource: repository.name, username: principal.username }, trx);
+      await quota.remove(await quota.unreferencedBytes(content));
     });
   }
 

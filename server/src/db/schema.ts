@@ -203,6 +203,16 @@ export interface SystemSettingTable {
   updatedAt: UpdatedAt;
 }
 
+export interface QuotaTable {
+  id: Generated<string>;
+  projectId: string;
+  /** Bytes; -1 is unlimited. */
+  hard: BigIntColumn;
+  used: ColumnType<string, number | string | undefined, number | string>;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
 export interface LabelTable {
   id: Generated<string>;
   name: string;
@@ -244,4 +254,5 @@ export interface Database {
   systemSetting: SystemSettingTable;
   label: LabelTable;
   artifactLabel: ArtifactLabelTable;
+  quota: QuotaTable;
 }

@@ -7,6 +7,7 @@ import type { Principal } from '../auth/principal.ts';
 import { ROLE_IDS, allows } from '../auth/rbac.ts';
 import type { Paging, QueryTerm, SortTerm } from '../http/harbor-query.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
+import type { QuotasService } from '../quotas/quotas.service.ts';
 import type { ProjectRow, ProjectsStore, Visibility } from './projects.store.ts';
 
 /** Harbor's project name rule. */
@@ -72,13 +73,15 @@ export class ProjectsService {
   readonly #access: AccessService;
   readonly #settings: SettingsService;
   readonly #audit: AuditLog;
+  readonly #quotas: QuotasService;
 
-  constructor(db: Db, store: ProjectsStore, access: AccessService, settings: SettingsService, audit: AuditLog) {
+  constructor(db: Db, store: ProjectsStore, access: AccessService, settings: SettingsService, audit: AuditLog, quotas: QuotasService) {
     this.#db = db;
     this.#store = store;
     this.#access = access;
     this.#settings = settings;
     this.#audit = audit;
+    this.#quotas = quotas;
   }
 
   /**
@@ -114,6 +117,7 @@ export class ProjectsService {
     const id = await this.#db.transaction().execute(async (trx) => {
       const created = await this.#store.insert(trx, { name: input.project_name, ownerId: principal.kind === 'user' ? principal.userId : null, metadata });
       if (!created) return undefined;
+      await this.#quotas.createForProject(trx, principal, created, input.storage_limit);
       // As in Harbor, the creating user administers the project.
       if (principal.kind === 'user') {
         await trx.insertInto('projectMember').values({ projectId: created, entityType: 'u', userId: principal.userId, groupId: null, role: ROLE_IDS.projectAdmin }).execute();
@@ -176,6 +180,10 @@ export class ProjectsService {
   async summary(principal: Principal | undefined, project: ProjectRow): Promise<Record<string, unknown>> {
     const grants = await this.#access.require(principal, ref(project), 'self', 'read');
     const summary: Record<string, unknown> = { repo_count: project.repoCount };
+    if (allows(grants, 'quota', 'read')) {
+      const quota = await this.#quotas.ofProject(project.id);
+      if (quota) summary.quota = { hard: { storage: quota.hard }, used: { storage: quota.used } };
+    }
     if (allows(grants, 'member', 'list')) {
       const counts = await this.#store.memberCountsByRole(this.#db, project.id);
       summary.project_admin_count = counts.get(ROLE_IDS.projectAdmin) ?? 0;

@@ -17,6 +17,7 @@ import type { RegistryStore, ReferrerRow } from './registry.store.ts';
 import { UploadHashCache } from './upload-hash-cache.ts';
 import { projectNameOf } from './registry-access.ts';
 import type { Visibility } from '../projects/projects.store.ts';
+import type { QuotaLedger } from '../quotas/quota-ledger.ts';
 
 /** The spec's recommended minimum; larger manifests are refused with 413. */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
@@ -67,11 +68,13 @@ export class RegistryService {
   readonly #options: RegistryOptions;
   readonly #hashes = new UploadHashCache();
   readonly #hashing: HashWorker;
+  readonly #quotas: QuotaLedger;
   readonly #log: Logger;
 
-  constructor(db: Db, store: RegistryStore, blobs: BlobStore, hashing: HashWorker, options: RegistryOptions, log: Logger) {
+  constructor(db: Db, store: RegistryStore, blobs: BlobStore, hashing: HashWorker, quotas: QuotaLedger, options: RegistryOptions, log: Logger) {
     this.#db = db;
     this.#hashing = hashing;
+    this.#quotas = quotas;
     this.#store = store;
     this.#blobs = blobs;
     this.#options = options;
@@ -142,7 +145,10 @@ export class RegistryService {
     const targetId = await this.#ensureRepository(name);
     return await this.#db.transaction().execute(async (trx) => {
       const linked = await this.#store.lockLinkedBlobsForShare(trx, sourceId, [digest.value]);
-      if (!linked.has(digest.value)) return false;
+      const size = linked.get(digest.value);
+      if (size === undefined) return false;
+      // As Harbor: a mount that brings a blob new to the project must fit its quota.
+      await this.#quotas.requireRoomForBlob(targetId, digest.value, size, trx);
       await this.#store.linkBlob(trx, targetId, digest.value);
       return true;
     });
@@ -159,6 +165,7 @@ export class RegistryService {
       const segment = await this.#blobs.writeSegment(uploadId, BlobStore.newSegmentName(0), body, [hasher]);
       const actual = await hasher.digest();
       if (actual !== digest.value) throw new BerthError('DIGEST_INVALID', 'provided digest did not match uploaded content', { detail: { expected: digest.value, actual } });
+      await this.#quotas.requireRoomForBlob(repositoryId, digest.value, segment.size);
       await this.#commitBlob(repositoryId, digest, segment.size, uploadId, [segment.name]);
       return { digest: digest.value, size: segment.size };
     } finally {
@@ -238,6 +245,13 @@ export class RegistryService {
     if (actual !== digest.value) {
       await this.cancelUpload(name, uploadId);
       throw new BerthError('DIGEST_INVALID', 'provided digest did not match uploaded content', { detail: { expected: digest.value, actual } });
+    }
+    try {
+      await this.#quotas.requireRoomForBlob(repositoryId, digest.value, size);
+    } catch (error) {
+      // Refused bytes are not kept: the upload ends here, as after a digest mismatch.
+      await this.cancelUpload(name, uploadId);
+      throw error;
     }
     await this.#commitBlob(repositoryId, digest, size, uploadId, upload.segments);
     await this.#blobs.deleteUpload(uploadId);
@@ -328,36 +342,42 @@ export class RegistryService {
     const repositoryId = await this.#ensureRepository(name);
     const type = artifactTypeOf(manifest);
     const extraAttrs = await this.#readExtraAttrs(type, manifest);
-    await this.#db.transaction().execute(async (trx) => {
-      const blobDigests = [...new Set(manifest.blobs.map((d) => d.digest))];
-      const present = await this.#store.lockLinkedBlobsForShare(trx, repositoryId, blobDigests);
-      const missingBlob = blobDigests.find((d) => !present.has(d));
-      if (missingBlob) throw new BerthError('MANIFEST_BLOB_UNKNOWN', 'blob unknown to registry', { detail: { digest: missingBlob } });
-      const childDigests = [...new Set(manifest.children.map((d) => d.digest))];
-      const children = await this.#store.lockArtifactsForShare(trx, repositoryId, childDigests);
-      const missingChild = childDigests.find((d) => !children.has(d));
-      if (missingChild) throw new BerthError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { detail: { digest: missingChild } });
-      const artifact = await this.#store.insertArtifact(trx, {
-        repositoryId,
-        digest,
-        mediaType: manifest.mediaType,
-        artifactType: manifest.artifactType ?? null,
-        subjectDigest: manifest.subject?.digest ?? null,
-        content: body,
-        annotations: manifest.annotations ?? null,
-        type,
-        extraAttrs,
-        totalSize:
-          manifest.kind === 'index'
-            ? body.length + (await this.#store.sumTotalSizes(trx, [...children.values()]))
-            : body.length + [manifest.config!, ...manifest.layers].reduce((sum, d) => sum + d.size, 0),
-      });
-      if (artifact.created) {
-        await this.#store.insertArtifactBlobs(trx, artifact.id, blobDigests);
-        await this.#store.insertArtifactReferences(trx, artifact.id, [...children.values()]);
-      }
-      if (!byDigest) await this.#store.upsertTag(trx, repositoryId, reference, artifact.id);
-    });
+    const blobDigests = [...new Set(manifest.blobs.map((d) => d.digest))];
+    await this.#quotas.optimistically((optimistic) =>
+      this.#db.transaction().execute(async (trx) => {
+        const quota = await this.#quotas.open(trx, repositoryId, [digest, ...blobDigests], { optimistic });
+        const present = await this.#store.lockLinkedBlobsForShare(trx, repositoryId, blobDigests);
+        const missingBlob = blobDigests.find((d) => !present.has(d));
+        if (missingBlob) throw new BerthError('MANIFEST_BLOB_UNKNOWN', 'blob unknown to registry', { detail: { digest: missingBlob } });
+        const childDigests = [...new Set(manifest.children.map((d) => d.digest))];
+        const children = await this.#store.lockArtifactsForShare(trx, repositoryId, childDigests);
+        const missingChild = childDigests.find((d) => !children.has(d));
+        if (missingChild) throw new BerthError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { detail: { digest: missingChild } });
+        // Bytes the project does not reference yet: what this push adds to its usage (index children are counted already).
+        const added = await quota.unreferencedBytes([{ digest, size: body.length }, ...[...present].map(([d, size]) => ({ digest: d, size }))]);
+        const artifact = await this.#store.insertArtifact(trx, {
+          repositoryId,
+          digest,
+          mediaType: manifest.mediaType,
+          artifactType: manifest.artifactType ?? null,
+          subjectDigest: manifest.subject?.digest ?? null,
+          content: body,
+          annotations: manifest.annotations ?? null,
+          type,
+          extraAttrs,
+          totalSize:
+            manifest.kind === 'index'
+              ? body.length + (await this.#store.sumTotalSizes(trx, [...children.values()]))
+              : body.length + [manifest.config!, ...manifest.layers].reduce((sum, d) => sum + d.size, 0),
+        });
+        if (artifact.created) {
+          await this.#store.insertArtifactBlobs(trx, artifact.id, blobDigests);
+          await this.#store.insertArtifactReferences(trx, artifact.id, [...children.values()]);
+        }
+        if (!byDigest) await this.#store.upsertTag(trx, repositoryId, reference, artifact.id);
+        await quota.add(added);
+      }),
+    );
     return { digest, ...(manifest.subject && { subject: manifest.subject.digest }) };
   }
 
@@ -389,13 +409,18 @@ export class RegistryService {
       return;
     }
     const digest = requireDigest(reference);
+    // A manifest's content is fixed by its digest, so it can be read before the locks.
+    const content = repositoryId ? await this.#quotas.contentOf(repositoryId, digest.value) : [];
+    if (!repositoryId || content.length === 0) throw new BerthError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { detail: { reference } });
     await this.#db.transaction().execute(async (trx) => {
-      const artifactId = repositoryId && (await this.#store.lockArtifactForUpdate(trx, repositoryId, digest.value));
+      const quota = await this.#quotas.open(trx, repositoryId, content.map((c) => c.digest));
+      const artifactId = await this.#store.lockArtifactForUpdate(trx, repositoryId, digest.value);
       if (!artifactId) throw new BerthError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { detail: { reference } });
       if (await this.#store.isReferencedByIndex(trx, artifactId)) {
         throw new BerthError('DENIED', 'the manifest is referenced by an index; delete the index first', { status: 409 });
       }
       await this.#store.deleteArtifact(trx, artifactId);
+      await quota.remove(await quota.unreferencedBytes(content));
     });
   }
 

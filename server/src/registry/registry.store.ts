@@ -90,22 +90,22 @@ export class RegistryStore {
   }
 
   /**
-   * Of `digests`, those that are live and linked to the repository, locked
+   * Of `digests`, those that are live and linked to the repository (with their sizes), locked
    * FOR SHARE so garbage collection cannot take them away before commit.
    * Shared locks: concurrent pushes of the same base layer do not queue.
    */
-  async lockLinkedBlobsForShare(trx: Transaction<Database>, repositoryId: string, digests: string[]): Promise<Set<string>> {
-    if (digests.length === 0) return new Set();
+  async lockLinkedBlobsForShare(trx: Transaction<Database>, repositoryId: string, digests: string[]): Promise<Map<string, number>> {
+    if (digests.length === 0) return new Map();
     const rows = await trx
       .selectFrom('blob as b')
       .innerJoin('repositoryBlob as rb', 'rb.digest', 'b.digest')
-      .select('b.digest')
+      .select(['b.digest', 'b.size'])
       .where('rb.repositoryId', '=', repositoryId)
       .where('b.digest', 'in', digests)
       .where('b.state', '=', 'live')
       .forShare('b')
       .execute();
-    return new Set(rows.map((r) => r.digest));
+    return new Map(rows.map((r) => [r.digest, Number(r.size)]));
   }
 
   // Uploads

@@ -1,5 +1,12 @@
 import { z } from 'zod';
 
+/** A storage quota in bytes as Harbor accepts it: -1 for unlimited or a positive number (never 0). */
+export const storageLimitSchema = z
+  .number()
+  .int()
+  .max(Number.MAX_SAFE_INTEGER)
+  .refine((value) => value === -1 || value > 0, 'must be -1 (unlimited) or a positive number of bytes');
+
 /**
  * The settings an administrator changes at run time through
  * /api/v2.0/configurations, under Harbor's key names and with Harbor's
@@ -38,6 +45,10 @@ export const generalSettingsSchema = z.object({
   /** Minutes a portal session lives without use. */
   session_timeout: z.number().int().min(1).max(7 * 24 * 60).default(60),
   disabled_audit_log_event_types: z.string().default(''),
+  /** Whether project quotas are enforced; usage is kept up to date either way, so turning it on is exact at once. */
+  quota_per_project_enable: z.boolean().default(true),
+  /** The hard limit, in bytes, new projects get unless a system administrator gives one; -1 is unlimited. */
+  storage_per_project: storageLimitSchema.default(-1),
   pull_audit_log_disable: z.boolean().default(false),
   /** Harbor's switches for the pull statistics Berth batches off the pull path (registry/pull-recorder.ts). */
   pull_time_update_disable: z.boolean().default(false),

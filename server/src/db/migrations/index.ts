@@ -5,6 +5,7 @@ import * as userProfile from './0003-user-profile.ts';
 import * as access from './0004-access.ts';
 import * as oidcOnboarding from './0005-sessions-oidc-onboarding.ts';
 import * as artifactApi from './0006-artifact-api.ts';
+import * as quotas from './0007-quotas.ts';
 import * as labels from './0008-labels.ts';
 
 /** Every migration, in order. Names are permanent: never rename or reorder a shipped one. */
@@ -15,5 +16,6 @@ export const migrations: Record<string, Migration> = {
   '0004-access': access,
   '0005-sessions-oidc-onboarding': oidcOnboarding,
   '0006-artifact-api': artifactApi,
+  '0007-quotas': quotas,
   '0008-labels': labels,
 };
