@@ -1,8 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApp, type TestApp } from '../fixtures/app-harness.ts';
-import { basic, harborApi, type ApiCall } from '../fixtures/harbor-api.ts';
-import { AMBIGUOUS_UID, groupDn, ldapSettingsFor, PEOPLE, READER, startSlapd, type Slapd } from '../fixtures/slapd.ts';
+import type { TestApp } from '../fixtures/app-harness.ts';
+import { startLdapTestApp, type LdapTestApp } from '../fixtures/ldap-app.ts';
+import { basic, type ApiCall } from '../fixtures/harbor-api.ts';
+import { AMBIGUOUS_UID, groupDn, ldapSettingsFor, PEOPLE, READER, type Slapd } from '../fixtures/slapd.ts';
 import { normalizeDn } from '../../src/auth/ldap/ldap-filter.ts';
 
 let slapd: Slapd;
@@ -10,21 +11,15 @@ let t: TestApp;
 let api: ApiCall;
 const LOCAL = basic('plain', 'Plain-Pass-1');
 
-async function configure(changes: Record<string, unknown>): Promise<void> {
-  const response = await api('PUT', '/configurations', { body: changes });
-  assert.equal(response.status, 200, JSON.stringify(response.body));
-}
+let ldap: LdapTestApp;
+const configure = (changes: Record<string, unknown>) => ldap.configure(changes);
 
 before(async () => {
-  [slapd, t] = await Promise.all([startSlapd(), startTestApp()]);
-  api = harborApi(t.url);
+  ldap = await startLdapTestApp();
+  ({ slapd, t, api } = ldap);
   assert.equal((await api('POST', '/users', { body: { username: 'plain', email: 'plain@local.test', password: 'Plain-Pass-1' } })).status, 201);
-  await configure({ auth_mode: 'ldap_auth', ...ldapSettingsFor(slapd) });
 });
-after(async () => {
-  await t?.close();
-  await slapd?.stop();
-});
+after(async () => ldap?.close());
 
 describe('POST /ldap/ping', () => {
   it('tests the saved settings when sent no body', async () => {

@@ -1,10 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApp, type TestApp } from '../fixtures/app-harness.ts';
-import { basic, harborApi, type ApiCall } from '../fixtures/harbor-api.ts';
+import type { TestApp } from '../fixtures/app-harness.ts';
+import { startLdapTestApp, type LdapTestApp } from '../fixtures/ldap-app.ts';
+import { basic, type ApiCall } from '../fixtures/harbor-api.ts';
 import { makeImage } from '../fixtures/image-builder.ts';
 import { RegistryClient } from '../fixtures/registry-client.ts';
-import { DEEP_USER, groupDn, ldapSettingsFor, PEOPLE, startSlapd, type Slapd } from '../fixtures/slapd.ts';
+import { DEEP_USER, groupDn, PEOPLE, type Slapd } from '../fixtures/slapd.ts';
 import { freePort } from '../../src/net/free-port.ts';
 import { normalizeDn } from '../../src/auth/ldap/ldap-filter.ts';
 import { ROLE_IDS } from '../../src/auth/rbac.ts';
@@ -15,25 +16,19 @@ let api: ApiCall;
 
 const as = (name: keyof typeof PEOPLE) => basic('uid' in PEOPLE[name] ? (PEOPLE[name] as { uid: string }).uid : name, PEOPLE[name].password);
 
-async function configure(changes: Record<string, unknown>): Promise<void> {
-  const response = await api('PUT', '/configurations', { body: changes });
-  assert.equal(response.status, 200, JSON.stringify(response.body));
-}
-
 async function createLocalUser(username: string, password: string): Promise<void> {
   const created = await api('POST', '/users', { body: { username, email: `${username}@local.test`, realname: username, password } });
   assert.equal(created.status, 201, JSON.stringify(created.body));
 }
 
+let ldap: LdapTestApp;
+const configure = (changes: Record<string, unknown>) => ldap.configure(changes);
+
 before(async () => {
-  [slapd, t] = await Promise.all([startSlapd(), startTestApp()]);
-  api = harborApi(t.url);
-  await configure({ auth_mode: 'ldap_auth', ...ldapSettingsFor(slapd) });
+  ldap = await startLdapTestApp();
+  ({ slapd, t, api } = ldap);
 });
-after(async () => {
-  await t?.close();
-  await slapd?.stop();
-});
+after(async () => ldap?.close());
 
 describe('logging in with LDAP credentials', () => {
   it('onboards a directory user at their first login, with e-mail and real name from the directory and no local password', async () => {

@@ -1,8 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApp, type TestApp } from '../fixtures/app-harness.ts';
-import { basic, harborApi, type ApiCall } from '../fixtures/harbor-api.ts';
-import { groupDn, ldapSettingsFor, PEOPLE, startSlapd, type Slapd } from '../fixtures/slapd.ts';
+import type { TestApp } from '../fixtures/app-harness.ts';
+import { startLdapTestApp, type LdapTestApp } from '../fixtures/ldap-app.ts';
+import { basic, type ApiCall } from '../fixtures/harbor-api.ts';
+import { groupDn, PEOPLE, type Slapd } from '../fixtures/slapd.ts';
 import { normalizeDn } from '../../src/auth/ldap/ldap-filter.ts';
 import { ROLE_IDS } from '../../src/auth/rbac.ts';
 
@@ -12,11 +13,6 @@ let api: ApiCall;
 const PLAIN = basic('plain', 'Plain-Pass-1');
 const ALICE = basic('alice', PEOPLE.alice.password);
 
-async function configure(changes: Record<string, unknown>): Promise<void> {
-  const response = await api('PUT', '/configurations', { body: changes });
-  assert.equal(response.status, 200, JSON.stringify(response.body));
-}
-
 async function createGroup(body: Record<string, unknown>): Promise<number> {
   const created = await api('POST', '/usergroups', { body });
   assert.equal(created.status, 201, JSON.stringify(created.body));
@@ -25,16 +21,15 @@ async function createGroup(body: Record<string, unknown>): Promise<number> {
   return Number(location.split('/').pop());
 }
 
+let ldap: LdapTestApp;
+const configure = (changes: Record<string, unknown>) => ldap.configure(changes);
+
 before(async () => {
-  [slapd, t] = await Promise.all([startSlapd(), startTestApp()]);
-  api = harborApi(t.url);
+  ldap = await startLdapTestApp();
+  ({ slapd, t, api } = ldap);
   assert.equal((await api('POST', '/users', { body: { username: 'plain', email: 'plain@local.test', password: 'Plain-Pass-1' } })).status, 201);
-  await configure({ auth_mode: 'ldap_auth', ...ldapSettingsFor(slapd) });
 });
-after(async () => {
-  await t?.close();
-  await slapd?.stop();
-});
+after(async () => ldap?.close());
 
 describe('creating user groups', () => {
   it('imports an LDAP group by DN, naming it from the directory and storing the DN in one canonical spelling', async () => {
