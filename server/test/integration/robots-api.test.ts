@@ -3,34 +3,20 @@ import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../fixtures/app-harness.ts';
 import { makeImage } from '../fixtures/image-builder.ts';
 import { ADMIN_AUTH, RegistryClient } from '../fixtures/registry-client.ts';
-import { HarborContract } from '../fixtures/harbor-contract.ts';
+import { basic, HarborApi } from '../fixtures/harbor-api.ts';
 
-const contract = HarborContract.load();
 let t: TestApp;
+let harbor: HarborApi;
 
 before(async () => {
   t = await startTestApp();
+  harbor = new HarborApi(t.url);
   for (const name of ['alpha', 'beta']) await t.client.createProject(name);
   await t.client.pushImage('alpha/app', 'base', await makeImage());
 });
 after(async () => t.close());
 
-function basic(username: string, password: string): string {
-  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-}
-
-/** Calls the API and checks the response against Harbor's swagger file. */
-async function api(method: string, path: string, options: { auth?: string | null; body?: unknown } = {}): Promise<{ status: number; body: any; text: string; headers: Headers }> {
-  const headers: Record<string, string> = {};
-  const auth = options.auth === undefined ? ADMIN_AUTH : options.auth;
-  if (auth) headers.authorization = auth;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${t.url}/api/v2.0${path}`, { method, headers, ...(options.body !== undefined && { body: JSON.stringify(options.body) }) });
-  const text = await response.text();
-  const body = text === '' ? undefined : JSON.parse(text);
-  assert.deepEqual(contract.validate(method, `/api/v2.0${path}`, response.status, body), [], `${method} ${path} → ${response.status} ${text}`);
-  return { status: response.status, body, text, headers: response.headers };
-}
+const api = (method: string, path: string, options: { auth?: string | null; body?: unknown } = {}) => harbor.call(method, path, options);
 
 type Access = { resource: string; action: string; effect?: string };
 const PULL: Access = { resource: 'repository', action: 'pull' };
