@@ -92,6 +92,7 @@ const API_CASES: ApiCase[] = [
         body: { name: `walk-${who.toLowerCase()}`, level: 'project', duration: 1, permissions: [{ kind: 'project', namespace: 'walk', access: [{ resource: 'repository', action: 'pull' }] }] },
       }),
   },
+  { name: 'GET project artifacts', allowed: ALL_ROLES, call: (who) => harbor.call('GET', `${p()}/artifacts`, { auth: auth(who) }) },
   { name: 'GET own permissions in project', allowed: ALL_ROLES, call: (who) => harbor.call('GET', `/users/current/permissions?scope=/project/${projectId}&relative=true`, { auth: auth(who) }) },
 ];
 
