@@ -60,6 +60,11 @@ import { artifactsRoutes } from './artifacts/artifacts.routes.ts';
 import { LabelsStore } from './labels/labels.store.ts';
 import { LabelsService } from './labels/labels.service.ts';
 import { labelsRoutes } from './labels/labels.routes.ts';
+import { HealthService } from './system/health.service.ts';
+import { probeRoutes, systemInfoRoutes } from './system/system.routes.ts';
+import { OverviewStore } from './overview/overview.store.ts';
+import { OverviewService } from './overview/overview.service.ts';
+import { overviewRoutes } from './overview/overview.routes.ts';
 
 /** The `iss` of registry tokens, as Harbor names it. */
 const TOKEN_ISSUER = 'harbor-token-issuer';
@@ -135,6 +140,9 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   });
 
   await app.register(async (scope) => {
+    await probeRoutes(scope, { health: new HealthService({ db, storage, log }) });
+  });
+  await app.register(async (scope) => {
     await registryRoutes(scope, { registry, access: registryAccess, audit, pulls, settings });
   });
   const sessions = new SessionService(db, new SessionStore(), authenticator, settings, audit);
@@ -181,7 +189,9 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
       await oidcApiRoutes(api, { oidc });
       await ldapRoutes(api, { ldap });
       await userGroupsRoutes(api, { userGroups });
-      await settingsRoutes(api, { configurations, settings, config });
+      await settingsRoutes(api, { configurations, settings, config, hasCaRoot: tls !== undefined });
+      await systemInfoRoutes(api, { storage, certificate: tls?.cert });
+      await overviewRoutes(api, { overview: new OverviewService({ db, store: new OverviewStore(), projects }) });
     },
     { prefix: '/api/v2.0' },
   );
