@@ -64,6 +64,11 @@ import { QuotasStore } from './quotas/quotas.store.ts';
 import { QuotaLedger } from './quotas/quota-ledger.ts';
 import { QuotasService } from './quotas/quotas.service.ts';
 import { quotasRoutes } from './quotas/quotas.routes.ts';
+import { HealthService } from './system/health.service.ts';
+import { probeRoutes, systemInfoRoutes } from './system/system.routes.ts';
+import { OverviewStore } from './overview/overview.store.ts';
+import { OverviewService } from './overview/overview.service.ts';
+import { overviewRoutes } from './overview/overview.routes.ts';
 
 /** The `iss` of registry tokens, as Harbor names it. */
 const TOKEN_ISSUER = 'harbor-token-issuer';
@@ -142,6 +147,9 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   });
 
   await app.register(async (scope) => {
+    await probeRoutes(scope, { health: new HealthService({ db, storage, log }) });
+  });
+  await app.register(async (scope) => {
     await registryRoutes(scope, { registry, access: registryAccess, audit, pulls, settings });
   });
   const sessions = new SessionService(db, new SessionStore(), authenticator, settings, audit);
@@ -189,8 +197,10 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
       await oidcApiRoutes(api, { oidc });
       await ldapRoutes(api, { ldap });
       await userGroupsRoutes(api, { userGroups });
-      await settingsRoutes(api, { configurations, settings, config });
+      await settingsRoutes(api, { configurations, settings, config, hasCaRoot: tls !== undefined });
       await quotasRoutes(api, { quotas });
+      await systemInfoRoutes(api, { storage, certificate: tls?.cert });
+      await overviewRoutes(api, { overview: new OverviewService({ db, store: new OverviewStore(), projects }) });
     },
     { prefix: '/api/v2.0' },
   );

@@ -7,6 +7,7 @@ import { ADDITIONS, repositoryUpdateSchema, tagCreationSchema, type ArtifactView
 import type { ArtifactRow, RepositoryRow, TagRow } from './artifacts.store.ts';
 import { iconByDigest, iconDigest } from './icons.ts';
 import { labelResponse } from '../labels/label-response.ts';
+import { isName } from '../projects/projects.routes.ts';
 
 const REPOSITORY_FIELDS: Record<string, FieldSpec> = {
   name: { column: 'r.name', type: 'string', fuzzy: true },
@@ -18,7 +19,9 @@ const REPOSITORY_FIELDS: Record<string, FieldSpec> = {
 const ARTIFACT_FIELDS: Record<string, FieldSpec> = {
   digest: { column: 'a.digest', type: 'string' },
   type: { column: 'a.type', type: 'string' },
-  media_type: { column: 'a.media_type', type: 'string' },
+  // The media_type and artifact_type the responses show (see artifactResponse), as Harbor filters them.
+  media_type: { column: "CASE WHEN a.media_type LIKE '%index%' OR a.media_type LIKE '%manifest.list%' THEN a.media_type ELSE coalesce(a.artifact_type, a.media_type) END", type: 'string', expression: true },
+  artifact_type: { column: 'coalesce(a.artifact_type, a.media_type)', type: 'string', expression: true },
   push_time: { column: 'a.pushed_at', type: 'time' },
   pull_time: { column: 'a.pull_time', type: 'time' },
   size: { column: 'a.total_size', type: 'number' },
@@ -49,6 +52,11 @@ export function repositoryName(raw: string): string {
   } catch {
     throw new BerthError('BAD_REQUEST', 'malformed repository name');
   }
+}
+
+/** Where a repository's artifacts are, as Harbor's clients address them (the name double-encoded). */
+function artifactsPath(projectName: string, repositoryName: string): string {
+  return `/api/v2.0/projects/${projectName}/repositories/${encodeURIComponent(encodeURIComponent(repositoryName))}/artifacts`;
 }
 
 function flag(query: Query, name: string, fallback: boolean): boolean {
@@ -150,7 +158,7 @@ function artifactResponse(view: ArtifactView, base: string): Record<string, unkn
 export async function artifactsRoutes(app: FastifyInstance, opts: { artifacts: ArtifactsService }): Promise<void> {
   const { artifacts } = opts;
   const params = (request: FastifyRequest) => request.params as Params;
-  const basePath = (request: FastifyRequest) => `/api/v2.0/projects/${params(request).project_name}/repositories/${encodeURIComponent(encodeURIComponent(repositoryName(params(request).repository_name)))}/artifacts`;
+  const basePath = (request: FastifyRequest) => artifactsPath(params(request).project_name, repositoryName(params(request).repository_name));
 
   app.get('/icons/:digest', async (request) => {
     const icon = iconByDigest((request.params as { digest: string }).digest);
@@ -208,6 +216,19 @@ export async function artifactsRoutes(app: FastifyInstance, opts: { artifacts: A
     const { views, total } = await artifacts.listArtifacts(project, repository, parseQ(query.q, ARTIFACT_FIELDS), parseSort(query.sort, ARTIFACT_FIELDS), paging, viewOptions(query, { withAccessory: false }));
     reply.headers(pagingHeaders(basePath(request), query, paging, total));
     return views.map((view) => artifactResponse(view, basePath(request)));
+  });
+
+  // Harbor asks for a login here even in public projects.
+  app.get('/projects/:project_name_or_id/artifacts', async (request, reply) => {
+    requirePrincipal(request);
+    const nameOrId = (request.params as { project_name_or_id: string }).project_name_or_id;
+    const project = await artifacts.project(request.principal, nameOrId, 'artifact', 'list', isName(request));
+    const query = request.query as Query;
+    const paging = parsePaging(query);
+    const options = { ...viewOptions(query, { withAccessory: false }), latestInRepository: flag(query, 'latest_in_repository', false) };
+    const { views, total } = await artifacts.listProjectArtifacts(project, parseQ(query.q, ARTIFACT_FIELDS), parseSort(query.sort, ARTIFACT_FIELDS), paging, options);
+    reply.headers(pagingHeaders(`/api/v2.0/projects/${encodeURIComponent(nameOrId)}/artifacts`, query, paging, total));
+    return views.map((view) => artifactResponse(view, artifactsPath(project.name, view.repositoryName.slice(project.name.length + 1))));
   });
 
   app.post('/projects/:project_name/repositories/:repository_name/artifacts', async (request, reply) => {

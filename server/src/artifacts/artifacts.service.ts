@@ -10,7 +10,7 @@ import { parseDigest } from '../oci/digest.ts';
 import { buildHistoryOf, HELM_CHART_LAYER } from '../oci/artifact-type.ts';
 import { isValidRepositoryName, isValidTag } from '../oci/names.ts';
 import { ref, type ProjectsService } from '../projects/projects.service.ts';
-import type { ProjectRow, Visibility } from '../projects/projects.store.ts';
+import { visibilityOf, type ProjectRow } from '../projects/projects.store.ts';
 import type { RegistryService } from '../registry/registry.service.ts';
 import type { QuotaLedger } from '../quotas/quota-ledger.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
@@ -80,9 +80,9 @@ export class ArtifactsService {
     this.#quotas = deps.quotas;
   }
 
-  /** The project (visible to the caller, else 404) with `resource:action` required. */
-  async project(principal: Principal | undefined, projectName: string, resource: Resource, action: Action): Promise<ProjectRow> {
-    const project = await this.#projects.resolve(principal, projectName, true);
+  /** The project (visible to the caller, else 404) with `resource:action` required; by name unless `isName` is false and the value is numeric. */
+  async project(principal: Principal | undefined, projectName: string, resource: Resource, action: Action, isName = true): Promise<ProjectRow> {
+    const project = await this.#projects.resolve(principal, projectName, isName);
     await this.#access.require(principal, ref(project), resource, action);
     return project;
   }
@@ -99,12 +99,7 @@ export class ArtifactsService {
   }
 
   async listAllRepositories(principal: Principal | undefined, filters: QueryTerm[], sort: SortTerm[], paging: Paging) {
-    let visibility: Visibility;
-    if (!principal) visibility = { kind: 'public' };
-    else if (principal.sysadmin) visibility = { kind: 'all' };
-    else if (principal.kind === 'robot') visibility = { kind: 'robot', robotId: principal.robotId };
-    else visibility = { kind: 'user', userId: principal.userId, groupIds: principal.groupIds };
-    return await this.#store.listRepositories(this.#db, { visibility }, filters, sort, paging.pageSize, paging.offset);
+    return await this.#store.listRepositories(this.#db, { visibility: visibilityOf(principal) }, filters, sort, paging.pageSize, paging.offset);
   }
 
   async updateRepository(repository: RepositoryRow, description: string): Promise<void> {
@@ -124,7 +119,16 @@ export class ArtifactsService {
 
   async listArtifacts(project: ProjectRow, repository: RepositoryRow, filters: QueryTerm[], sort: SortTerm[], paging: Paging, options: ViewOptions) {
     const { rows, total } = await this.#store.listArtifacts(this.#db, repository.id, filters, sort, paging.pageSize, paging.offset);
-    return { views: await this.#views(project, repository, rows, options), total };
+    return { views: await this.#views(project, rows.map((artifact) => ({ artifact, repositoryName: repository.name })), options), total };
+  }
+
+  /** Artifacts across the project's repositories (Harbor's listArtifactsOfProject). */
+  async listProjectArtifacts(project: ProjectRow, filters: QueryTerm[], sort: SortTerm[], paging: Paging, options: ViewOptions & { latestInRepository: boolean }) {
+    if (options.latestInRepository && filters.filter((term) => term.field === 'media_type' || term.field === 'artifact_type').length !== 1) {
+      throw new BerthError('BAD_REQUEST', 'latest_in_repository needs q to filter by exactly one of media_type or artifact_type');
+    }
+    const { rows, total } = await this.#store.listProjectArtifacts(this.#db, project.id, filters, sort, paging.pageSize, paging.offset, options.latestInRepository);
+    return { views: await this.#views(project, rows.map(({ repositoryName, ...artifact }) => ({ artifact, repositoryName })), options), total };
   }
 
   async artifact(repository: RepositoryRow, reference: string): Promise<ArtifactRow> {
@@ -136,15 +140,16 @@ export class ArtifactsService {
   }
 
   async view(project: ProjectRow, repository: RepositoryRow, artifact: ArtifactRow, options: ViewOptions): Promise<ArtifactView> {
-    return (await this.#views(project, repository, [artifact], options))[0]!;
+    return (await this.#views(project, [{ artifact, repositoryName: repository.name }], options))[0]!;
   }
 
-  async #views(project: ProjectRow, repository: RepositoryRow, rows: ArtifactRow[], options: ViewOptions): Promise<ArtifactView[]> {
+  async #views(project: ProjectRow, listed: { artifact: ArtifactRow; repositoryName: string }[], options: ViewOptions): Promise<ArtifactView[]> {
+    const rows = listed.map((entry) => entry.artifact);
     const ids = rows.map((row) => row.id);
     const [tags, references, accessories, labels] = await Promise.all([
       options.withTag ? this.#store.tagsOf(this.#db, ids) : Promise.resolve([]),
       this.#store.referencesOf(this.#db, ids.filter((_, i) => rows[i]!.mediaType.includes('index') || rows[i]!.mediaType.includes('list'))),
-      options.withAccessory ? this.#store.accessoriesOf(this.#db, repository.id, rows.map((row) => row.digest)) : Promise.resolve([]),
+      options.withAccessory ? this.#accessoriesOf(rows) : Promise.resolve([]),
       options.withLabel ? this.#labels.attachedTo(this.#db, ids) : Promise.resolve([]),
     ]);
     const descriptors = new Map<string, Map<string, Record<string, unknown>>>();
@@ -152,10 +157,10 @@ export class ArtifactsService {
       const content = JSON.parse((await this.#store.manifestContent(this.#db, parentId)).toString('utf8')) as { manifests?: Record<string, unknown>[] };
       descriptors.set(parentId, new Map((content.manifests ?? []).map((d) => [String(d.digest), d])));
     }
-    return rows.map((artifact) => ({
+    return listed.map(({ artifact, repositoryName }) => ({
       artifact,
       projectId: project.id,
-      repositoryName: repository.name,
+      repositoryName,
       ...(options.withTag && { tags: tags.filter((tag) => tag.artifactId === artifact.id) }),
       references: references
         .filter((r) => r.parentId === artifact.id)
@@ -163,9 +168,18 @@ export class ArtifactsService {
           const descriptor = descriptors.get(r.parentId)?.get(r.childDigest);
           return { ...r, platform: descriptor?.platform, annotations: descriptor?.annotations, urls: descriptor?.urls };
         }),
-      ...(options.withAccessory && { accessories: accessories.filter((a) => a.subjectDigest === artifact.digest) }),
+      ...(options.withAccessory && { accessories: accessories.filter((a) => a.repositoryId === artifact.repositoryId && a.subjectDigest === artifact.digest) }),
       ...(options.withLabel && { labels: labels.filter((label) => label.artifactId === artifact.id) }),
     }));
+  }
+
+  /** Accessories live in their subject's repository: one query per repository the rows come from, one at a time so a page never holds many connections. */
+  async #accessoriesOf(rows: ArtifactRow[]): Promise<ArtifactRow[]> {
+    const found: ArtifactRow[] = [];
+    for (const [repositoryId, inRepository] of Map.groupBy(rows, (row) => row.repositoryId)) {
+      found.push(...(await this.#store.accessoriesOf(this.#db, repositoryId, inRepository.map((row) => row.digest))));
+    }
+    return found;
   }
 
   /** Deletes the artifact and, first, everything that refers to it as its subject (signatures, SBOMs). */

@@ -69,9 +69,16 @@ function toRepository(row: Omit<RepositoryRow, 'artifactCount' | 'pullCount'> & 
 
 const ARTIFACT_COLUMNS = ['a.id', 'a.repositoryId', 'a.digest', 'a.mediaType', 'a.artifactType', 'a.subjectDigest', 'a.type', 'a.totalSize', 'a.extraAttrs', 'a.annotations', 'a.pushedAt', 'a.pullTime'] as const;
 
-function toArtifact(row: Omit<ArtifactRow, 'totalSize'> & { totalSize: string }): ArtifactRow {
+function toArtifact<T extends Omit<ArtifactRow, 'totalSize'> & { totalSize: string }>(row: T): Omit<T, 'totalSize'> & { totalSize: number } {
   return { ...row, totalSize: Number(row.totalSize) };
 }
+
+/**
+ * Artifacts a listing shows (as Harbor lists them): accessories (artifacts
+ * with a subject) and untagged children of an index appear under their
+ * subject or index instead.
+ */
+const LISTED = sql<boolean>`(a.subject_digest IS NULL AND (NOT EXISTS (SELECT 1 FROM artifact_reference ref WHERE ref.child_id = a.id) OR EXISTS (SELECT 1 FROM tag t WHERE t.artifact_id = a.id)))`;
 
 /**
  * SQL for Harbor's repository, artifact and tag listings. Repositories are
@@ -119,23 +126,38 @@ export class ArtifactsStore {
     await trx.deleteFrom('repository').where('id', '=', id).execute();
   }
 
-  /**
-   * The repository's artifacts, newest first by default. Accessories
-   * (artifacts with a subject) and untagged children of an index are shown
-   * under their subject or index, not here — as Harbor lists them.
-   */
+  /** The repository's listed artifacts (see LISTED), newest first by default. */
   async listArtifacts(db: Executor, repositoryId: string, filters: QueryTerm[], sort: SortTerm[], limit: number, offset: number): Promise<{ rows: ArtifactRow[]; total: number }> {
-    const base = applyFilters(db.selectFrom('artifact as a'), filters)
-      .where('a.repositoryId', '=', repositoryId)
-      .where('a.subjectDigest', 'is', null)
-      .where(({ not, exists, selectFrom, or }) =>
-        or([
-          not(exists(selectFrom('artifactReference as ref').select('ref.childId').whereRef('ref.childId', '=', 'a.id'))),
-          exists(selectFrom('tag as t').select('t.id').whereRef('t.artifactId', '=', 'a.id')),
-        ]),
-      );
+    const base = applyFilters(db.selectFrom('artifact as a'), filters).where('a.repositoryId', '=', repositoryId).where(LISTED);
     const total = Number((await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
     const ordered = sort.length > 0 ? applySort(base.select(ARTIFACT_COLUMNS), sort, 'a.id') : base.select(ARTIFACT_COLUMNS).orderBy('a.pushedAt', 'desc').orderBy('a.id', 'desc');
+    const rows = await ordered.limit(limit).offset(offset).execute();
+    return { rows: rows.map(toArtifact), total };
+  }
+
+  /**
+   * The listed artifacts (see LISTED) of all the project's repositories, newest
+   * first by default. With `latestInRepository`, only each repository's most
+   * recently pushed artifact among those the filters match.
+   */
+  async listProjectArtifacts(
+    db: Executor,
+    projectId: string,
+    filters: QueryTerm[],
+    sort: SortTerm[],
+    limit: number,
+    offset: number,
+    latestInRepository: boolean,
+  ): Promise<{ rows: (ArtifactRow & { repositoryName: string })[]; total: number }> {
+    const inProject = () => db.selectFrom('artifact as a').innerJoin('repository as r', 'r.id', 'a.repositoryId').where('r.projectId', '=', projectId);
+    let base = applyFilters(inProject(), filters).where(LISTED);
+    if (latestInRepository) {
+      const ranked = base.select(['a.id', sql<string>`row_number() OVER (PARTITION BY a.repository_id ORDER BY a.pushed_at DESC, a.id DESC)`.as('position')]).as('ranked');
+      base = inProject().where('a.id', 'in', db.selectFrom(ranked).select('ranked.id').where('ranked.position', '=', '1'));
+    }
+    const total = Number((await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    const selected = base.select([...ARTIFACT_COLUMNS, 'r.name as repositoryName']);
+    const ordered = sort.length > 0 ? applySort(selected, sort, 'a.id') : selected.orderBy('a.pushedAt', 'desc').orderBy('a.id', 'desc');
     const rows = await ordered.limit(limit).offset(offset).execute();
     return { rows: rows.map(toArtifact), total };
   }

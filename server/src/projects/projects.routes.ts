@@ -38,7 +38,7 @@ export function projectResponse(project: ProjectView): Record<string, unknown> {
 }
 
 /** Harbor's X-Is-Resource-Name: true makes a numeric path value a name. */
-function isName(request: FastifyRequest): boolean {
+export function isName(request: FastifyRequest): boolean {
   return String(request.headers['x-is-resource-name'] ?? '').toLowerCase() === 'true';
 }
 

@@ -8,7 +8,7 @@ import { ROLE_IDS, allows } from '../auth/rbac.ts';
 import type { Paging, QueryTerm, SortTerm } from '../http/harbor-query.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import type { QuotasService } from '../quotas/quotas.service.ts';
-import type { ProjectRow, ProjectsStore, Visibility } from './projects.store.ts';
+import { visibilityOf, type ProjectRow, type ProjectsStore } from './projects.store.ts';
 
 /** Harbor's project name rule. */
 export const PROJECT_NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
@@ -141,12 +141,7 @@ export class ProjectsService {
   }
 
   async list(principal: Principal | undefined, filters: QueryTerm[], sort: SortTerm[], paging: Paging): Promise<{ rows: ProjectView[]; total: number }> {
-    let visibility: Visibility;
-    if (!principal) visibility = { kind: 'public' };
-    else if (principal.sysadmin) visibility = { kind: 'all' };
-    else if (principal.kind === 'robot') visibility = { kind: 'robot', robotId: principal.robotId };
-    else visibility = { kind: 'user', userId: principal.userId, groupIds: principal.groupIds };
-    const { rows, total } = await this.#store.list(this.#db, visibility, filters, sort, paging.pageSize, paging.offset);
+    const { rows, total } = await this.#store.list(this.#db, visibilityOf(principal), filters, sort, paging.pageSize, paging.offset);
     return { rows: await Promise.all(rows.map((row) => this.view(principal, row))), total };
   }
 

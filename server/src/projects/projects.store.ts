@@ -3,6 +3,7 @@ import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import type { QueryTerm, SortTerm } from '../http/harbor-query.ts';
 import { applyFilters, applySort } from '../db/query-filters.ts';
+import type { Principal } from '../auth/principal.ts';
 
 type Executor = Db | Transaction<Database>;
 
@@ -23,6 +24,14 @@ export type Visibility =
   | { kind: 'public' }
   | { kind: 'user'; userId: string; groupIds: readonly string[] }
   | { kind: 'robot'; robotId: string };
+
+/** What a caller may see: system administrators everything, anonymous callers public projects. */
+export function visibilityOf(principal: Principal | undefined): Visibility {
+  if (!principal) return { kind: 'public' };
+  if (principal.sysadmin) return { kind: 'all' };
+  if (principal.kind === 'robot') return { kind: 'robot', robotId: principal.robotId };
+  return { kind: 'user', userId: principal.userId, groupIds: principal.groupIds };
+}
 
 /**
  * SQL condition: the project with id `id` and metadata `metadata` is visible

@@ -7,7 +7,7 @@ import { parseBasic } from '../auth/basic-credentials.ts';
 import type { Principal } from '../auth/principal.ts';
 import { allows } from '../auth/rbac.ts';
 import { InvalidTokenError, type RegistryTokenClaims, type RegistryTokens } from '../auth/token/registry-token.ts';
-import type { ProjectsStore, Visibility } from '../projects/projects.store.ts';
+import { visibilityOf, type ProjectsStore, type Visibility } from '../projects/projects.store.ts';
 import { externalBaseUrl } from '../http/external-url.ts';
 
 /** The `service` of Harbor's token service; clients and scripts send it, tokens carry it as audience. */
@@ -127,10 +127,7 @@ export class RegistryAccess {
   /** Which projects' repositories the caller may list in _catalog. */
   async catalogVisibility(caller: RegistryCaller): Promise<Visibility | undefined> {
     const principal = caller.kind === 'principal' ? caller.principal : caller.kind === 'token' ? await this.#principalNamed(caller.claims.subject) : undefined;
-    if (!principal) return undefined;
-    if (principal.sysadmin) return { kind: 'all' };
-    if (principal.kind === 'robot') return { kind: 'robot', robotId: principal.robotId };
-    return { kind: 'user', userId: principal.userId, groupIds: principal.groupIds };
+    return principal && visibilityOf(principal);
   }
 
   /** The user or robot a token was issued to, as they are now (deleted or disabled: nobody). */

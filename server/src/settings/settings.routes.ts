@@ -1,13 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { requireSysadmin } from '../auth/api-auth.plugin.ts';
 import type { BerthConfig } from '../config/config.ts';
+import { externalBaseUrl } from '../http/external-url.ts';
 import { BERTH_VERSION } from '../version.ts';
 import type { ConfigurationsService } from './configurations.service.ts';
 import type { SettingsService } from './settings.service.ts';
 
 /** /configurations (system administrators) and /systeminfo (everyone, more for signed-in callers). */
-export async function settingsRoutes(app: FastifyInstance, opts: { configurations: ConfigurationsService; settings: SettingsService; config: BerthConfig }): Promise<void> {
-  const { configurations, settings, config } = opts;
+export async function settingsRoutes(
+  app: FastifyInstance,
+  opts: { configurations: ConfigurationsService; settings: SettingsService; config: BerthConfig; hasCaRoot: boolean },
+): Promise<void> {
+  const { configurations, settings, config, hasCaRoot } = opts;
 
   app.get('/configurations', async (request) => {
     requireSysadmin(request);
@@ -35,15 +39,19 @@ export async function settingsRoutes(app: FastifyInstance, opts: { configuration
     };
     if (general.auth_mode === 'oidc_auth' && typeof raw.oidc_name === 'string') info.oidc_provider_name = raw.oidc_name;
     if (!request.principal) return info;
+    // Without external_url configured, the address this caller reached Berth under, as the token realm uses.
+    const externalUrl = externalBaseUrl(request, config.external_url, config.behind_proxy);
     return {
       ...info,
       harbor_version: BERTH_VERSION,
       project_creation_restriction: general.project_creation_restriction,
-      has_ca_root: false,
+      // /systeminfo/getcert has the HTTPS certificate chain to hand out.
+      has_ca_root: hasCaRoot,
       read_only: false,
       notification_enable: false,
       registry_storage_provider_name: config.storage_service.s3 ? 's3' : 'filesystem',
-      ...(config.external_url && { external_url: config.external_url, registry_url: new URL(config.external_url).host }),
+      external_url: externalUrl,
+      registry_url: new URL(externalUrl).host,
     };
   });
 }

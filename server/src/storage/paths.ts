@@ -8,8 +8,9 @@ import type { Digest } from '../oci/digest.ts';
  *   <root>/
  *     blobs/<algorithm>/<first two hex>/<encoded>/data   content-addressed bytes
  *     uploads/<upload uuid>/<segment>                     one object per received chunk
+ *     health/<process uuid>                               the health check's probe, deleted after each check
  */
-const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SEGMENT = /^[0-9]{6}-[0-9a-f]{16}$/;
 
 export const UPLOADS_ROOT = 'uploads';
@@ -18,8 +19,14 @@ export function blobPath(digest: Digest): string {
   return `blobs/${digest.algorithm}/${digest.encoded.slice(0, 2)}/${digest.encoded}/data`;
 }
 
+/** The object a process writes, reads back and deletes to check storage health; `processId` is a UUID it chose. */
+export function healthProbePath(processId: string): string {
+  if (!UUID.test(processId)) throw new Error(`not a process id: ${processId}`);
+  return `health/${processId}`;
+}
+
 export function isUploadId(id: string): boolean {
-  return UPLOAD_ID.test(id);
+  return UUID.test(id);
 }
 
 export function uploadDir(uploadId: string): string {

@@ -69,6 +69,13 @@ export interface StorageDriver {
   redirectURL(path: string, method: 'GET' | 'HEAD'): Promise<string | undefined>;
 
   /**
+   * Total and free bytes of the volume the objects are stored on (for
+   * Harbor's /systeminfo/volumes), or undefined where no such volume exists:
+   * an object store has no fixed size.
+   */
+  capacity(): Promise<Capacity | undefined>;
+
+  /**
    * Reclaims the invisible leftovers of writers that never committed or
    * cancelled (a killed process) and were started before `olderThan`.
    * Returns how many were removed.
@@ -94,6 +101,12 @@ export interface FileWriter {
 export interface ByteSink {
   /** Accepts a chunk; resolves once the chunk's memory may be reused. */
   write(chunk: Buffer): Promise<void>;
+}
+
+export interface Capacity {
+  total: number;
+  /** What Berth may still write: bytes available to unprivileged processes. */
+  free: number;
 }
 
 export interface FileInfo {

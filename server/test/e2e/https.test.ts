@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startBerth, TEST_ADMIN_PASSWORD, type BerthProcess } from '../fixtures/berth-process.ts';
@@ -34,6 +34,16 @@ describe('Berth serving HTTPS with its own certificate', () => {
     const headers = curl(['--cacert', join(dir, 'cert.pem'), '-u', `admin:${TEST_ADMIN_PASSWORD}`, `https://127.0.0.1:${httpsPort}/v2/`]);
     assert.match(headers, /^HTTP\/1\.1 200/);
     assert.match(headers, /docker-distribution-api-version: registry\/2\.0/i);
+  });
+
+  it('hands out its certificate at /systeminfo/getcert, as Harbor hands out its CA, and it is enough to trust Berth', () => {
+    const downloaded = join(dir, 'ca.crt');
+    const headers = execFileSync('curl', ['-sS', '-k', '-D', '-', '-o', downloaded, `https://127.0.0.1:${httpsPort}/api/v2.0/systeminfo/getcert`], { encoding: 'utf8' });
+    assert.match(headers, /^HTTP\/1\.1 200/);
+    assert.match(headers, /content-disposition: attachment; filename=ca\.crt/i);
+    assert.deepEqual(readFileSync(downloaded), readFileSync(join(dir, 'cert.pem')));
+    const info = execFileSync('curl', ['-sS', '--cacert', downloaded, '-u', `admin:${TEST_ADMIN_PASSWORD}`, `https://127.0.0.1:${httpsPort}/api/v2.0/systeminfo`], { encoding: 'utf8' });
+    assert.equal(JSON.parse(info).has_ca_root, true);
   });
 
   it('redirects plain HTTP to HTTPS, keeping the path', () => {

@@ -92,6 +92,7 @@ const API_CASES: ApiCase[] = [
         body: { name: `walk-${who.toLowerCase()}`, level: 'project', duration: 1, permissions: [{ kind: 'project', namespace: 'walk', access: [{ resource: 'repository', action: 'pull' }] }] },
       }),
   },
+  { name: 'GET project artifacts', allowed: ALL_ROLES, call: (who) => harbor.call('GET', `${p()}/artifacts`, { auth: auth(who) }) },
   { name: 'GET own permissions in project', allowed: ALL_ROLES, call: (who) => harbor.call('GET', `/users/current/permissions?scope=/project/${projectId}&relative=true`, { auth: auth(who) }) },
 ];
 
@@ -208,6 +209,13 @@ describe('system-level routes, walked for a system admin, a user and an anonymou
     { name: 'POST /projects', allowed: ['sysadmin', 'user'], call: (c) => harbor.call('POST', '/projects', { auth: as(c), body: { project_name: `walk-new-${c}` } }) },
     { name: 'GET /projects', allowed: ['sysadmin', 'user', 'anonymous'], call: (c) => harbor.call('GET', '/projects', { auth: as(c) }) },
     { name: 'GET /systeminfo', allowed: ['sysadmin', 'user', 'anonymous'], call: (c) => harbor.call('GET', '/systeminfo', { auth: as(c) }) },
+    { name: 'GET /systeminfo/volumes', allowed: ['sysadmin'], call: (c) => harbor.call('GET', '/systeminfo/volumes', { auth: as(c) }) },
+    // Without HTTPS there is no certificate: everyone is told so (404), nobody is refused.
+    { name: 'GET /systeminfo/getcert', allowed: ['sysadmin', 'user', 'anonymous'], call: (c) => harbor.call('GET', '/systeminfo/getcert', { auth: as(c) }) },
+    { name: 'GET /statistics', allowed: ['sysadmin', 'user'], call: (c) => harbor.call('GET', '/statistics', { auth: as(c) }) },
+    { name: 'GET /search', allowed: ['sysadmin', 'user', 'anonymous'], call: (c) => harbor.call('GET', '/search?q=walk', { auth: as(c) }) },
+    { name: 'GET /health', allowed: ['sysadmin', 'user', 'anonymous'], call: (c) => harbor.call('GET', '/health', { auth: as(c) }) },
+    { name: 'GET /ping', allowed: ['sysadmin', 'user', 'anonymous'], call: (c) => harbor.call('GET', '/ping', { auth: as(c) }) },
   ];
   for (const testCase of cases) {
     it(`${testCase.name}: allowed for ${testCase.allowed.join(', ')} only`, async () => {

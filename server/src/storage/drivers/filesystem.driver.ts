@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, statfs, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import {
@@ -9,6 +9,7 @@ import {
   InvalidPathError,
   PathNotFoundError,
   type ByteSink,
+  type Capacity,
   type FileInfo,
   type FileWriter,
   type StorageDriver,
@@ -188,6 +189,20 @@ export class FilesystemDriver implements StorageDriver {
       }
     }
     return removed;
+  }
+
+  /** The file system holding the root, measured at the root or, before the first write creates it, its nearest existing ancestor. */
+  async capacity(): Promise<Capacity> {
+    let directory = this.root;
+    for (;;) {
+      try {
+        const info = await statfs(directory);
+        return { total: info.blocks * info.bsize, free: info.bavail * info.bsize };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(directory) === directory) throw err;
+        directory = dirname(directory);
+      }
+    }
   }
 
   async redirectURL(path: string): Promise<string | undefined> {

@@ -260,6 +260,11 @@ export class S3Driver implements StorageDriver {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
+  /** A bucket has no size to report. */
+  async capacity(): Promise<undefined> {
+    return undefined;
+  }
+
   async redirectURL(path: string, method: 'GET' | 'HEAD'): Promise<string | undefined> {
     const key = this.key(path);
     if (!this.redirect) return undefined;

@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+import { requireSysadmin } from '../auth/api-auth.plugin.ts';
+import { BerthError } from '../errors.ts';
+import type { StorageDriver } from '../storage/storage-driver.ts';
+import type { HealthService } from './health.service.ts';
+
+/**
+ * Liveness and health, outside the /api/v2.0 scope that resolves callers:
+ * no login is needed, and an Authorization header a load balancer happens
+ * to send never sends the probe to the database. /api/version is Harbor's
+ * one route outside /api/v2.0.
+ */
+export async function probeRoutes(app: FastifyInstance, opts: { health: HealthService }): Promise<void> {
+  const { health } = opts;
+
+  // Only that this process serves HTTP; dependencies are /health's business.
+  app.get('/api/v2.0/ping', async (_request, reply) => reply.type('text/plain; charset=utf-8').send('Pong'));
+
+  app.get('/api/version', async () => ({ version: 'v2.0' }));
+
+  // As Harbor: 200 whatever the outcome; the body says which component is unhealthy.
+  app.get('/api/v2.0/health', async () => await health.status());
+}
+
+/** Harbor's /systeminfo/volumes and /systeminfo/getcert (/systeminfo itself is in settings.routes.ts). */
+export async function systemInfoRoutes(app: FastifyInstance, opts: { storage: StorageDriver; certificate: Buffer | undefined }): Promise<void> {
+  const { storage, certificate } = opts;
+
+  app.get('/systeminfo/volumes', async (request) => {
+    requireSysadmin(request);
+    const capacity = await storage.capacity();
+    if (!capacity) throw new BerthError('NOT_FOUND', `${storage.name} storage has no volume whose size could be reported`);
+    return { storage: [capacity] };
+  });
+
+  /**
+   * Harbor hands out its CA certificate for clients to trust
+   * (/etc/docker/certs.d/<host>/ca.crt). Berth's counterpart is the
+   * certificate chain it serves HTTPS with; without one (plain HTTP, or TLS
+   * ended by a proxy) there is nothing to hand out, as in Harbor without a CA.
+   */
+  app.get('/systeminfo/getcert', async (_request, reply) => {
+    if (!certificate) throw new BerthError('NOT_FOUND', 'no certificate to download: Berth does not serve HTTPS itself');
+    return reply.type('application/octet-stream').header('Content-Disposition', 'attachment; filename=ca.crt').send(certificate);
+  });
+}
