@@ -7,7 +7,7 @@ import type { Principal } from '../auth/principal.ts';
 import { ROLE_IDS, allows } from '../auth/rbac.ts';
 import type { Paging, QueryTerm, SortTerm } from '../http/harbor-query.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
-import type { ProjectRow, ProjectsStore, Visibility } from './projects.store.ts';
+import type { ProjectRow, ProjectWithRepoCount, ProjectsStore, Visibility } from './projects.store.ts';
 
 /** Harbor's project name rule. */
 export const PROJECT_NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
@@ -61,7 +61,7 @@ export const projectUpdateSchema = z.object({
   cve_allowlist: z.unknown().optional(),
 });
 
-export interface ProjectView extends ProjectRow {
+export interface ProjectView extends ProjectWithRepoCount {
   roleIds: number[];
 }
 
@@ -95,8 +95,13 @@ export class ProjectsService {
     return row;
   }
 
-  async view(principal: Principal | undefined, row: ProjectRow): Promise<ProjectView> {
-    return { ...row, roleIds: principal ? await this.#access.roleIds(principal, row.id) : [] };
+  /** What Harbor shows of a project: with the caller's roles and, unless a listing counted them already, its repositories counted. */
+  async view(principal: Principal | undefined, row: ProjectRow | ProjectWithRepoCount): Promise<ProjectView> {
+    const [roleIds, repoCount] = await Promise.all([
+      principal ? this.#access.roleIds(principal, row.id) : [],
+      'repoCount' in row ? row.repoCount : this.#store.countRepositoriesWithArtifacts(this.#db, row.id),
+    ]);
+    return { ...row, roleIds, repoCount };
   }
 
   async exists(principal: Principal | undefined, name: string): Promise<boolean> {
@@ -175,7 +180,7 @@ export class ProjectsService {
 
   async summary(principal: Principal | undefined, project: ProjectRow): Promise<Record<string, unknown>> {
     const grants = await this.#access.require(principal, ref(project), 'self', 'read');
-    const summary: Record<string, unknown> = { repo_count: project.repoCount };
+    const summary: Record<string, unknown> = { repo_count: await this.#store.countRepositoriesWithArtifacts(this.#db, project.id) };
     if (allows(grants, 'member', 'list')) {
       const counts = await this.#store.memberCountsByRole(this.#db, project.id);
       summary.project_admin_count = counts.get(ROLE_IDS.projectAdmin) ?? 0;

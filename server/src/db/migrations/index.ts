@@ -6,6 +6,7 @@ import * as access from './0004-access.ts';
 import * as oidcOnboarding from './0005-sessions-oidc-onboarding.ts';
 import * as artifactApi from './0006-artifact-api.ts';
 import * as labels from './0008-labels.ts';
+import * as benchIndexes from './0009-bench-indexes.ts';
 
 /** Every migration, in order. Names are permanent: never rename or reorder a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005-sessions-oidc-onboarding': oidcOnboarding,
   '0006-artifact-api': artifactApi,
   '0008-labels': labels,
+  '0009-bench-indexes': benchIndexes,
 };
