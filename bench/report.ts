@@ -171,6 +171,51 @@ rows.push({
   pass: checks,
 });
 
+// ---------------------------------------------------------------- Harbor API (Berth only)
+const hasApi = raw.has('berth.manifest_get_recording_on.rps');
+const LISTINGS = ['artifacts_first', 'artifacts_deep', 'repositories_first', 'repositories_deep'];
+if (hasApi) {
+  const berthOnly = (row: Omit<Row, 'distribution' | 'ratio' | 'ratio_definition'> & Partial<Row>) =>
+    rows.push({ distribution: '-', ratio: null, ratio_definition: 'Berth only: distribution has no Harbor API', ...row });
+  const off = nums('berth.manifest_get_recording_off.rps');
+  const on = nums('berth.manifest_get_recording_on.rps');
+  berthOnly({ metric: 'manifest GET, pull recording off (wrk -t2 -c32)', unit: 'req/s', berth: max(off), target: '-', pass: null, runs: { berth: off, distribution: [] }, median: { berth: median(off), distribution: NaN } });
+  berthOnly({ metric: 'manifest GET, pull recording on (wrk -t2 -c32)', unit: 'req/s', berth: max(on), target: '-', pass: null, runs: { berth: on, distribution: [] }, median: { berth: median(on), distribution: NaN } });
+  const recordingRatio = max(on) / max(off);
+  berthOnly({ metric: 'manifest GET with pull recording / without (best / best)', unit: 'x', berth: recordingRatio, target: '>= 0.90', pass: recordingRatio >= 0.9 });
+  const served = sum(nums('api.pull_recording_on.requests'));
+  const counted = sum(nums('api.pull_recording_on.pull_count_delta'));
+  const countedOff = sum(nums('api.pull_recording_off.pull_count_delta')) + sum(nums('api.pull_recording_off.audit_delta'));
+  const countRatio = counted / served;
+  const recordingErrors = ['off', 'on'].flatMap((mode) => ['non2xx', 'socket_errors'].map((k) => sum(nums(`berth.manifest_get_recording_${mode}.${k}`))));
+  berthOnly({
+    metric: 'pull_count increase / pulls served while on (API; while off: no count, no audit event); errors',
+    unit: '',
+    berth: `${counted} / ${served} = ${countRatio.toFixed(3)}; off: +${countedOff}; errors ${sum(recordingErrors)}`,
+    target: '~1 (0.99-1.01); +0; 0',
+    pass: countRatio >= 0.99 && countRatio <= 1.01 && countedOff === 0 && sum(recordingErrors) === 0,
+  });
+  const listing = (key: string, what: string) => {
+    const p50 = Number(str(`api.list.${key}.p50_ms`));
+    const p95 = Number(str(`api.list.${key}.p95_ms`));
+    berthOnly({ metric: `${what} (ab -k -c4 -n300)`, unit: 'ms p50 / p95', berth: `${p50} / ${p95}`, target: '< 100 (p95)', pass: p95 < 100 && Number(str(`api.list.${key}.non2xx`)) === 0 });
+  };
+  const artifacts = Number(str('meta.seed_artifacts'));
+  const repositories = Number(str('meta.seed_repositories'));
+  listing('artifacts_first', `artifacts of bench/many (${artifacts}), page 1 (15 per page, sort=-push_time)`);
+  listing('artifacts_deep', `artifacts of bench/many, page ${str('meta.deep_page_artifacts')} (15 per page, sort=-push_time)`);
+  listing('repositories_first', `repositories of bench-repos (${repositories}), page 1 (15 per page)`);
+  listing('repositories_deep', `repositories of bench-repos, page ${str('meta.deep_page_repositories')} (15 per page)`);
+  const totals = LISTINGS.map((k) => str(`api.list.${k}.total_count`));
+  berthOnly({
+    metric: 'X-Total-Count of those listings; first item of each page as expected',
+    unit: '',
+    berth: totals.join(' / '),
+    target: `${artifacts} x2 / ${repositories} x2`,
+    pass: str('check.listings') === 'ok' && totals.map(Number).join() === [artifacts, artifacts, repositories, repositories].join(),
+  });
+}
+
 // ---------------------------------------------------------------- printing
 function fmt(v: number | string | null, unit = ''): string {
   if (v === null) return '-';
@@ -199,7 +244,7 @@ for (const r of rows) {
   if (!r.runs) continue;
   const show = (xs: number[]) => xs.map((x) => fmt(x, r.unit)).join(', ');
   console.log(`  ${r.metric}\n      berth: ${show(r.runs.berth)}${r.median ? `  (median ${fmt(r.median.berth, r.unit)})` : ''}`);
-  if (r.runs.distribution !== r.runs.berth) console.log(`      distr: ${show(r.runs.distribution)}${r.median ? `  (median ${fmt(r.median.distribution, r.unit)})` : ''}`);
+  if (r.runs.distribution !== r.runs.berth && r.runs.distribution.length > 0) console.log(`      distr: ${show(r.runs.distribution)}${r.median ? `  (median ${fmt(r.median.distribution, r.unit)})` : ''}`);
 }
 console.log('');
 console.log('SUMMARY  Berth vs CNCF distribution ' + str('meta.distribution_version').replace(/^.*\s(\S+)$/, '$1'));
@@ -215,6 +260,14 @@ console.log('  * Downloads are timed to /dev/null without hashing; sha256 was ve
 console.log('  * distribution runs WITHOUT auth; Berth checks HTTP Basic credentials on every request (verified credentials are cached, 60 s).');
 console.log('  * wrk 4.1 cannot do HEAD (it waits for the Content-Length body), so blob HEAD is measured with ab -k -i -c32 for both.');
 console.log(`  * skopeo layers are tar in level-0 gzip, so skopeo uploads them as-is (no recompression); same flags for both, pull = copy to a fresh oci: dir.`);
+if (hasApi) {
+  console.log(
+    `  * API section (Berth only, after the peak RSS reading): pull recording switched through PUT /configurations (pull_time/pull_count/pull_audit_log _disable), off and on alternating; pull audit events while on: +${sum(nums('api.pull_recording_on.audit_delta'))} for ${sum(nums('api.pull_recording_on.requests'))} pulls.`,
+  );
+  console.log(
+    `  * Listings: ${str('meta.seed_artifacts')} artifacts and ${str('meta.seed_repositories')} repositories seeded by bench/seed-artifacts.ts in ${str('meta.seed_seconds')} s (set-based SQL after one real push, then VACUUM ANALYZE); ab percentiles are whole ms; req/s (c4): ${LISTINGS.map((k) => str(`api.list.${k}.rps`)).join(' / ')}; p50 with one client at a time (ab -c1 -n50): ${LISTINGS.map((k) => str(`api.list.${k}.c1_p50_ms`)).join(' / ')} ms. Deep pages use OFFSET: their cost grows with the page number.`,
+  );
+}
 const phases = (raw.get('berth.vmhwm_phase') ?? []).map((v) => v.split(' ')).map(([phase, kib]) => `${phase} ${MB(Number(kib)).toFixed(0)}`);
 console.log(`  * Berth VmHWM (MB) after each phase: ${phases.join(', ')}.`);
 console.log(`  * peak RSS is the node process only; Berth's embedded PostgreSQL processes add ${MB(Number(str('berth.postgres_rss_kib'))).toFixed(0)} MB summed VmRSS (shared buffers counted per process).`);

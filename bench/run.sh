@@ -7,8 +7,12 @@
 # the results and writes bench/out/results.json. Everything started here is
 # stopped and the temp dir removed on exit, including on failure or Ctrl-C.
 #
+# Sections 1-6 compare the two; section 7 (Harbor's API: what pull recording
+# costs, listings of 100 000 artifacts / 10 000 repositories) is Berth only.
+#
 # Knobs (environment): BENCH_BLOB_MIB (1024), BENCH_REPEATS (3),
 # BENCH_WRK_SECONDS (10), BENCH_IMAGE_LAYERS (4), BENCH_LAYER_MIB (64),
+# BENCH_SEED_ARTIFACTS (100000), BENCH_SEED_REPOS (10000),
 # BENCH_BERTH_NODE_FLAGS (extra node flags for Berth only, passed as
 # NODE_OPTIONS to server/bin/berth, the launcher `npm start` uses; empty by default), BENCH_BREAKDOWN=1 to also run
 # bench/upload-breakdown.ts (where upload time goes), BENCH_STRICT=1 to exit
@@ -343,12 +347,12 @@ MANIFEST_DIGEST=sha256:$(openssl dgst -sha256 -r "$SMALL/manifest.json" | cut -d
 OCI_MANIFEST='application/vnd.oci.image.manifest.v1+json'
 rec meta.small_blob_bytes "$(stat -c %s "$SMALL/config.json")"
 
-push_small() { # who base curl-args...
-  local who=$1 base=$2 file digest loc sep code
-  shift 2
+push_small() { # who base repository curl-args...
+  local who=$1 base=$2 repo=$3 file digest loc sep code
+  shift 3
   for file in config.json layer.tar.gz; do
     digest=sha256:$(openssl dgst -sha256 -r "$SMALL/$file" | cut -d' ' -f1)
-    code=$(curl -sS -o /dev/null -D "$TMP/post.h" -w '%{http_code}' "$@" -X POST "$base/v2/bench/small/blobs/uploads/")
+    code=$(curl -sS -o /dev/null -D "$TMP/post.h" -w '%{http_code}' "$@" -X POST "$base/v2/$repo/blobs/uploads/")
     [[ $code == 202 ]] || fail "$who: POST for $file answered $code"
     loc=$(header "$TMP/post.h" location)
     [[ $loc == /* ]] && loc=$base$loc
@@ -357,23 +361,24 @@ push_small() { # who base curl-args...
     code=$(curl -sS -o /dev/null -w '%{http_code}' "$@" -X PUT -H 'Content-Type: application/octet-stream' --data-binary "@$SMALL/$file" "$loc${sep}digest=$digest")
     [[ $code == 201 ]] || fail "$who: PUT for $file answered $code"
   done
-  code=$(curl -sS -o /dev/null -D "$TMP/man.h" -w '%{http_code}' "$@" -X PUT -H "Content-Type: $OCI_MANIFEST" --data-binary "@$SMALL/manifest.json" "$base/v2/bench/small/manifests/v1")
+  code=$(curl -sS -o /dev/null -D "$TMP/man.h" -w '%{http_code}' "$@" -X PUT -H "Content-Type: $OCI_MANIFEST" --data-binary "@$SMALL/manifest.json" "$base/v2/$repo/manifests/v1")
   [[ $code == 201 ]] || fail "$who: manifest PUT answered $code"
   [[ $(header "$TMP/man.h" docker-content-digest) == "$MANIFEST_DIGEST" ]] || fail "$who: manifest PUT returned the wrong digest"
-  [[ $(curl -sS "$@" -H "Accept: $OCI_MANIFEST" "$base/v2/bench/small/manifests/v1" | openssl dgst -sha256 -r | cut -d' ' -f1) == "${MANIFEST_DIGEST#sha256:}" ]] ||
+  [[ $(curl -sS "$@" -H "Accept: $OCI_MANIFEST" "$base/v2/$repo/manifests/v1" | openssl dgst -sha256 -r | cut -d' ' -f1) == "${MANIFEST_DIGEST#sha256:}" ]] ||
     fail "$who: manifest GET returned different bytes"
 }
-push_small berth "$BERTH" "${BERTH_CURL[@]}"
-push_small distribution "$DIST"
+push_small berth "$BERTH" bench/small "${BERTH_CURL[@]}"
+push_small distribution "$DIST" bench/small
 rec check.small_image ok
 
 # wrk prints "Non-2xx or 3xx responses: N" and "Socket errors: ..." only when non-zero.
+WRK_REQUESTS=0 # requests the last run_wrk completed, warm-up included
 run_wrk() { # who key url headers...
-  local who=$1 key=$2 url=$3 out rps non2xx sockerr total
+  local who=$1 key=$2 url=$3 out rps non2xx sockerr total warm
   shift 3
   local hdr=() h
   for h in "$@"; do hdr+=(-H "$h"); done
-  wrk -t2 -c32 -d2s "${hdr[@]}" "$url" >/dev/null # warm-up (JIT, connection pools)
+  warm=$(wrk -t2 -c32 -d2s "${hdr[@]}" "$url" | awk '/requests in/ { print $1 }') # warm-up (JIT, connection pools)
   out=$(wrk -t2 -c32 -d"${WRK_SECONDS}s" "${hdr[@]}" "$url")
   rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
   total=$(awk '/requests in/ { print $1 }' <<<"$out")
@@ -383,6 +388,7 @@ run_wrk() { # who key url headers...
   rec "$who.$key.requests" "$total"
   rec "$who.$key.non2xx" "${non2xx:-0}"
   rec "$who.$key.socket_errors" "${sockerr:-0}"
+  WRK_REQUESTS=$((warm + total))
   log "  $(printf '%-12s' "$who") $key: $rps req/s ($total requests, non-2xx ${non2xx:-0}, socket errors ${sockerr:-0})"
 }
 # wrk 4.1 cannot measure HEAD: its parser is not told the request was HEAD
@@ -478,6 +484,117 @@ if [[ -n $PG_PID ]]; then
   done
 fi
 rec berth.postgres_rss_kib "$pg_rss"
+
+# 7. Harbor API, Berth only (distribution has no such API). It runs after the
+# peak RSS reading above, so the figures of sections 1-6 stay as they were.
+API=$BERTH/api/v2.0
+json() { # JS expression over the JSON document `j` read from stdin
+  "$NODE" -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => { const j = JSON.parse(s); console.log(eval(process.argv[1])); });' "$1"
+}
+total_count() { # path -> X-Total-Count
+  curl -sS -o /dev/null -D "$TMP/total.h" "${BERTH_CURL[@]}" "$API/$1"
+  header "$TMP/total.h" x-total-count
+}
+
+# 7a. What Harbor's pull recording (pull_count, pull_time, pull audit events;
+# written in batches off the pull path) costs manifest GETs: switched off and
+# on through PUT /configurations, alternating, best run of each compared.
+set_pull_recording() { # on|off
+  local disable=true code
+  [[ $1 == on ]] && disable=false
+  code=$(curl -sS -o /dev/null -w '%{http_code}' "${BERTH_CURL[@]}" -X PUT -H 'Content-Type: application/json' \
+    -d "{\"pull_time_update_disable\":$disable,\"pull_count_update_disable\":$disable,\"pull_audit_log_disable\":$disable}" "$API/configurations")
+  [[ $code == 200 ]] || fail "PUT /configurations answered $code"
+}
+pull_count() { curl -sS "${BERTH_CURL[@]}" "$API/projects/bench/repositories/small" | json j.pull_count; }
+pull_events() { total_count 'audit-logs?q=operation%3Dpull&page_size=1'; }
+PULL_ROUNDS=$((REPEATS > 2 ? REPEATS : 2))
+sleep 2.5 # skopeo's last pulls are still being recorded (once a second)
+log "7. Harbor API (berth only). 7a: manifest GET with pull recording off / on, $PULL_ROUNDS rounds, wrk as in 4"
+for ((k = 1; k <= PULL_ROUNDS; k++)); do
+  for mode in off on; do
+    set_pull_recording "$mode"
+    count0=$(pull_count) events0=$(pull_events)
+    run_wrk berth "manifest_get_recording_$mode" "$BERTH/v2/bench/small/manifests/v1" "Authorization: $BASIC" "Accept: $OCI_MANIFEST"
+    sleep 2.5 # the recorders flush once a second
+    count1=$(pull_count) events1=$(pull_events)
+    rec "api.pull_recording_$mode.requests" "$WRK_REQUESTS"
+    rec "api.pull_recording_$mode.pull_count_delta" "$((count1 - count0))"
+    rec "api.pull_recording_$mode.audit_delta" "$((events1 - events0))"
+    log "    served $WRK_REQUESTS pulls (warm-up included): pull_count +$((count1 - count0)), pull audit events +$((events1 - events0))"
+  done
+done
+[[ $(curl -sS "${BERTH_CURL[@]}" "$API/projects/bench/repositories/small/artifacts/v1" | json j.pull_time) != null ]] || fail "berth: pull_time of bench/small:v1 not set"
+hwm_phase pull_recording
+
+# 7b. Listings at scale: 100 000 artifacts in one repository and 10 000
+# repositories in one project, seeded straight into PostgreSQL after one real
+# push (bench/seed-artifacts.ts), then paged through the API as Harbor's
+# portal does, 4 concurrent clients.
+SEED_ARTIFACTS=${BENCH_SEED_ARTIFACTS:-100000}
+SEED_REPOS=${BENCH_SEED_REPOS:-10000}
+PAGE_SIZE=15
+rec meta.seed_artifacts "$SEED_ARTIFACTS"
+rec meta.seed_repositories "$SEED_REPOS"
+[[ $(curl -sS -o /dev/null -w '%{http_code}' "${BERTH_CURL[@]}" -H 'Content-Type: application/json' \
+  -d '{"project_name":"bench-repos"}' "$API/projects") == 201 ]] || fail "could not create the bench-repos project"
+push_small berth "$BERTH" bench/many "${BERTH_CURL[@]}"
+log "  7b: seeding $SEED_ARTIFACTS artifacts into bench/many and $SEED_REPOS repositories into bench-repos"
+t1=$(now)
+"$NODE" "$BENCH/seed-artifacts.ts" "$BERTH_DATA" bench/many "$SEED_ARTIFACTS" bench-repos "$SEED_REPOS" | sed 's/^/    /'
+rec meta.seed_seconds "$(calc "$(now) - $t1" 1)"
+
+# Deep pages three quarters of the way in: OFFSET makes the database walk
+# every row before the page, so cost grows with the page number.
+DEEP_ARTIFACTS=$((SEED_ARTIFACTS * 3 / 4 / PAGE_SIZE))
+DEEP_REPOS=$((SEED_REPOS * 3 / 4 / PAGE_SIZE))
+rec meta.deep_page_artifacts "$DEEP_ARTIFACTS"
+rec meta.deep_page_repositories "$DEEP_REPOS"
+ARTIFACTS_PATH="projects/bench/repositories/many/artifacts?page_size=$PAGE_SIZE&sort=-push_time"
+REPOS_PATH="projects/bench-repos/repositories?page_size=$PAGE_SIZE"
+check_page() { # key path expected-total JS-check-of-body
+  local body total
+  body=$(curl -sS -D "$TMP/page.h" "${BERTH_CURL[@]}" "$API/$2")
+  total=$(header "$TMP/page.h" x-total-count)
+  rec "api.list.$1.total_count" "$total"
+  [[ $total == "$3" ]] || fail "berth: $2 answered X-Total-Count $total, want $3"
+  [[ $(json "$4" <<<"$body") == true ]] || fail "berth: $2 returned the wrong page ($4)"
+}
+# The newest artifact is the one pushed; seeded build-N were pushed 5 minutes apart, N=SEED_ARTIFACTS newest.
+check_page artifacts_first "$ARTIFACTS_PATH&page=1" "$SEED_ARTIFACTS" "j.length === $PAGE_SIZE && j[0].tags[0].name === 'v1'"
+check_page artifacts_deep "$ARTIFACTS_PATH&page=$DEEP_ARTIFACTS" "$SEED_ARTIFACTS" \
+  "j.length === $PAGE_SIZE && j[0].tags[0].name === 'build-' + String($SEED_ARTIFACTS + 1 - ($DEEP_ARTIFACTS - 1) * $PAGE_SIZE).padStart(6, '0')"
+check_page repositories_first "$REPOS_PATH&page=1" "$SEED_REPOS" "j.length === $PAGE_SIZE && j[0].name === 'bench-repos/svc-00001' && j[0].artifact_count === 1"
+check_page repositories_deep "$REPOS_PATH&page=$DEEP_REPOS" "$SEED_REPOS" \
+  "j.length === $PAGE_SIZE && j[0].name === 'bench-repos/svc-' + String(($DEEP_REPOS - 1) * $PAGE_SIZE + 1).padStart(5, '0')"
+rec check.listings ok
+
+run_ab_list() { # key path
+  local out p50 p95 rps non2xx errors
+  ab -q -k -c 4 -n 40 -H "Authorization: $BASIC" "$API/$2" >/dev/null 2>&1 || true # warm-up
+  out=$(ab -q -k -c 4 -n 300 -H "Authorization: $BASIC" "$API/$2" 2>&1) || { echo "$out" >&2; fail "ab failed on $2"; }
+  p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
+  p95=$(awk '$1 == "95%" { print $2 }' <<<"$out")
+  rps=$(awk '/^Requests per second:/ { print $4 }' <<<"$out")
+  non2xx=$(awk '/^Non-2xx responses:/ { print $3 }' <<<"$out")
+  # ab counts a body of another length than the first as failed; only connection errors matter here.
+  errors=$(sed -n 's/.*(Connect: \([0-9]*\), Receive: \([0-9]*\), Length: [0-9]*, Exceptions: \([0-9]*\)).*/\1 \2 \3/p' <<<"$out" | awk '{ print $1 + $2 + $3 }')
+  rec "api.list.$1.p50_ms" "$p50"
+  rec "api.list.$1.p95_ms" "$p95"
+  rec "api.list.$1.rps" "$rps"
+  rec "api.list.$1.non2xx" "$(( ${non2xx:-0} + ${errors:-0} ))"
+  # One client at a time: the time a request takes when it waits for nothing else (informational).
+  out=$(ab -q -k -c 1 -n 50 -H "Authorization: $BASIC" "$API/$2" 2>&1) || { echo "$out" >&2; fail "ab failed on $2"; }
+  rec "api.list.$1.c1_p50_ms" "$(awk '$1 == "50%" { print $2 }' <<<"$out")"
+  log "    $(printf '%-20s' "$1") p50 $p50 ms, p95 $p95 ms, $rps req/s (non-2xx ${non2xx:-0}, errors ${errors:-0}); alone: p50 $(awk '$1 == "50%" { print $2 }' <<<"$out") ms"
+}
+log "  7b: ab -k -c 4 -n 300 per listing (after 40 warm-up requests), then -c 1 -n 50, as admin"
+run_ab_list artifacts_first "$ARTIFACTS_PATH&page=1"
+run_ab_list artifacts_deep "$ARTIFACTS_PATH&page=$DEEP_ARTIFACTS"
+run_ab_list repositories_first "$REPOS_PATH&page=1"
+run_ab_list repositories_deep "$REPOS_PATH&page=$DEEP_REPOS"
+hwm_phase listings
+alive "$BERTH_PID" || fail "berth died during the API section"
 rec meta.loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 rec meta.wall_seconds "$(calc "$(now) - $t0" 0)"
 

@@ -4,7 +4,7 @@ import { requirePrincipal } from '../auth/api-auth.plugin.ts';
 import { pagingHeaders, parsePaging, parseQ, parseSort, type FieldSpec } from '../http/harbor-query.ts';
 import { parseInput } from '../http/validate.ts';
 import { ADDITIONS, repositoryUpdateSchema, tagCreationSchema, type ArtifactView, type ArtifactsService, type ViewOptions } from './artifacts.service.ts';
-import type { ArtifactRow, RepositoryRow, TagRow } from './artifacts.store.ts';
+import type { ArtifactRow, RepositorySummary, TagRow } from './artifacts.store.ts';
 import { iconByDigest, iconDigest } from './icons.ts';
 import { labelResponse } from '../labels/label-response.ts';
 import { isName } from '../projects/projects.routes.ts';
@@ -66,7 +66,7 @@ function flag(query: Query, name: string, fallback: boolean): boolean {
   return value === 'true';
 }
 
-function repositoryResponse(repository: RepositoryRow): Record<string, unknown> {
+function repositoryResponse(repository: RepositorySummary): Record<string, unknown> {
   return {
     id: Number(repository.id),
     project_id: Number(repository.projectId),
@@ -185,7 +185,7 @@ export async function artifactsRoutes(app: FastifyInstance, opts: { artifacts: A
 
   app.get('/projects/:project_name/repositories/:repository_name', async (request) => {
     const project = await artifacts.project(request.principal, params(request).project_name, 'repository', 'read');
-    return repositoryResponse(await artifacts.repository(project, repositoryName(params(request).repository_name)));
+    return repositoryResponse(await artifacts.summary(await artifacts.repository(project, repositoryName(params(request).repository_name))));
   });
 
   app.put('/projects/:project_name/repositories/:repository_name', async (request, reply) => {

@@ -16,7 +16,7 @@ import type { QuotaLedger } from '../quotas/quota-ledger.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { LabelRow, LabelsStore } from '../labels/labels.store.ts';
 import { readChartFiles } from './chart-files.ts';
-import type { ArtifactRow, ArtifactsStore, ReferenceRow, RepositoryRow, TagRow } from './artifacts.store.ts';
+import type { ArtifactRow, ArtifactsStore, ReferenceRow, RepositoryRow, RepositorySummary, TagRow } from './artifacts.store.ts';
 
 export const repositoryUpdateSchema = z.object({ description: z.string().max(30_000) }).loose();
 export const tagCreationSchema = z.object({ name: z.string().refine(isValidTag, 'must be a valid tag: letters, digits, _ . - (first not . or -), at most 128 characters') }).loose();
@@ -90,8 +90,12 @@ export class ArtifactsService {
   async repository(project: ProjectRow, repositoryName: string): Promise<RepositoryRow> {
     const name = `${project.name}/${repositoryName}`;
     const repository = isValidRepositoryName(name) ? await this.#store.findRepository(this.#db, name) : undefined;
-    if (!repository || repository.artifactCount === 0) throw new BerthError('NOT_FOUND', `repository ${name} not found`);
+    if (!repository) throw new BerthError('NOT_FOUND', `repository ${name} not found`);
     return repository;
+  }
+
+  async summary(repository: RepositoryRow): Promise<RepositorySummary> {
+    return { ...repository, artifactCount: await this.#store.countArtifacts(this.#db, repository.id) };
   }
 
   async listRepositories(project: ProjectRow, filters: QueryTerm[], sort: SortTerm[], paging: Paging) {

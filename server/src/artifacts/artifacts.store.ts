@@ -12,10 +12,14 @@ export interface RepositoryRow {
   projectId: string;
   name: string;
   description: string;
-  artifactCount: number;
   pullCount: number;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** A repository as Harbor shows it: with the number of its artifacts, counted only where shown. */
+export interface RepositorySummary extends RepositoryRow {
+  artifactCount: number;
 }
 
 export interface ArtifactRow {
@@ -51,21 +55,17 @@ export interface ReferenceRow {
 function selectRepositories(db: Executor) {
   return db
     .selectFrom('repository as r')
-    .select([
-      'r.id',
-      'r.projectId',
-      'r.name',
-      'r.description',
-      sql<string>`r.pull_count`.as('pullCount'),
-      'r.createdAt',
-      'r.updatedAt',
-      sql<string>`(SELECT count(*) FROM artifact a WHERE a.repository_id = r.id)`.as('artifactCount'),
-    ]);
+    .select(['r.id', 'r.projectId', 'r.name', 'r.description', sql<string>`r.pull_count`.as('pullCount'), 'r.createdAt', 'r.updatedAt']);
 }
 
-function toRepository(row: Omit<RepositoryRow, 'artifactCount' | 'pullCount'> & { artifactCount: string; pullCount: string }): RepositoryRow {
-  return { ...row, artifactCount: Number(row.artifactCount), pullCount: Number(row.pullCount) };
+function toRepository<T extends { pullCount: string }>(row: T): Omit<T, 'pullCount'> & { pullCount: number } {
+  return { ...row, pullCount: Number(row.pullCount) };
 }
+
+const artifactCount = sql<string>`(SELECT count(*) FROM artifact a WHERE a.repository_id = r.id)`.as('artifactCount');
+
+/** The default artifact order, the same as Harbor portal's sort=-push_time (ties by id) so both read index artifact_listing. */
+const NEWEST_FIRST: SortTerm = { field: 'push_time', column: 'a.pushed_at', descending: true };
 
 const ARTIFACT_COLUMNS = ['a.id', 'a.repositoryId', 'a.digest', 'a.mediaType', 'a.artifactType', 'a.subjectDigest', 'a.type', 'a.totalSize', 'a.extraAttrs', 'a.annotations', 'a.pushedAt', 'a.pullTime'] as const;
 
@@ -93,7 +93,7 @@ export class ArtifactsStore {
     sort: SortTerm[],
     limit: number,
     offset: number,
-  ): Promise<{ rows: RepositoryRow[]; total: number }> {
+  ): Promise<{ rows: RepositorySummary[]; total: number }> {
     let base = applyFilters(db.selectFrom('repository as r').innerJoin('project as p', 'p.id', 'r.projectId'), filters).where(({ exists, selectFrom }) =>
       exists(selectFrom('artifact as x').select('x.id').whereRef('x.repositoryId', '=', 'r.id')),
     );
@@ -102,14 +102,29 @@ export class ArtifactsStore {
     const total = Number((await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
     const ids = await applySort(base.select('r.id'), sort.length > 0 ? sort : [{ field: 'name', column: 'r.name', descending: false }], 'r.id').limit(limit).offset(offset).execute();
     if (ids.length === 0) return { rows: [], total };
-    const rows = (await selectRepositories(db).where('r.id', 'in', ids.map((r) => r.id)).execute()).map(toRepository);
+    const rows = (await selectRepositories(db).select(artifactCount).where('r.id', 'in', ids.map((r) => r.id)).execute()).map((row) => ({
+      ...toRepository(row),
+      artifactCount: Number(row.artifactCount),
+    }));
     const order = new Map(ids.map((r, i) => [r.id, i]));
     return { rows: rows.sort((a, b) => order.get(a.id)! - order.get(b.id)!), total };
   }
 
+  /**
+   * The repository if it holds an artifact — what makes it exist for Harbor's
+   * API — without counting them: every call on a repository or its artifacts
+   * starts here, and a repository may hold 100 000 artifacts.
+   */
   async findRepository(db: Executor, name: string): Promise<RepositoryRow | undefined> {
-    const row = await selectRepositories(db).where('r.name', '=', name).executeTakeFirst();
+    const row = await selectRepositories(db)
+      .where('r.name', '=', name)
+      .where(({ exists, selectFrom }) => exists(selectFrom('artifact as x').select('x.id').whereRef('x.repositoryId', '=', 'r.id')))
+      .executeTakeFirst();
     return row && toRepository(row);
+  }
+
+  async countArtifacts(db: Executor, repositoryId: string): Promise<number> {
+    return Number((await db.selectFrom('artifact').select((eb) => eb.fn.countAll<string>().as('n')).where('repositoryId', '=', repositoryId).executeTakeFirstOrThrow()).n);
   }
 
   async updateRepositoryDescription(db: Executor, id: string, description: string): Promise<void> {
@@ -130,9 +145,14 @@ export class ArtifactsStore {
   async listArtifacts(db: Executor, repositoryId: string, filters: QueryTerm[], sort: SortTerm[], limit: number, offset: number): Promise<{ rows: ArtifactRow[]; total: number }> {
     const base = applyFilters(db.selectFrom('artifact as a'), filters).where('a.repositoryId', '=', repositoryId).where(LISTED);
     const total = Number((await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
-    const ordered = sort.length > 0 ? applySort(base.select(ARTIFACT_COLUMNS), sort, 'a.id') : base.select(ARTIFACT_COLUMNS).orderBy('a.pushedAt', 'desc').orderBy('a.id', 'desc');
-    const rows = await ordered.limit(limit).offset(offset).execute();
-    return { rows: rows.map(toArtifact), total };
+    // The page's ids first, then their rows: without filters or sorts on
+    // other columns, skipping to a deep page walks index artifact_listing
+    // only, never the rows it skips.
+    const ids = await applySort(base.select('a.id'), sort.length > 0 ? sort : [NEWEST_FIRST], 'a.id').limit(limit).offset(offset).execute();
+    if (ids.length === 0) return { rows: [], total };
+    const rows = await db.selectFrom('artifact as a').select(ARTIFACT_COLUMNS).where('a.id', 'in', ids.map((r) => r.id)).execute();
+    const order = new Map(ids.map((r, i) => [r.id, i]));
+    return { rows: rows.map(toArtifact).sort((a, b) => order.get(a.id)! - order.get(b.id)!), total };
   }
 
   /**

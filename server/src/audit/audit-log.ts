@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
@@ -45,6 +45,8 @@ export interface AuditEvent {
 
 const FLUSH_MS = 1_000;
 const MAX_BUFFERED = 10_000;
+/** Rows per INSERT of buffered events: 8 parameters each stays far below PostgreSQL's 65 535 per statement. */
+const INSERT_CHUNK = 1_000;
 
 /**
  * Writes audit events. Changes are recorded in the caller's transaction, so
@@ -85,12 +87,28 @@ export class AuditLog {
     this.#flushing = this.#flushing.then(async () => {
       if (batch.length === 0) return;
       try {
-        await this.#db.insertInto('auditLog').values(batch.map(row)).execute();
+        await this.#write(batch);
       } catch (error) {
         this.#log.error({ err: error, events: batch.length }, 'could not write audit events');
       }
     });
     await this.#flushing;
+  }
+
+  /**
+   * Buffered events name their project; its id is looked up once per batch
+   * rather than by a subquery per row, which made PostgreSQL plan one
+   * subplan per pull (~0.2 ms each: most of what pull recording cost).
+   */
+  async #write(batch: AuditEvent[]): Promise<void> {
+    const names = [...new Set(batch.flatMap((event) => (event.projectName !== undefined ? [event.projectName] : [])))];
+    await this.#db.transaction().execute(async (trx) => {
+      const projects = names.length > 0 ? await trx.selectFrom('project').select(['id', 'name']).where('name', 'in', names).execute() : [];
+      const ids = new Map(projects.map((project) => [project.name, project.id]));
+      for (let i = 0; i < batch.length; i += INSERT_CHUNK) {
+        await trx.insertInto('auditLog').values(batch.slice(i, i + INSERT_CHUNK).map((event) => row(event, ids))).execute();
+      }
+    });
   }
 }
 
@@ -98,9 +116,12 @@ function operationOf(eventType: EventType): string {
   return eventType.slice(0, eventType.indexOf('_'));
 }
 
-function row(event: AuditEvent) {
+/** The audit_log row of `event`; a project given by name is looked up in `projectIds` when given, else by a subquery. */
+function row(event: AuditEvent, projectIds?: ReadonlyMap<string, string>) {
+  let projectId: string | RawBuilder<string> | null = event.projectId ?? null;
+  if (event.projectName !== undefined) projectId = projectIds ? (projectIds.get(event.projectName) ?? null) : sql<string>`(SELECT id FROM project WHERE name = ${event.projectName})`;
   return {
-    projectId: event.projectName !== undefined ? sql<string>`(SELECT id FROM project WHERE name = ${event.projectName})` : (event.projectId ?? null),
+    projectId,
     eventType: event.eventType,
     resourceType: event.resourceType,
     resource: event.resource,

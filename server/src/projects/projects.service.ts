@@ -8,7 +8,7 @@ import { ROLE_IDS, allows } from '../auth/rbac.ts';
 import type { Paging, QueryTerm, SortTerm } from '../http/harbor-query.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import type { QuotasService } from '../quotas/quotas.service.ts';
-import { visibilityOf, type ProjectRow, type ProjectsStore } from './projects.store.ts';
+import { visibilityOf, type ProjectRow, type ProjectWithRepoCount, type ProjectsStore } from './projects.store.ts';
 
 /** Harbor's project name rule. */
 export const PROJECT_NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
@@ -62,7 +62,7 @@ export const projectUpdateSchema = z.object({
   cve_allowlist: z.unknown().optional(),
 });
 
-export interface ProjectView extends ProjectRow {
+export interface ProjectView extends ProjectWithRepoCount {
   roleIds: number[];
 }
 
@@ -98,8 +98,13 @@ export class ProjectsService {
     return row;
   }
 
-  async view(principal: Principal | undefined, row: ProjectRow): Promise<ProjectView> {
-    return { ...row, roleIds: principal ? await this.#access.roleIds(principal, row.id) : [] };
+  /** What Harbor shows of a project: with the caller's roles and, unless a listing counted them already, its repositories counted. */
+  async view(principal: Principal | undefined, row: ProjectRow | ProjectWithRepoCount): Promise<ProjectView> {
+    const [roleIds, repoCount] = await Promise.all([
+      principal ? this.#access.roleIds(principal, row.id) : [],
+      'repoCount' in row ? row.repoCount : this.#store.countRepositoriesWithArtifacts(this.#db, row.id),
+    ]);
+    return { ...row, roleIds, repoCount };
   }
 
   async exists(principal: Principal | undefined, name: string): Promise<boolean> {
@@ -174,7 +179,7 @@ export class ProjectsService {
 
   async summary(principal: Principal | undefined, project: ProjectRow): Promise<Record<string, unknown>> {
     const grants = await this.#access.require(principal, ref(project), 'self', 'read');
-    const summary: Record<string, unknown> = { repo_count: project.repoCount };
+    const summary: Record<string, unknown> = { repo_count: await this.#store.countRepositoriesWithArtifacts(this.#db, project.id) };
     if (allows(grants, 'quota', 'read')) {
       const quota = await this.#quotas.ofProject(project.id);
       if (quota) summary.quota = { hard: { storage: quota.hard }, used: { storage: quota.used } };

@@ -15,6 +15,10 @@ export interface ProjectRow {
   metadata: Record<string, string>;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** A project with the number of its repositories (those holding an artifact), as listings show it. */
+export interface ProjectWithRepoCount extends ProjectRow {
   repoCount: number;
 }
 
@@ -51,36 +55,26 @@ export function visibleProject(visibility: Exclude<Visibility, { kind: 'all' }>,
   }
 }
 
+/**
+ * Projects without their repository count: counting probes every repository
+ * of the project for an artifact, and a project may hold 10 000 of them
+ * while most callers only resolve the project.
+ */
 function selectProjects(db: Executor) {
   return db
     .selectFrom('project as p')
     .leftJoin('userAccount as o', 'o.id', 'p.ownerId')
-    .select([
-      'p.id',
-      'p.name',
-      'p.ownerId',
-      'o.username as ownerName',
-      'p.metadata',
-      'p.createdAt',
-      'p.updatedAt',
-      sql<string>`(SELECT count(*) FROM repository r WHERE r.project_id = p.id AND EXISTS (SELECT 1 FROM artifact a WHERE a.repository_id = r.id))`.as('repoCount'),
-    ]);
-}
-
-function toRow(row: Omit<ProjectRow, 'repoCount'> & { repoCount: string | number }): ProjectRow {
-  return { ...row, repoCount: Number(row.repoCount) };
+    .select(['p.id', 'p.name', 'p.ownerId', 'o.username as ownerName', 'p.metadata', 'p.createdAt', 'p.updatedAt']);
 }
 
 /** SQL for projects and their metadata: one method per query. */
 export class ProjectsStore {
   async findById(db: Executor, id: string): Promise<ProjectRow | undefined> {
-    const row = await selectProjects(db).where('p.id', '=', id).executeTakeFirst();
-    return row && toRow(row);
+    return await selectProjects(db).where('p.id', '=', id).executeTakeFirst();
   }
 
   async findByName(db: Executor, name: string): Promise<ProjectRow | undefined> {
-    const row = await selectProjects(db).where('p.name', '=', name).executeTakeFirst();
-    return row && toRow(row);
+    return await selectProjects(db).where('p.name', '=', name).executeTakeFirst();
   }
 
   /** The registry's per-request lookup: id and visibility only. */
@@ -103,13 +97,18 @@ export class ProjectsStore {
     return row?.id;
   }
 
-  async list(db: Executor, visibility: Visibility, filters: QueryTerm[], sort: SortTerm[], limit: number, offset: number): Promise<{ rows: ProjectRow[]; total: number }> {
+  async list(db: Executor, visibility: Visibility, filters: QueryTerm[], sort: SortTerm[], limit: number, offset: number): Promise<{ rows: ProjectWithRepoCount[]; total: number }> {
     let base = applyFilters(db.selectFrom('project as p'), filters);
     if (visibility.kind !== 'all') base = base.where(visibleProject(visibility, sql.ref('p.id'), sql.ref('p.metadata')));
     const total = Number((await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
     const ids = await applySort(base.select('p.id'), sort, 'p.id').limit(limit).offset(offset).execute();
     if (ids.length === 0) return { rows: [], total };
-    const rows = (await selectProjects(db).where('p.id', 'in', ids.map((r) => r.id)).execute()).map(toRow);
+    const rows = (
+      await selectProjects(db)
+        .select(sql<string>`(SELECT count(*) FROM repository r WHERE r.project_id = p.id AND EXISTS (SELECT 1 FROM artifact a WHERE a.repository_id = r.id))`.as('repoCount'))
+        .where('p.id', 'in', ids.map((r) => r.id))
+        .execute()
+    ).map((row) => ({ ...row, repoCount: Number(row.repoCount) }));
     const order = new Map(ids.map((r, i) => [r.id, i]));
     rows.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
     return { rows, total };

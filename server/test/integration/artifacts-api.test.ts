@@ -91,7 +91,7 @@ describe('artifacts API', () => {
     assert.ok(a.addition_links.values_yaml && a.addition_links.readme_md && a.addition_links.dependencies);
   });
 
-  it('lists an index with its platforms, hides its untagged children and accessories, sorts by push time', async () => {
+  it('lists an index with its platforms, hides its untagged children and accessories, sorts and pages newest first', async () => {
     const listed = await harbor.call('GET', `${repo('app')}/artifacts?page_size=10`);
     const digests = listed.body.map((a: { digest: string }) => a.digest);
     const list = index();
@@ -107,7 +107,12 @@ describe('artifacts API', () => {
     const paged = await harbor.call('GET', `${repo('app')}/artifacts?page=2&page_size=1&with_tag=false`);
     assert.equal(paged.headers.get('x-total-count'), '3');
     assert.equal(paged.body[0].tags, undefined);
+    assert.equal(paged.body[0].digest, arm.manifest.digest);
     assert.match(paged.headers.get('link') ?? '', /rel="prev".*rel="next"/);
+    const beyond = await harbor.call('GET', `${repo('app')}/artifacts?page=4&page_size=1`);
+    assert.deepEqual([beyond.body, beyond.headers.get('x-total-count')], [[], '3']);
+    const portalOrder = await harbor.call('GET', `${repo('app')}/artifacts?sort=-push_time`);
+    assert.deepEqual(portalOrder.body.map((a: { digest: string }) => a.digest), digests);
     const sortedByTags = await harbor.call('GET', `${repo('app')}/artifacts?sort=tags`);
     assert.deepEqual(sortedByTags.body.map((a: { tags: { name: string }[] }) => a.tags[0]!.name), ['arm', 'multi', 'v1']);
     const byType = await harbor.call('GET', `${repo('app')}/artifacts?q=digest%3D${encodeURIComponent(arm.manifest.digest)}`);

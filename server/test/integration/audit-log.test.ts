@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../fixtures/app-harness.ts';
 import { basic, HarborApi, TEST_PASSWORD } from '../fixtures/harbor-api.ts';
 import { makeImage } from '../fixtures/image-builder.ts';
+import { AuditLog } from '../../src/audit/audit-log.ts';
+import { createLogger } from '../../src/logger.ts';
 
 let t: TestApp;
 let harbor: HarborApi;
@@ -77,6 +79,17 @@ describe('the audit log', () => {
     assert.ok(project.body.every((e: { resource: string }) => e.resource.startsWith('audit-me') || e.resource === 'audited'));
     const events = await harbor.call('GET', '/auditlog-exts/events');
     assert.ok(events.body.some((e: { event_type: string }) => e.event_type === 'pull_artifact'));
+  });
+
+  it('writes a burst of buffered pull events in one flush, each under its project', async () => {
+    const projectId = String(await harbor.createProject('burst'));
+    const audit = new AuditLog(t.db, createLogger('warn'));
+    // 9 000 rows of 8 parameters are more than one PostgreSQL statement may bind.
+    for (let i = 0; i < 9_000; i++) audit.recordLater({ eventType: 'pull_artifact', projectName: 'burst', resourceType: 'artifact', resource: `burst/app@sha256:${i}`, username: 'admin' });
+    audit.recordLater({ eventType: 'pull_artifact', projectName: 'gone', resourceType: 'artifact', resource: 'gone/app@sha256:0', username: 'admin' });
+    await audit.flush();
+    const rows = await t.db.selectFrom('auditLog').select(['projectId', (eb) => eb.fn.countAll<string>().as('n')]).where((eb) => eb.or([eb('resource', 'like', 'burst/%'), eb('resource', 'like', 'gone/%')])).groupBy('projectId').execute();
+    assert.deepEqual(rows.map((r) => [r.projectId, Number(r.n)]).sort(), [[null, 1], [projectId, 9_000]].sort());
   });
 
   it('shows non-admins only the events of projects they administer', async () => {

@@ -110,7 +110,7 @@ describe('projects API', () => {
     assert.equal((await harbor.call('PUT', `/projects/${id}`, { body: { project_name: 'renamed' } })).status, 400);
   });
 
-  it('deletes only empty projects, with members going along, and says why otherwise', async () => {
+  it('counts only repositories holding artifacts, and deletes only projects without any, members going along', async () => {
     const id = await harbor.createProject('full');
     await harbor.addMember(id, 'bob', 2);
     await t.client.pushImage('full/app', 'v1', await makeImage({ layerSizes: [8] }));
@@ -122,10 +122,13 @@ describe('projects API', () => {
     assert.equal(summary.body.repo_count, 1);
     assert.equal(summary.body.developer_count, 1);
     assert.equal(summary.body.project_admin_count, 1);
+    assert.equal((await harbor.call('GET', `/projects/${id}`)).body.repo_count, 1);
+    assert.deepEqual((await harbor.call('GET', '/projects?name=full')).body.map((p: { name: string; repo_count: number }) => [p.name, p.repo_count]), [['full', 1]]);
 
     const emptyId = await harbor.createProject('empty');
     const blob = (await makeImage({ layerSizes: [4] })).layers[0]!;
     await t.client.pushBlob('empty/only-blobs', blob); // a repository without artifacts does not count
+    assert.equal((await harbor.call('GET', `/projects/${emptyId}`)).body.repo_count, 0);
     assert.equal((await harbor.call('GET', `/projects/${emptyId}/_deletable`)).body.deletable, true);
     assert.equal((await harbor.call('DELETE', `/projects/${emptyId}`)).status, 200);
     assert.equal((await harbor.call('GET', `/projects/${emptyId}`)).status, 404);

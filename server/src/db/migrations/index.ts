@@ -7,6 +7,7 @@ import * as oidcOnboarding from './0005-sessions-oidc-onboarding.ts';
 import * as artifactApi from './0006-artifact-api.ts';
 import * as quotas from './0007-quotas.ts';
 import * as labels from './0008-labels.ts';
+import * as benchIndexes from './0009-bench-indexes.ts';
 
 /** Every migration, in order. Names are permanent: never rename or reorder a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0006-artifact-api': artifactApi,
   '0007-quotas': quotas,
   '0008-labels': labels,
+  '0009-bench-indexes': benchIndexes,
 };
