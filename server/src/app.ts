@@ -60,6 +60,7 @@ import { artifactsRoutes } from './artifacts/artifacts.routes.ts';
 import { LabelsStore } from './labels/labels.store.ts';
 import { LabelsService } from './labels/labels.service.ts';
 import { labelsRoutes } from './labels/labels.routes.ts';
+import { portalRoutes } from './portal/portal.routes.ts';
 
 /** The `iss` of registry tokens, as Harbor names it. */
 const TOKEN_ISSUER = 'harbor-token-issuer';
@@ -71,6 +72,8 @@ export interface AppDeps {
   db: Db;
   storage: StorageDriver;
   log: Logger;
+  /** The built portal (index.html and assets/); default portal/dist of this checkout. */
+  portalDir?: string;
 }
 
 export interface BerthApp {
@@ -185,6 +188,8 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
     },
     { prefix: '/api/v2.0' },
   );
+  // Last: its catch-all page route yields to every API route above.
+  await app.register(async (scope) => portalRoutes(scope, { ...(deps.portalDir !== undefined && { dir: deps.portalDir }) }));
 
   return { app, registry, settings };
 }
