@@ -149,7 +149,6 @@ export default function ArtifactPage({ repositoryName, digest }: { repositoryNam
                 <Button
                   danger
                   size="small"
-                  aria-label={t('tags.deleteNamed', { name: tag.name })}
                   onClick={() =>
                     confirm({
                       title: t('tags.deleteTitle'),

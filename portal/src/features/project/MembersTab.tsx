@@ -157,7 +157,6 @@ export default function MembersTab() {
                 <Button
                   danger
                   size="small"
-                  aria-label={t('members.removeNamed', { name: member.entity_name })}
                   onClick={() =>
                     confirm({
                       title: t('members.removeTitle'),

@@ -13,6 +13,8 @@ export function RobotSecretDialog({ robot, onClose }: { robot: RobotCreated | un
       onCancel={onClose}
       closable={false}
       mask={{ closable: false }}
+      // Gone from the page once closed, not merely hidden.
+      destroyOnHidden
       footer={
         <Button type="primary" onClick={onClose}>
           {t('robots.secretSaved')}

@@ -78,7 +78,6 @@ export default function RobotsTab() {
                 <Button
                   danger
                   size="small"
-                  aria-label={t('robots.deleteNamed', { name: robot.name })}
                   onClick={() =>
                     confirm({
                       title: t('robots.deleteTitle'),

@@ -86,7 +86,6 @@ export default function ProjectsPage() {
               <Button
                 danger
                 size="small"
-                aria-label={t('projects.deleteNamed', { name: project.name })}
                 onClick={() =>
                   confirm({
                     title: t('projects.deleteTitle'),

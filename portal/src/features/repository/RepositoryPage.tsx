@@ -125,7 +125,8 @@ export default function RepositoryPage({ repositoryName }: { repositoryName: str
         loading={artifacts.isFetching}
         dataSource={artifacts.data?.items}
         pagination={paging.pagination(artifacts.data?.total ?? 0)}
-        scroll={{ x: 'max-content' }}
+        // No scroll.x here: its hidden measuring row would hold the focusable select-all box (axe: aria-hidden-focus).
+        style={{ overflowX: 'auto' }}
         locale={{ emptyText: <Empty description={search ? t('artifacts.noMatch') : t('artifacts.empty')} /> }}
         rowSelection={
           can('artifact', 'delete')
