@@ -16,9 +16,14 @@ const LIGHT: ThemeConfig['token'] = {
   colorError: '#cf1322',
 };
 
+/**
+ * In the dark, a blue light enough to read as text (selected tabs, the current
+ * page) is too light for white text, so text on it turns dark instead.
+ */
 const DARK: ThemeConfig['token'] = {
-  colorPrimary: '#1668dc',
+  colorPrimary: '#4096ff',
   colorLink: '#4096ff',
+  colorTextLightSolid: 'rgba(0, 0, 0, 0.88)',
   colorTextSecondary: 'rgba(255, 255, 255, 0.75)',
   colorTextTertiary: 'rgba(255, 255, 255, 0.7)',
   colorTextDescription: 'rgba(255, 255, 255, 0.7)',

@@ -226,6 +226,31 @@ describe('the web portal in a browser', () => {
     await shoot('09-robots');
   });
 
+  it("refuses to delete a project that still has repositories, showing the server's reason", STEP, async () => {
+    await page.getByRole('link', { name: 'Projects' }).first().click();
+    await page.waitForURL(/\/projects$/);
+    await page.getByRole('row', { name: /webshop/ }).getByRole('button', { name: 'Delete' }).click();
+    const confirm = page.getByRole('dialog').filter({ hasText: 'Delete project?' });
+    await confirm.getByRole('button', { name: 'Delete' }).click();
+    await confirm.waitFor({ state: 'hidden' });
+    const alert = page.getByRole('alert').filter({ hasText: 'The project was not deleted' });
+    await alert.getByText('the project contains 1 repositories; delete them first').waitFor();
+    await page.getByRole('link', { name: 'webshop' }).waitFor();
+    await shoot('10-project-not-deleted');
+  });
+
+  it('switches to the dark theme and keeps it', STEP, async () => {
+    await openUserMenu();
+    await page.getByRole('menuitem', { name: 'Dark theme' }).click();
+    await page.waitForFunction(() => document.documentElement.style.colorScheme === 'dark');
+    await page.reload();
+    await page.getByRole('heading', { name: 'Projects' }).waitFor();
+    assert.equal(await page.evaluate(() => document.documentElement.style.colorScheme), 'dark');
+    await checkAccessibility('projects in the dark theme');
+    await shoot('11-projects-dark');
+    await page.goto(`${berth.url}/projects/${projectId}/robot-accounts`);
+  });
+
   it('speaks Chinese and Japanese when chosen, and remembers the choice', STEP, async () => {
     await openUserMenu();
     await page.getByRole('menuitem', { name: 'Language' }).hover();
@@ -233,7 +258,7 @@ describe('the web portal in a browser', () => {
     await page.getByRole('tab', { name: '机器人账户' }).waitFor();
     await page.getByRole('link', { name: '项目' }).first().waitFor();
     await checkAccessibility('robot accounts in Chinese');
-    await shoot('10-robots-zh-CN');
+    await shoot('12-robots-zh-CN');
     await openUserMenu();
     await page.getByRole('menuitem', { name: '语言' }).hover();
     await page.getByRole('menuitem', { name: '日本語' }).click();
@@ -241,7 +266,7 @@ describe('the web portal in a browser', () => {
     await page.reload();
     await page.getByRole('tab', { name: 'メンバー' }).waitFor();
     assert.equal(await page.evaluate(() => document.documentElement.lang), 'ja-JP');
-    await shoot('11-robots-ja-JP');
+    await shoot('13-robots-ja-JP');
   });
 
   it('signs out, and after signing in again returns to the page that was asked for', STEP, async () => {
