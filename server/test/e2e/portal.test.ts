@@ -45,11 +45,9 @@ describe('the web portal in a browser', () => {
   /** axe-core's rules on the current screen; serious and critical findings fail the step. */
   const checkAccessibility = async (screen: string) => {
     // Evaluated through the DevTools protocol: the portal's CSP (rightly) refuses inline scripts.
-    if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(readFileSync(AXE_SOURCE, 'utf8'));
-    const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: AxeViolation[] }> } }).axe;
-      return (await axe.run(document, { resultTypes: ['violations'] })).violations;
-    });
+    // (Expressions as strings: they run in the page, whose globals this Node-typed file does not declare.)
+    if (!(await page.evaluate("typeof axe !== 'undefined'"))) await page.evaluate(readFileSync(AXE_SOURCE, 'utf8'));
+    const violations = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] }).then((result) => result.violations)")) as AxeViolation[];
     const blocking = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
     assert.deepEqual(
       blocking.map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`),
@@ -242,10 +240,10 @@ describe('the web portal in a browser', () => {
   it('switches to the dark theme and keeps it', STEP, async () => {
     await openUserMenu();
     await page.getByRole('menuitem', { name: 'Dark theme' }).click();
-    await page.waitForFunction(() => document.documentElement.style.colorScheme === 'dark');
+    await page.waitForFunction("document.documentElement.style.colorScheme === 'dark'");
     await page.reload();
     await page.getByRole('heading', { name: 'Projects' }).waitFor();
-    assert.equal(await page.evaluate(() => document.documentElement.style.colorScheme), 'dark');
+    assert.equal(await page.evaluate('document.documentElement.style.colorScheme'), 'dark');
     await checkAccessibility('projects in the dark theme');
     await shoot('11-projects-dark');
     await page.goto(`${berth.url}/projects/${projectId}/robot-accounts`);
@@ -265,7 +263,7 @@ describe('the web portal in a browser', () => {
     await page.getByRole('tab', { name: 'ロボットアカウント' }).waitFor();
     await page.reload();
     await page.getByRole('tab', { name: 'メンバー' }).waitFor();
-    assert.equal(await page.evaluate(() => document.documentElement.lang), 'ja-JP');
+    assert.equal(await page.evaluate('document.documentElement.lang'), 'ja-JP');
     await shoot('13-robots-ja-JP');
   });
 
