@@ -41,11 +41,12 @@ export function currentLocation(): string {
  * A redirect target only if it stays on this origin: a path, never
  * "//host", "/\host", a scheme, or the sign-in page itself.
  */
-export function localRedirect(target: string | null | undefined): string {
+export function localRedirect(target: string | null | undefined, origin = window.location.origin): string {
   if (!target || !target.startsWith('/') || target.startsWith('//') || target.startsWith('/\\')) return '/';
   try {
-    const url = new URL(target, window.location.origin);
-    if (url.origin !== window.location.origin || url.pathname.startsWith('/sign-in')) return '/';
+    const url = new URL(target, origin);
+    // A path that normalises to "//host" ("/.//host") would itself leave the site when followed.
+    if (url.origin !== origin || url.pathname.startsWith('//') || url.pathname.startsWith('/sign-in')) return '/';
     return `${url.pathname}${url.search}${url.hash}`;
   } catch {
     return '/';
