@@ -5,7 +5,9 @@ set -euo pipefail
 
 # util-linux (unshare) and mount let the e2e tests run those clients in a private mount namespace.
 # slapd and ldap-utils: the LDAP tests run their own OpenLDAP server (test/fixtures/slapd.ts), never the system one.
-packages=(skopeo podman buildah curl util-linux mount slapd ldap-utils)
+# chromium: the portal's end-to-end tests (server/test/e2e/portal.test.ts) drive it headless through playwright-core;
+# fonts-wqy-zenhei gives its screenshots Chinese and Japanese glyphs.
+packages=(skopeo podman buildah curl util-linux mount slapd ldap-utils chromium fonts-wqy-zenhei)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

@@ -69,6 +69,7 @@ import { probeRoutes, systemInfoRoutes } from './system/system.routes.ts';
 import { OverviewStore } from './overview/overview.store.ts';
 import { OverviewService } from './overview/overview.service.ts';
 import { overviewRoutes } from './overview/overview.routes.ts';
+import { portalRoutes } from './portal/portal.routes.ts';
 
 /** The `iss` of registry tokens, as Harbor names it. */
 const TOKEN_ISSUER = 'harbor-token-issuer';
@@ -80,6 +81,8 @@ export interface AppDeps {
   db: Db;
   storage: StorageDriver;
   log: Logger;
+  /** The built portal (index.html and assets/); default portal/dist of this checkout. */
+  portalDir?: string;
 }
 
 export interface BerthApp {
@@ -204,6 +207,8 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
     },
     { prefix: '/api/v2.0' },
   );
+  // Last: its catch-all page route yields to every API route above.
+  await app.register(async (scope) => portalRoutes(scope, { ...(deps.portalDir !== undefined && { dir: deps.portalDir }) }));
 
   return { app, registry, settings, quotas };
 }

@@ -1,0 +1,196 @@
+/** The parts of Harbor's API v2.0 models the portal reads (field names as the API spells them). */
+
+export interface SystemInfo {
+  auth_mode: string;
+  primary_auth_mode?: boolean;
+  self_registration?: boolean;
+  oidc_provider_name?: string;
+  harbor_version?: string;
+  registry_url?: string;
+  external_url?: string;
+}
+
+export interface CurrentUser {
+  user_id: number;
+  username: string;
+  email: string;
+  realname: string;
+  comment: string;
+  sysadmin_flag: boolean;
+  admin_role_in_auth?: boolean;
+  oidc_user_meta?: { secret?: string } | null;
+  creation_time: string;
+}
+
+export interface Permission {
+  resource: string;
+  action: string;
+}
+
+export interface Project {
+  project_id: number;
+  name: string;
+  owner_name?: string;
+  repo_count: number;
+  creation_time: string;
+  update_time: string;
+  current_user_role_id?: number;
+  current_user_role_ids?: number[] | null;
+  metadata?: Record<string, string>;
+}
+
+export interface ProjectSummary {
+  repo_count?: number;
+  project_admin_count?: number;
+  maintainer_count?: number;
+  developer_count?: number;
+  guest_count?: number;
+  limited_guest_count?: number;
+  quota?: { hard?: Record<string, number>; used?: Record<string, number> };
+}
+
+export interface Repository {
+  id: number;
+  project_id: number;
+  name: string;
+  description?: string;
+  artifact_count: number;
+  pull_count: number;
+  creation_time: string;
+  update_time: string;
+}
+
+export interface Tag {
+  id: number;
+  artifact_id: number;
+  name: string;
+  push_time: string;
+  pull_time: string;
+  immutable?: boolean;
+}
+
+export interface Platform {
+  architecture?: string;
+  os?: string;
+  'os.version'?: string;
+  variant?: string;
+}
+
+export interface Reference {
+  parent_id: number;
+  child_id: number;
+  child_digest: string;
+  platform?: Platform;
+}
+
+export interface Accessory {
+  id: number;
+  artifact_id: number;
+  digest: string;
+  type: string;
+  size: number;
+  icon?: string;
+  creation_time: string;
+}
+
+export interface Label {
+  id: number;
+  name: string;
+  color?: string;
+}
+
+export interface AdditionLink {
+  href: string;
+  absolute?: boolean;
+}
+
+export interface Artifact {
+  id: number;
+  type: string;
+  media_type: string;
+  manifest_media_type: string;
+  artifact_type?: string;
+  project_id: number;
+  repository_id: number;
+  repository_name?: string;
+  digest: string;
+  size: number;
+  icon?: string;
+  push_time: string;
+  pull_time: string;
+  extra_attrs?: Record<string, unknown>;
+  annotations?: Record<string, string>;
+  references?: Reference[] | null;
+  tags?: Tag[] | null;
+  labels?: Label[] | null;
+  accessories?: Accessory[] | null;
+  addition_links?: Record<string, AdditionLink>;
+}
+
+export interface Icon {
+  'content-type': string;
+  content: string;
+}
+
+export interface BuildHistoryEntry {
+  created?: string;
+  created_by?: string;
+  comment?: string;
+  empty_layer?: boolean;
+}
+
+export interface ChartDependency {
+  name: string;
+  version: string;
+  repository?: string;
+}
+
+export interface Member {
+  id: number;
+  project_id: number;
+  entity_name: string;
+  entity_type: string;
+  entity_id: number;
+  role_id: number;
+  role_name?: string;
+}
+
+export interface UserSearchResult {
+  user_id: number;
+  username: string;
+}
+
+export interface RobotAccess {
+  resource: string;
+  action: string;
+  effect?: string;
+}
+
+export interface Robot {
+  id: number;
+  name: string;
+  description?: string;
+  level: string;
+  duration: number;
+  disable: boolean;
+  expires_at: number;
+  permissions: { kind: string; namespace: string; access: RobotAccess[] }[];
+  creation_time: string;
+}
+
+export interface RobotCreated {
+  id: number;
+  name: string;
+  secret: string;
+  creation_time: string;
+  expires_at: number;
+}
+
+/** Harbor's project role ids. */
+export const ROLES = [
+  { id: 1, key: 'projectAdmin' },
+  { id: 4, key: 'maintainer' },
+  { id: 2, key: 'developer' },
+  { id: 3, key: 'guest' },
+  { id: 5, key: 'limitedGuest' },
+] as const;

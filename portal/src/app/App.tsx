@@ -1,0 +1,108 @@
+import { lazy, Suspense, useEffect, useState } from 'react';
+import { ConfigProvider, Spin } from 'antd';
+import type { Locale } from 'antd/es/locale';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { BrowserRouter, Navigate, Route, Routes, useNavigate } from 'react-router';
+import { ApiError, currentLocation, setUnauthorizedHandler, signInPath } from '../api/client.ts';
+import { loadAntdLocale } from './antd-locale.ts';
+import { PreferencesProvider, usePreferences } from './preferences.tsx';
+import { themeConfig } from './theme.ts';
+
+// Every screen is its own chunk: the first visit loads only the sign-in form.
+const SignInPage = lazy(() => import('../features/sign-in/SignInPage.tsx'));
+const AppShell = lazy(() => import('../features/shell/AppShell.tsx'));
+const ProjectsPage = lazy(() => import('../features/projects/ProjectsPage.tsx'));
+const ProjectPage = lazy(() => import('../features/project/ProjectPage.tsx'));
+const SummaryTab = lazy(() => import('../features/project/SummaryTab.tsx'));
+const RepositoriesTab = lazy(() => import('../features/project/RepositoriesTab.tsx'));
+const MembersTab = lazy(() => import('../features/project/MembersTab.tsx'));
+const RobotsTab = lazy(() => import('../features/project/RobotsTab.tsx'));
+const RepositoryRoute = lazy(() => import('../features/repository/RepositoryRoute.tsx'));
+const NotFoundPage = lazy(() => import('../features/shell/NotFoundPage.tsx'));
+
+const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      // A refused or missing resource will not appear by asking again.
+      retry: (failures, error) => !(error instanceof ApiError && error.status >= 400 && error.status < 500) && failures < 2,
+      refetchOnWindowFocus: false,
+      staleTime: 5_000,
+    },
+  },
+});
+
+function Loading() {
+  return <Spin size="large" style={{ display: 'block', margin: '20vh auto' }} />;
+}
+
+/** Session expiry anywhere: back to sign-in, then back here. */
+function UnauthorizedRedirect() {
+  const navigate = useNavigate();
+  useEffect(() => {
+    setUnauthorizedHandler(() => {
+      if (window.location.pathname.startsWith('/sign-in')) return;
+      queryClient.clear();
+      navigate(signInPath(currentLocation()), { replace: true });
+    });
+  }, [navigate]);
+  return null;
+}
+
+function Routed() {
+  return (
+    <Suspense fallback={<Loading />}>
+      <UnauthorizedRedirect />
+      <Routes>
+        <Route path="/sign-in" element={<SignInPage />} />
+        <Route element={<AppShell />}>
+          <Route index element={<Navigate to="/projects" replace />} />
+          <Route path="projects" element={<ProjectsPage />} />
+          <Route path="projects/:projectId">
+            <Route element={<ProjectPage />}>
+              <Route index element={<Navigate to="summary" replace />} />
+              <Route path="summary" element={<SummaryTab />} />
+              <Route path="repositories" element={<RepositoriesTab />} />
+              <Route path="members" element={<MembersTab />} />
+              <Route path="robot-accounts" element={<RobotsTab />} />
+            </Route>
+            <Route path="repositories/*" element={<RepositoryRoute />} />
+          </Route>
+          <Route path="*" element={<NotFoundPage />} />
+        </Route>
+      </Routes>
+    </Suspense>
+  );
+}
+
+function Themed() {
+  const { language, theme } = usePreferences();
+  const [locale, setLocale] = useState<Locale | undefined>(undefined);
+  useEffect(() => {
+    let current = true;
+    void loadAntdLocale(language).then((loaded) => current && setLocale(loaded));
+    return () => {
+      current = false;
+    };
+  }, [language]);
+  useEffect(() => {
+    document.documentElement.style.colorScheme = theme;
+    document.body.style.background = theme === 'dark' ? '#141414' : '#f5f5f5';
+  }, [theme]);
+  return (
+    <ConfigProvider theme={themeConfig(theme)} {...(locale && { locale })}>
+      <BrowserRouter>
+        <Routed />
+      </BrowserRouter>
+    </ConfigProvider>
+  );
+}
+
+export function App() {
+  return (
+    <QueryClientProvider client={queryClient}>
+      <PreferencesProvider>
+        <Themed />
+      </PreferencesProvider>
+    </QueryClientProvider>
+  );
+}

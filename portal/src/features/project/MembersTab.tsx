@@ -1,0 +1,178 @@
+import { useState } from 'react';
+import { App, AutoComplete, Button, Empty, Form, Input, Modal, Select, Space, Table, Tag } from 'antd';
+import { PlusOutlined } from '@ant-design/icons';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { api, getPage } from '../../api/client.ts';
+import { ROLES, type Member, type UserSearchResult } from '../../api/types.ts';
+import { useConfirm } from '../../shared/confirm.ts';
+import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
+import { usePaging } from '../../shared/paging.ts';
+import { useProjectPermissions } from '../../shared/permissions.ts';
+import { useCurrentUser } from '../../shared/queries.ts';
+import { useProjectOfPage } from './project-context.ts';
+
+interface NewMember {
+  username: string;
+  role_id: number;
+}
+
+function useRoleOptions() {
+  const { t } = useTranslation();
+  return ROLES.map((role) => ({ value: role.id, label: t(`roles.${role.key}`) }));
+}
+
+function AddMemberDialog({ projectId, open, onClose }: { projectId: number; open: boolean; onClose(): void }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const queryClient = useQueryClient();
+  const [form] = Form.useForm<NewMember>();
+  const roles = useRoleOptions();
+  const [typed, setTyped] = useState('');
+  const users = useQuery({
+    queryKey: ['user-search', typed],
+    queryFn: () => api.get<UserSearchResult[]>('/api/v2.0/users/search', { query: { username: typed, page_size: 10 } }),
+    enabled: typed.length > 0,
+  });
+  const add = useMutation({
+    mutationFn: ({ username, role_id }: NewMember) => api.post(`/api/v2.0/projects/${projectId}/members`, { role_id, member_user: { username } }),
+    onSuccess: async (_data, member) => {
+      void message.success(t('members.added', { name: member.username }));
+      await queryClient.invalidateQueries({ queryKey: ['members', projectId] });
+      form.resetFields();
+      onClose();
+    },
+  });
+  const close = () => {
+    add.reset();
+    onClose();
+  };
+  return (
+    <Modal title={t('members.addTitle')} open={open} onCancel={close} onOk={() => form.submit()} okText={t('common.add')} cancelText={t('common.cancel')} confirmLoading={add.isPending} destroyOnHidden>
+      {add.isError && <ErrorAlert error={add.error} />}
+      <Form<NewMember> form={form} layout="vertical" initialValues={{ role_id: 2 }} onFinish={(values) => add.mutate(values)}>
+        <Form.Item label={t('members.username')} name="username" rules={[{ required: true, message: t('common.required') }]}>
+          <AutoComplete options={(users.data ?? []).map((user) => ({ value: user.username }))} onSearch={setTyped}>
+            <Input autoFocus />
+          </AutoComplete>
+        </Form.Item>
+        <Form.Item label={t('members.role')} name="role_id">
+          <Select options={roles} />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}
+
+export default function MembersTab() {
+  const { t } = useTranslation();
+  const project = useProjectOfPage();
+  const projectId = project.project_id;
+  const can = useProjectPermissions(projectId);
+  const me = useCurrentUser();
+  const { message } = App.useApp();
+  const confirm = useConfirm();
+  const queryClient = useQueryClient();
+  const roles = useRoleOptions();
+  const paging = usePaging();
+  const [search, setSearch] = useState('');
+  const [adding, setAdding] = useState(false);
+  const members = useQuery({
+    queryKey: ['members', projectId, search, paging.query],
+    queryFn: () => getPage<Member>(`/api/v2.0/projects/${projectId}/members`, { ...paging.query, entityname: search }),
+    placeholderData: keepPreviousData,
+  });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['members', projectId] });
+  const changeRole = useMutation({
+    mutationFn: ({ member, roleId }: { member: Member; roleId: number }) => api.put(`/api/v2.0/projects/${projectId}/members/${member.id}`, { role_id: roleId }),
+    onSuccess: async (_data, { member }) => {
+      void message.success(t('members.roleChanged', { name: member.entity_name }));
+      await refresh();
+    },
+  });
+  const remove = useMutation({
+    mutationFn: (member: Member) => api.delete(`/api/v2.0/projects/${projectId}/members/${member.id}`),
+    onSuccess: async (_data, member) => {
+      void message.success(t('members.removed', { name: member.entity_name }));
+      await refresh();
+    },
+  });
+  const isMe = (member: Member) => member.entity_type === 'u' && member.entity_name === me.data?.username;
+  const failure = changeRole.error ?? remove.error;
+
+  return (
+    <>
+      <Space style={{ marginBottom: 16, width: '100%', justifyContent: 'space-between' }} wrap>
+        {can('member', 'create') ? (
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => setAdding(true)}>
+            {t('members.add')}
+          </Button>
+        ) : (
+          <span />
+        )}
+        <Input.Search
+          aria-label={t('members.search')}
+          placeholder={t('members.search')}
+          allowClear
+          onSearch={(value) => {
+            setSearch(value.trim());
+            paging.reset();
+          }}
+          style={{ width: 280 }}
+        />
+      </Space>
+      {members.isError && <ErrorAlert error={members.error} />}
+      {failure && <ErrorAlert error={failure} />}
+      <Table<Member>
+        rowKey="id"
+        loading={members.isFetching}
+        dataSource={members.data?.items}
+        pagination={paging.pagination(members.data?.total ?? 0)}
+        scroll={{ x: 'max-content' }}
+        locale={{ emptyText: <Empty description={t('members.empty')} /> }}
+        columns={[
+          { title: t('members.name'), dataIndex: 'entity_name' },
+          { title: t('members.type'), dataIndex: 'entity_type', render: (type: string) => <Tag>{type === 'g' ? t('members.group') : t('members.user')}</Tag> },
+          {
+            title: t('members.role'),
+            key: 'role',
+            render: (_, member) =>
+              can('member', 'update') && !isMe(member) ? (
+                <Select
+                  aria-label={t('members.roleOf', { name: member.entity_name })}
+                  value={member.role_id}
+                  options={roles}
+                  style={{ minWidth: 180 }}
+                  onChange={(roleId) => changeRole.mutate({ member, roleId })}
+                />
+              ) : (
+                (roles.find((role) => role.value === member.role_id)?.label ?? member.role_name)
+              ),
+          },
+          {
+            title: t('common.actions'),
+            key: 'actions',
+            render: (_, member) =>
+              can('member', 'delete') && !isMe(member) ? (
+                <Button
+                  danger
+                  size="small"
+                  onClick={() =>
+                    confirm({
+                      title: t('members.removeTitle'),
+                      content: t('members.removeConfirm', { name: member.entity_name }),
+                      okText: t('common.remove'),
+                      onOk: () => remove.mutateAsync(member).catch(() => undefined),
+                    })
+                  }
+                >
+                  {t('common.remove')}
+                </Button>
+              ) : null,
+          },
+        ]}
+      />
+      <AddMemberDialog projectId={projectId} open={adding} onClose={() => setAdding(false)} />
+    </>
+  );
+}

@@ -1,0 +1,38 @@
+import { Breadcrumb, Spin, Tabs, Typography } from 'antd';
+import { useTranslation } from 'react-i18next';
+import { Link, Outlet, useLocation, useNavigate } from 'react-router';
+import { AccessTag } from '../../shared/AccessTag.tsx';
+import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
+import { usePageTitle } from '../../shared/usePageTitle.ts';
+import { useProject, useProjectId } from './project-context.ts';
+
+const TABS = ['summary', 'repositories', 'members', 'robot-accounts'] as const;
+
+export default function ProjectPage() {
+  const { t } = useTranslation();
+  const projectId = useProjectId();
+  const project = useProject(projectId);
+  const location = useLocation();
+  const navigate = useNavigate();
+  usePageTitle(project.data?.name);
+  if (project.isPending) return <Spin />;
+  if (project.isError) return <ErrorAlert error={project.error} />;
+  const active = TABS.find((tab) => location.pathname.endsWith(`/${tab}`)) ?? 'summary';
+  const labels: Record<(typeof TABS)[number], string> = {
+    summary: t('project.summary'),
+    repositories: t('project.repositories'),
+    members: t('project.members'),
+    'robot-accounts': t('project.robots'),
+  };
+  return (
+    <section aria-labelledby="project-title">
+      <Breadcrumb items={[{ title: <Link to="/projects">{t('projects.title')}</Link> }, { title: project.data.name }]} />
+      <Typography.Title level={2} id="project-title" style={{ marginTop: 8 }}>
+        {project.data.name}{' '}
+        <AccessTag isPublic={project.data.metadata?.public === 'true'} />
+      </Typography.Title>
+      <Tabs activeKey={active} onChange={(key) => navigate(`/projects/${projectId}/${key}`)} items={TABS.map((key) => ({ key, label: labels[key] }))} />
+      <Outlet context={project.data} />
+    </section>
+  );
+}

@@ -1,0 +1,106 @@
+import { useState } from 'react';
+import { App, Button, Empty, Input, Space, Table, Typography } from 'antd';
+import { PlusOutlined } from '@ant-design/icons';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { api, getPage } from '../../api/client.ts';
+import { ROLES, type Project } from '../../api/types.ts';
+import { AccessTag } from '../../shared/AccessTag.tsx';
+import { useConfirm } from '../../shared/confirm.ts';
+import { DateText } from '../../shared/DateText.tsx';
+import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
+import { usePaging } from '../../shared/paging.ts';
+import { usePageTitle } from '../../shared/usePageTitle.ts';
+import { CreateProjectDialog } from './CreateProjectDialog.tsx';
+
+export default function ProjectsPage() {
+  const { t } = useTranslation();
+  usePageTitle(t('projects.title'));
+  const { message } = App.useApp();
+  const confirm = useConfirm();
+  const queryClient = useQueryClient();
+  const paging = usePaging();
+  const [search, setSearch] = useState('');
+  const [creating, setCreating] = useState(false);
+  const projects = useQuery({
+    queryKey: ['projects', search, paging.query],
+    queryFn: () => getPage<Project>('/api/v2.0/projects', { ...paging.query, name: search, with_detail: true }),
+    placeholderData: keepPreviousData,
+  });
+  const remove = useMutation({
+    mutationFn: (project: Project) => api.delete(`/api/v2.0/projects/${project.project_id}`),
+    onSuccess: async (_data, project) => {
+      void message.success(t('projects.deleted', { name: project.name }));
+      await queryClient.invalidateQueries({ queryKey: ['projects'] });
+    },
+  });
+  const roleName = (project: Project) => {
+    const role = ROLES.find((r) => r.id === project.current_user_role_id);
+    return role ? t(`roles.${role.key}`) : '—';
+  };
+
+  return (
+    <section aria-labelledby="projects-title">
+      <Typography.Title level={2} id="projects-title">
+        {t('projects.title')}
+      </Typography.Title>
+      <Space style={{ marginBottom: 16, width: '100%', justifyContent: 'space-between' }} wrap>
+        <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
+          {t('projects.new')}
+        </Button>
+        <Input.Search
+          aria-label={t('projects.search')}
+          placeholder={t('projects.search')}
+          allowClear
+          onSearch={(value) => {
+            setSearch(value.trim());
+            paging.reset();
+          }}
+          style={{ width: 280 }}
+        />
+      </Space>
+      {projects.isError && <ErrorAlert error={projects.error} />}
+      {remove.isError && <ErrorAlert error={remove.error} title={t('projects.deleteFailed')} />}
+      <Table<Project>
+        rowKey="project_id"
+        loading={projects.isFetching}
+        dataSource={projects.data?.items}
+        pagination={paging.pagination(projects.data?.total ?? 0)}
+        locale={{ emptyText: <Empty description={search ? t('projects.noMatch') : t('projects.empty')} /> }}
+        scroll={{ x: 'max-content' }}
+        columns={[
+          { title: t('projects.name'), dataIndex: 'name', render: (name: string, project) => <Link to={`/projects/${project.project_id}/summary`}>{name}</Link> },
+          {
+            title: t('projects.access'),
+            key: 'access',
+            render: (_, project) => <AccessTag isPublic={project.metadata?.public === 'true'} />,
+          },
+          { title: t('projects.role'), key: 'role', render: (_, project) => roleName(project) },
+          { title: t('projects.repositories'), dataIndex: 'repo_count', align: 'right' },
+          { title: t('common.created'), dataIndex: 'creation_time', render: (value: string) => <DateText value={value} /> },
+          {
+            title: t('common.actions'),
+            key: 'actions',
+            render: (_, project) => (
+              <Button
+                danger
+                size="small"
+                onClick={() =>
+                  confirm({
+                    title: t('projects.deleteTitle'),
+                    content: t('projects.deleteConfirm', { name: project.name }),
+                    onOk: () => remove.mutateAsync(project).catch(() => undefined),
+                  })
+                }
+              >
+                {t('common.delete')}
+              </Button>
+            ),
+          },
+        ]}
+      />
+      <CreateProjectDialog open={creating} onClose={() => setCreating(false)} />
+    </section>
+  );
+}

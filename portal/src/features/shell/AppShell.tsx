@@ -1,0 +1,48 @@
+import { Suspense } from 'react';
+import { App as AntApp, Layout, Menu, Spin } from 'antd';
+import { useTranslation } from 'react-i18next';
+import { Link, Outlet, useLocation } from 'react-router';
+import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
+import { useCurrentUser } from '../../shared/queries.ts';
+import { UserMenu } from './UserMenu.tsx';
+import logo from '../../assets/berth.svg';
+
+/** The signed-in frame: header with navigation and the user menu; screens render below. */
+export default function AppShell() {
+  const { t } = useTranslation();
+  const location = useLocation();
+  const user = useCurrentUser();
+  if (user.isPending) return <Spin size="large" style={{ display: 'block', margin: '20vh auto' }} />;
+  if (user.isError) {
+    return (
+      <main style={{ padding: 24 }}>
+        <ErrorAlert error={user.error} />
+      </main>
+    );
+  }
+  const selected = location.pathname.startsWith('/projects') ? ['projects'] : [];
+  // antd's App (messages, confirmations) lives here, not in the entry: the sign-in screen needs none of it.
+  return (
+    <AntApp>
+    <Layout style={{ minHeight: '100vh' }}>
+      <Layout.Header style={{ display: 'flex', alignItems: 'center', gap: 16, paddingInline: 24 }}>
+        <Link to="/projects" style={{ display: 'flex', alignItems: 'center', gap: 8, color: '#fff', fontSize: 18, fontWeight: 600 }}>
+          <img src={logo} alt="" width={28} height={28} />
+          Berth
+        </Link>
+        <nav aria-label={t('shell.navigation')} style={{ flex: 1, minWidth: 0 }}>
+          <Menu theme="dark" mode="horizontal" selectedKeys={selected} items={[{ key: 'projects', label: <Link to="/projects">{t('shell.projects')}</Link> }]} />
+        </nav>
+        <UserMenu user={user.data} />
+      </Layout.Header>
+      <Layout.Content style={{ padding: 24 }}>
+        <main>
+          <Suspense fallback={<Spin size="large" style={{ display: 'block', margin: '10vh auto' }} />}>
+            <Outlet />
+          </Suspense>
+        </main>
+      </Layout.Content>
+    </Layout>
+    </AntApp>
+  );
+}

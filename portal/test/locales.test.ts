@@ -1,0 +1,122 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LANGUAGES } from '../src/i18n/languages.ts';
+
+const LOCALES = fileURLToPath(new URL('../src/i18n/locales/', import.meta.url));
+const SOURCES = fileURLToPath(new URL('../src/', import.meta.url));
+
+/**
+ * Values that are rightly the same as in English: names of products and
+ * protocols, and words a language shares with English. Anything else equal
+ * to the English text is an untranslated string.
+ */
+const SAME_AS_ENGLISH: Record<string, readonly string[]> = {
+  '*': ['about.authModes.oidc_auth'],
+  'ja-JP': ['artifact.readme'],
+  'ko-KR': ['artifact.readme'],
+  'de-DE': [
+    'about.version',
+    'artifact.dependencyVersion',
+    'repositories.name',
+    'members.name',
+    'robots.name',
+    'robots.status',
+    'artifacts.tags',
+    'artifact.tags',
+    'tags.name',
+    'artifact.readme',
+    'artifact.digest',
+    'artifact.dependencyName',
+    'artifact.dependencyRepository',
+  ],
+  'fr-FR': [
+    'common.actions',
+    'robots.actions',
+    'about.version',
+    'artifact.dependencyVersion',
+    'projects.public',
+    'repositories.description',
+    'robots.description',
+    'members.type',
+    'artifact.type',
+    'robots.permissions',
+    'robots.secret',
+    'artifacts.tags',
+    'artifact.tags',
+    'tags.name',
+    'artifact.dependencyName',
+  ],
+  'es-ES': ['common.total', 'artifact.dependencyName'],
+  'pt-BR': ['common.total', 'artifacts.tags', 'artifact.tags', 'artifact.digest', 'artifact.dependencyName'],
+};
+
+type Catalog = { [key: string]: string | Catalog };
+
+function flatten(catalog: Catalog, prefix = ''): Map<string, string> {
+  const entries = new Map<string, string>();
+  for (const [key, value] of Object.entries(catalog)) {
+    if (typeof value === 'string') entries.set(`${prefix}${key}`, value);
+    else for (const [nested, text] of flatten(value, `${prefix}${key}.`)) entries.set(nested, text);
+  }
+  return entries;
+}
+
+function load(code: string): Map<string, string> {
+  return flatten(JSON.parse(readFileSync(join(LOCALES, `${code}.json`), 'utf8')) as Catalog);
+}
+
+const placeholders = (text: string) => [...text.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((match) => match[1]).sort();
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? sourceFiles(path) : /\.tsx?$/.test(name) ? [path] : [];
+  });
+}
+
+describe('the portal translations', () => {
+  const english = load('en-US');
+
+  it('exist for exactly the eleven languages the portal offers', () => {
+    const files = readdirSync(LOCALES).filter((name) => name.endsWith('.json')).map((name) => name.slice(0, -'.json'.length)).sort();
+    assert.deepEqual(files, LANGUAGES.map((language) => language.code).sort());
+  });
+
+  it('define every text the portal uses, in English', () => {
+    const used = new Set<string>();
+    for (const file of sourceFiles(SOURCES)) {
+      for (const match of readFileSync(file, 'utf8').matchAll(/\bt\(\s*'([a-zA-Z][\w.]*\.[\w.]+)'/g)) used.add(match[1]!);
+    }
+    assert.ok(used.size > 100, `found only ${used.size} texts in the sources`);
+    assert.deepEqual([...used].filter((key) => !english.has(key)).sort(), []);
+  });
+
+  for (const { code } of LANGUAGES.filter((language) => language.code !== 'en-US')) {
+    describe(code, () => {
+      const catalog = load(code);
+      const allowed = new Set([...(SAME_AS_ENGLISH['*'] ?? []), ...(SAME_AS_ENGLISH[code] ?? [])]);
+
+      it('has exactly the keys of en-US', () => {
+        assert.deepEqual([...catalog.keys()].sort(), [...english.keys()].sort());
+      });
+
+      it('translates every text (none left in English, none empty)', () => {
+        const untranslated = [...catalog].filter(([key, text]) => text.trim() === '' || (text === english.get(key) && !allowed.has(key))).map(([key, text]) => `${key}: ${text}`);
+        assert.deepEqual(untranslated, []);
+      });
+
+      it('allows English words only where the language really uses them', () => {
+        const stale = (SAME_AS_ENGLISH[code] ?? []).filter((key) => catalog.get(key) !== english.get(key));
+        assert.deepEqual(stale, [], 'allow-listed keys that are translated after all: drop them from SAME_AS_ENGLISH');
+      });
+
+      it('keeps every placeholder of the English text', () => {
+        const broken = [...catalog].filter(([key, text]) => english.has(key) && placeholders(text).join() !== placeholders(english.get(key)!).join()).map(([key]) => key);
+        assert.deepEqual(broken, []);
+      });
+    });
+  }
+});

@@ -1,0 +1,293 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startBerth, TEST_ADMIN_PASSWORD, type BerthProcess } from '../fixtures/berth-process.ts';
+import { ADMIN_CREDS, createContainerTools, type ContainerTools } from '../fixtures/cli-tools.ts';
+import { HarborApi } from '../fixtures/harbor-api.ts';
+import { imageBlobs, makeImage, writeOciLayout, type Image } from '../fixtures/image-builder.ts';
+
+/**
+ * The web portal as a person uses it, in headless Chromium against a real
+ * `berth serve`: every step clicks and types as a person would and checks
+ * what the screen then says. Screenshots of the main screens go to
+ * test-output/portal/; every main screen is checked with axe-core.
+ */
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = fileURLToPath(new URL('../../test-output/portal/', import.meta.url));
+const BUILD_SCRIPT = fileURLToPath(new URL('../../../portal/scripts/build-if-stale.ts', import.meta.url));
+const AXE_SOURCE = fileURLToPath(import.meta.resolve('axe-core/axe.min.js'));
+const STEP = { timeout: 120_000 };
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+describe('the web portal in a browser', () => {
+  let berth: BerthProcess;
+  let tools: ContainerTools;
+  let harbor: HarborApi;
+  let browser: Browser;
+  let page: Page;
+  let image: Image;
+  let projectId: number;
+
+  const shoot = async (name: string) => {
+    await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+  };
+
+  /** axe-core's rules on the current screen; serious and critical findings fail the step. */
+  const checkAccessibility = async (screen: string) => {
+    // Evaluated through the DevTools protocol: the portal's CSP (rightly) refuses inline scripts.
+    // (Expressions as strings: they run in the page, whose globals this Node-typed file does not declare.)
+    if (!(await page.evaluate("typeof axe !== 'undefined'"))) await page.evaluate(readFileSync(AXE_SOURCE, 'utf8'));
+    const violations = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] }).then((result) => result.violations)")) as AxeViolation[];
+    const blocking = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    assert.deepEqual(
+      blocking.map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`),
+      [],
+      `accessibility of ${screen}`,
+    );
+  };
+
+  const openUserMenu = async () => {
+    await page.getByRole('button', { name: /admin/ }).click();
+  };
+
+  before(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: run scripts/install-test-deps.sh`);
+    // The portal of this checkout, built unless dist/ is current.
+    execFileSync(process.execPath, [BUILD_SCRIPT], { stdio: 'inherit' });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    tools = createContainerTools();
+    berth = await startBerth();
+    harbor = new HarborApi(berth.url);
+    await harbor.createUser('alice');
+    image = await makeImage({ layerSizes: [4096, 2048] });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+  });
+  after(async () => {
+    await browser?.close();
+    await berth?.destroy();
+    await tools?.destroy();
+  });
+
+  it('sends a visitor to sign-in, refuses a wrong password, and signs the admin in', STEP, async () => {
+    await page.goto(`${berth.url}/projects`);
+    await page.waitForURL(/\/sign-in\?redirect=%2Fprojects$/);
+    await page.getByRole('heading', { name: 'Berth' }).waitFor();
+    await checkAccessibility('sign-in');
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').getByText('Wrong username or password').waitFor();
+    await shoot('01-sign-in');
+    await page.getByLabel('Password').fill(TEST_ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/projects$/);
+    await page.getByRole('heading', { name: 'Projects' }).waitFor();
+    await page.getByRole('link', { name: 'library' }).waitFor();
+  });
+
+  it('creates a project from the dialog and lists it', STEP, async () => {
+    await page.getByRole('button', { name: 'New project' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New project' });
+    await dialog.getByLabel('Project name').fill('Web Shop');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await dialog.getByText('Lower-case letters and digits, optionally separated by . _ or -').first().waitFor();
+    await dialog.getByLabel('Project name').fill('webshop');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await page.getByText('Project webshop created').waitFor();
+    await page.getByRole('link', { name: 'webshop' }).waitFor();
+    await checkAccessibility('projects');
+    await shoot('02-projects');
+    projectId = (await harbor.call('GET', '/projects?name=webshop')).body[0].project_id;
+  });
+
+  it('finds an image pushed with skopeo in the project, with its tags, size and platform', STEP, async () => {
+    const layout = tools.tempDir('layout');
+    writeOciLayout(layout, imageBlobs(image), { src: image.manifest });
+    for (const tag of ['v1', 'v2']) {
+      await tools.skopeo(['copy', '-q', '--dest-tls-verify=false', '--dest-creds', ADMIN_CREDS, `oci:${layout}:src`, `docker://${berth.host}/webshop/frontend:${tag}`]);
+    }
+    await page.getByRole('link', { name: 'webshop' }).click();
+    await page.getByRole('heading', { name: /webshop/ }).waitFor();
+    await page.getByRole('tab', { name: 'Summary' }).waitFor();
+    await checkAccessibility('project summary');
+    await shoot('03-project-summary');
+
+    await page.getByRole('tab', { name: 'Repositories' }).click();
+    await page.getByLabel('Search repositories by name').fill('nothing-like-it');
+    await page.getByLabel('Search repositories by name').press('Enter');
+    await page.getByText('No repository matches this search').waitFor();
+    await page.getByLabel('Search repositories by name').fill('front');
+    await page.getByLabel('Search repositories by name').press('Enter');
+    await page.getByRole('link', { name: 'webshop/frontend' }).waitFor();
+    await checkAccessibility('repositories');
+    await shoot('04-repositories');
+
+    await page.getByRole('link', { name: 'webshop/frontend' }).click();
+    await page.getByRole('heading', { name: 'webshop/frontend' }).waitFor();
+    const short = image.manifest.digest.slice(0, 'sha256:'.length + 12);
+    const row = page.getByRole('row', { name: new RegExp(short) });
+    await row.waitFor();
+    await row.getByText('v1', { exact: true }).waitFor();
+    await row.getByText('v2', { exact: true }).waitFor();
+    await row.getByText('linux/amd64').waitFor();
+    await row.getByRole('img', { name: 'Container image' }).waitFor();
+    const size = image.manifest.size + image.config.size + image.layers.reduce((sum, layer) => sum + layer.size, 0);
+    // Rounded as the browser rounds (Intl), not as toFixed does: 7.385 is 7.39 kB there.
+    await row.getByText(`${new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 }).format(size / 1000)} kB`).waitFor();
+    await checkAccessibility('artifacts');
+    await shoot('05-artifacts');
+  });
+
+  it('opens the artifact: digest, type, build history and the API view', STEP, async () => {
+    const short = image.manifest.digest.slice(0, 'sha256:'.length + 12);
+    await page.getByRole('link', { name: short }).click();
+    await page.getByRole('heading', { name: `frontend@${short}` }).waitFor();
+    await page.getByText(image.manifest.digest, { exact: true }).waitFor();
+    await page.getByRole('cell', { name: 'Container image' }).waitFor();
+    await page.getByRole('cell', { name: 'amd64', exact: true }).waitFor();
+    await checkAccessibility('artifact overview');
+    await shoot('06-artifact');
+    await page.getByRole('tab', { name: 'Build history' }).click();
+    await page.getByText('berth test fixture').first().waitFor();
+    await page.getByRole('tab', { name: 'API view' }).click();
+    await page.getByText(`"digest": "${image.manifest.digest}"`).waitFor();
+  });
+
+  it('deletes a tag after confirming, and the artifact keeps its other tag', STEP, async () => {
+    await page.getByRole('tab', { name: 'Tags' }).click();
+    await page.getByRole('row', { name: /v2/ }).getByRole('button', { name: 'Delete' }).click();
+    const confirm = page.getByRole('dialog').filter({ hasText: 'Delete tag?' });
+    await confirm.getByText('Tag v2 will be deleted; the artifact stays.').waitFor();
+    await confirm.getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('Tag v2 deleted').waitFor();
+    await page.getByRole('cell', { name: 'v2', exact: true }).waitFor({ state: 'detached' });
+    await page.getByRole('cell', { name: 'v1', exact: true }).waitFor();
+    const tags = (await harbor.call('GET', `/projects/webshop/repositories/frontend/artifacts/${image.manifest.digest}/tags`)).body.map((t: { name: string }) => t.name);
+    assert.deepEqual(tags, ['v1']);
+  });
+
+  it('adds a member with a role and changes the role', STEP, async () => {
+    await page.goto(`${berth.url}/projects/${projectId}/members`);
+    await page.getByRole('button', { name: 'Add member' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add a user as member' });
+    await dialog.getByLabel('Username').fill('alice');
+    await dialog.getByRole('button', { name: 'Add' }).click();
+    await page.getByText('alice added').waitFor();
+    const row = page.getByRole('row', { name: /alice/ });
+    await row.getByText('Developer').waitFor();
+    await checkAccessibility('members');
+    await shoot('07-members');
+    await row.getByLabel('Role of alice').click();
+    // antd's list of choices; its role="option" twins are an invisible screen-reader copy.
+    await page.locator('.ant-select-item-option').filter({ hasText: /^Guest$/ }).click();
+    await page.getByText('Role of alice changed').waitFor();
+    const members = (await harbor.call('GET', `/projects/${projectId}/members`)).body;
+    assert.equal(members.find((m: { entity_name: string }) => m.entity_name === 'alice')?.role_id, 3);
+  });
+
+  it('creates a robot account and shows its secret exactly once', STEP, async () => {
+    await page.getByRole('tab', { name: 'Robot accounts' }).click();
+    await page.getByRole('button', { name: 'New robot account' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New robot account' });
+    await dialog.getByLabel('Name', { exact: true }).fill('ci');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    const shown = page.getByRole('dialog', { name: 'Robot account created' });
+    await shown.getByText('it is shown only this once').waitFor();
+    // The full name: the configured prefix, the project and the name given.
+    const name = (await shown.getByText(/^robot.webshop\+ci$/).textContent())!;
+    const secret = (await shown.getByTestId('robot-secret').textContent())!.trim();
+    assert.ok(secret.length >= 8);
+    await shoot('08-robot-secret');
+    // The secret works where robots work: the registry's token service.
+    const token = await fetch(`${berth.url}/service/token?service=harbor-registry&scope=repository:webshop/frontend:pull`, {
+      headers: { authorization: `Basic ${Buffer.from(`${name}:${secret}`).toString('base64')}` },
+    });
+    assert.equal(token.status, 200);
+    await shown.getByRole('button', { name: 'I have saved the secret' }).click();
+    await shown.waitFor({ state: 'hidden' });
+    await page.getByRole('row', { name: new RegExp(name.replace(/[$+]/g, '\\$&')) }).getByText('Enabled').waitFor();
+    // Closed means gone from the page, not hidden in it.
+    await page.getByText(secret).waitFor({ state: 'detached' });
+    await checkAccessibility('robot accounts');
+    await shoot('09-robots');
+  });
+
+  it("refuses to delete a project that still has repositories, showing the server's reason", STEP, async () => {
+    await page.getByRole('link', { name: 'Projects' }).first().click();
+    await page.waitForURL(/\/projects$/);
+    await page.getByRole('row', { name: /webshop/ }).getByRole('button', { name: 'Delete' }).click();
+    const confirm = page.getByRole('dialog').filter({ hasText: 'Delete project?' });
+    await confirm.getByRole('button', { name: 'Delete' }).click();
+    await confirm.waitFor({ state: 'hidden' });
+    const alert = page.getByRole('alert').filter({ hasText: 'The project was not deleted' });
+    await alert.getByText('the project contains 1 repositories; delete them first').waitFor();
+    await page.getByRole('link', { name: 'webshop' }).waitFor();
+    await shoot('10-project-not-deleted');
+  });
+
+  it('switches to the dark theme and keeps it', STEP, async () => {
+    await openUserMenu();
+    await page.getByRole('menuitem', { name: 'Dark theme' }).click();
+    await page.waitForFunction("document.documentElement.style.colorScheme === 'dark'");
+    await page.reload();
+    await page.getByRole('heading', { name: 'Projects' }).waitFor();
+    assert.equal(await page.evaluate('document.documentElement.style.colorScheme'), 'dark');
+    await checkAccessibility('projects in the dark theme');
+    await shoot('11-projects-dark');
+    await page.goto(`${berth.url}/projects/${projectId}/robot-accounts`);
+  });
+
+  it('speaks Chinese and Japanese when chosen, and remembers the choice', STEP, async () => {
+    await openUserMenu();
+    await page.getByRole('menuitem', { name: 'Language' }).hover();
+    await page.getByRole('menuitem', { name: '简体中文' }).click();
+    await page.getByRole('tab', { name: '机器人账户' }).waitFor();
+    await page.getByRole('link', { name: '项目' }).first().waitFor();
+    await checkAccessibility('robot accounts in Chinese');
+    await shoot('12-robots-zh-CN');
+    await openUserMenu();
+    await page.getByRole('menuitem', { name: '语言' }).hover();
+    await page.getByRole('menuitem', { name: '日本語' }).click();
+    await page.getByRole('tab', { name: 'ロボットアカウント' }).waitFor();
+    await page.reload();
+    await page.getByRole('tab', { name: 'メンバー' }).waitFor();
+    assert.equal(await page.evaluate('document.documentElement.lang'), 'ja-JP');
+    await shoot('13-robots-ja-JP');
+  });
+
+  it('signs out, and after signing in again returns to the page that was asked for', STEP, async () => {
+    await openUserMenu();
+    await page.getByRole('menuitem', { name: 'サインアウト' }).click();
+    await page.waitForURL(/\/sign-in$/);
+    await page.getByRole('button', { name: 'サインイン' }).waitFor();
+    await page.goto(`${berth.url}/projects/${projectId}/members`);
+    await page.waitForURL(new RegExp(`/sign-in\\?redirect=%2Fprojects%2F${projectId}%2Fmembers$`));
+    await page.getByLabel('ユーザー名').fill('admin');
+    await page.getByLabel('パスワード').fill(TEST_ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'サインイン' }).click();
+    await page.waitForURL(new RegExp(`/projects/${projectId}/members$`));
+    await page.getByRole('row', { name: /alice/ }).waitFor();
+  });
+
+  it('never follows a redirect off this site after signing in', STEP, async () => {
+    await page.context().clearCookies();
+    await page.goto(`${berth.url}/sign-in?redirect=${encodeURIComponent('//example.com/steal')}`);
+    await page.getByLabel('ユーザー名').fill('admin');
+    await page.getByLabel('パスワード').fill(TEST_ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'サインイン' }).click();
+    await page.waitForURL(`${berth.url}/projects`);
+  });
+});
