@@ -99,9 +99,18 @@ export class ArtifactsStore {
     );
     if ('projectId' in scope) base = base.where('r.projectId', '=', scope.projectId);
     else if (scope.visibility.kind !== 'all') base = base.where(visibleProject(scope.visibility, sql.ref('p.id'), sql.ref('p.metadata')));
-    const total = Number((await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
-    const ids = await applySort(base.select('r.id'), sort.length > 0 ? sort : [{ field: 'name', column: 'r.name', descending: false }], 'r.id').limit(limit).offset(offset).execute();
-    if (ids.length === 0) return { rows: [], total };
+    // The page and the total in one pass: "holds an artifact" is checked once per repository, not once for
+    // the count and again to skip to the page. Past the last page no row carries the total; count then.
+    const ids = await applySort(
+      base.select(['r.id', sql<string>`count(*) OVER ()`.as('total')]),
+      sort.length > 0 ? sort : [{ field: 'name', column: 'r.name', descending: false }],
+      'r.id',
+    )
+      .limit(limit)
+      .offset(offset)
+      .execute();
+    if (ids.length === 0) return { rows: [], total: Number((await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n) };
+    const total = Number(ids[0]!.total);
     const rows = (await selectRepositories(db).select(artifactCount).where('r.id', 'in', ids.map((r) => r.id)).execute()).map((row) => ({
       ...toRepository(row),
       artifactCount: Number(row.artifactCount),
