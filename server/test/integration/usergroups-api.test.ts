@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TestApp } from '../fixtures/app-harness.ts';
-import { startLdapTestApp, type LdapTestApp } from '../fixtures/ldap-app.ts';
+import { LOCAL_USER, startLdapTestApp, type LdapTestApp } from '../fixtures/ldap-app.ts';
 import { basic, type ApiCall } from '../fixtures/harbor-api.ts';
 import { groupDn, PEOPLE, type Slapd } from '../fixtures/slapd.ts';
 import { normalizeDn } from '../../src/auth/ldap/ldap-filter.ts';
@@ -10,7 +10,7 @@ import { ROLE_IDS } from '../../src/auth/rbac.ts';
 let slapd: Slapd;
 let t: TestApp;
 let api: ApiCall;
-const PLAIN = basic('plain', 'Plain-Pass-1');
+const PLAIN = basic(LOCAL_USER.username, LOCAL_USER.password);
 const ALICE = basic('alice', PEOPLE.alice.password);
 
 async function createGroup(body: Record<string, unknown>): Promise<number> {
@@ -27,7 +27,6 @@ const configure = (changes: Record<string, unknown>) => ldap.configure(changes);
 before(async () => {
   ldap = await startLdapTestApp();
   ({ slapd, t, api } = ldap);
-  assert.equal((await api('POST', '/users', { body: { username: 'plain', email: 'plain@local.test', password: 'Plain-Pass-1' } })).status, 201);
 });
 after(async () => ldap?.close());
 
