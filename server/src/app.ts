@@ -174,7 +174,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
     });
   });
 
-  const users = new UsersService(db, new UsersStore(), authenticator, settings, audit);
+  const users = new UsersService(db, new UsersStore(), authenticator, settings, audit, access);
   const quotas = new QuotasService(db, quotasStore, settings, audit);
   const projects = new ProjectsService(db, projectsStore, access, settings, audit, quotas);
   const members = new MembersService(db, new MembersStore(), access, audit);

@@ -1,7 +1,7 @@
 import type { Db } from '../db/database.ts';
 import { BerthError } from '../errors.ts';
 import type { Principal } from '../auth/principal.ts';
-import { allGrants, allows, publicProjectGrants, roleById, roleGrants, unionGrants, type Action, type Grants, type Resource } from '../auth/rbac.ts';
+import { allGrants, allows, publicProjectGrants, roleById, roleGrants, unionGrants, type Action, type Grants, type Resource, type SystemResource } from '../auth/rbac.ts';
 
 /** What authorization needs to know of a project. */
 export interface ProjectRef {
@@ -74,6 +74,17 @@ export class AccessService {
     if (principal.kind !== 'robot') return NO_GRANTS;
     const rows = await this.#db.selectFrom('robotPermission').select('access').where('robotId', '=', principal.robotId).where('kind', '=', 'system').execute();
     return grantsOfAccess(rows);
+  }
+
+  /**
+   * Requires a system-level permission: system administrators hold them all;
+   * a system robot holds those it was granted; users hold none.
+   */
+  async requireSystem(principal: Principal | undefined, resource: SystemResource, action: Action): Promise<void> {
+    if (!principal) throw new BerthError('UNAUTHORIZED', 'authentication required');
+    if (principal.sysadmin) return;
+    if (principal.kind === 'robot' && allows(await this.systemGrants(principal), resource, action)) return;
+    throw new BerthError('FORBIDDEN', `not allowed to ${action} ${resource}`);
   }
 
   /**

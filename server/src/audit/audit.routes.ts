@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { BerthError } from '../errors.ts';
 import type { AccessService } from '../access/access.service.ts';
 import { requirePrincipal } from '../auth/api-auth.plugin.ts';
 import { pagingHeaders, parsePaging, parseQ, parseSort, type FieldSpec } from '../http/harbor-query.ts';
@@ -42,10 +41,11 @@ export async function auditRoutes(app: FastifyInstance, opts: { db: Db; store: A
     return { rows, headers: pagingHeaders(path, query, paging, total) };
   }
 
-  function globalScope(principal: ReturnType<typeof requirePrincipal>): AuditScope {
-    if (principal.sysadmin) return { kind: 'all' };
-    if (principal.kind === 'robot') throw new BerthError('FORBIDDEN', 'robot accounts cannot read the system audit log');
-    return { kind: 'administered', userId: principal.userId, groupIds: principal.groupIds };
+  /** Everything for system admins and system robots granted audit-log:list; a user's administered projects otherwise. */
+  async function globalScope(principal: ReturnType<typeof requirePrincipal>): Promise<AuditScope> {
+    if (principal.kind === 'user' && !principal.sysadmin) return { kind: 'administered', userId: principal.userId, groupIds: principal.groupIds };
+    await access.requireSystem(principal, 'audit-log', 'list');
+    return { kind: 'all' };
   }
 
   for (const [path, shape] of [
@@ -53,7 +53,7 @@ export async function auditRoutes(app: FastifyInstance, opts: { db: Db; store: A
     ['/auditlog-exts', extResponse],
   ] as const) {
     app.get(path, async (request, reply) => {
-      const { rows, headers } = await list(`/api/v2.0${path}`, request.query as Query, globalScope(requirePrincipal(request)));
+      const { rows, headers } = await list(`/api/v2.0${path}`, request.query as Query, await globalScope(requirePrincipal(request)));
       reply.headers(headers);
       return rows.map(shape);
     });

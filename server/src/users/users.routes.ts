@@ -70,7 +70,7 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
   });
 
   app.get('/users', async (request, reply) => {
-    const actor = requireUser(request);
+    const actor = requirePrincipal(request);
     const query = request.query as Query;
     const paging = parsePaging(query);
     const { rows, total } = await users.list(actor, parseQ(query.q, USER_FIELDS), parseSort(query.sort, USER_FIELDS), paging);

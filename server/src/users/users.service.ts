@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { Db } from '../db/database.ts';
 import { BerthError } from '../errors.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
-import type { UserPrincipal as Principal } from '../auth/principal.ts';
+import type { Principal as AnyPrincipal, UserPrincipal as Principal } from '../auth/principal.ts';
+import type { AccessService } from '../access/access.service.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import { generatePassword, hashPassword, verifyPassword } from '../auth/password.ts';
@@ -58,8 +59,10 @@ export class UsersService {
   readonly #authenticator: Authenticator;
   readonly #settings: SettingsService;
   readonly #audit: AuditLog;
+  readonly #access: AccessService;
 
-  constructor(db: Db, store: UsersStore, authenticator: Authenticator, settings: SettingsService, audit: AuditLog) {
+  constructor(db: Db, store: UsersStore, authenticator: Authenticator, settings: SettingsService, audit: AuditLog, access: AccessService) {
+    this.#access = access;
     this.#db = db;
     this.#store = store;
     this.#authenticator = authenticator;
@@ -102,8 +105,9 @@ export class UsersService {
     return user;
   }
 
-  async list(actor: Principal, filters: QueryTerm[], sort: SortTerm[], paging: Paging): Promise<{ rows: UserRow[]; total: number }> {
-    requireSysadmin(actor);
+  /** System administrators, and system robots granted user:list, see every user. */
+  async list(actor: AnyPrincipal, filters: QueryTerm[], sort: SortTerm[], paging: Paging): Promise<{ rows: UserRow[]; total: number }> {
+    await this.#access.requireSystem(actor, 'user', 'list');
     return await this.#store.list(this.#db, filters, sort, paging.pageSize, paging.offset);
   }
 

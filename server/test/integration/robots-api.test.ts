@@ -323,6 +323,24 @@ describe('robot accounts', () => {
     assert.equal((await api('DELETE', `/robots/${made.id}`, { auth: admin.auth })).status, 200);
   });
 
+  it('lets a system robot list users and read the audit log only when granted those system permissions', async () => {
+    const auditor = await createRobot({
+      name: 'auditor',
+      level: 'system',
+      duration: -1,
+      permissions: [{ kind: 'system', namespace: '/', access: [{ resource: 'user', action: 'list' }, { resource: 'audit-log', action: 'list' }] }],
+    });
+    const users = await api('GET', '/users?page_size=100', { auth: auditor.auth });
+    assert.equal(users.status, 200);
+    assert.ok(users.body.some((u: { username: string }) => u.username === 'admin'));
+    assert.equal((await api('GET', '/auditlog-exts', { auth: auditor.auth })).status, 200);
+    assert.equal((await api('GET', '/audit-logs', { auth: auditor.auth })).status, 200);
+    assert.equal((await api('POST', '/users', { auth: auditor.auth, body: { username: 'by-robot', email: 'r@example.com', password: 'Passw0rd-1' } })).status, 403);
+    const plain = await createRobot({ name: 'no-rights', level: 'system', duration: -1, permissions: [{ kind: 'project', namespace: 'alpha', access: [PULL] }] });
+    assert.equal((await api('GET', '/users', { auth: plain.auth })).status, 403);
+    assert.equal((await api('GET', '/auditlog-exts', { auth: plain.auth })).status, 403);
+  });
+
   it('lists robots with q, sort and paging, and never lets secrets be filtered or sorted', async () => {
     for (const name of ['list-a', 'list-b', 'list-c']) await createRobot(projectRobot('beta', name, [PULL]));
     const page = await api('GET', '/robots?q=name%3D~list-&sort=-name&page=1&page_size=2');
