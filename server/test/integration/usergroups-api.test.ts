@@ -3,11 +3,10 @@ import assert from 'node:assert/strict';
 import type { TestApp } from '../fixtures/app-harness.ts';
 import { LOCAL_USER, startLdapTestApp, type LdapTestApp } from '../fixtures/ldap-app.ts';
 import { basic, type ApiCall } from '../fixtures/harbor-api.ts';
-import { groupDn, PEOPLE, type Slapd } from '../fixtures/slapd.ts';
+import { groupDn, PEOPLE } from '../fixtures/slapd.ts';
 import { normalizeDn } from '../../src/auth/ldap/ldap-filter.ts';
 import { ROLE_IDS } from '../../src/auth/rbac.ts';
 
-let slapd: Slapd;
 let t: TestApp;
 let api: ApiCall;
 const PLAIN = basic(LOCAL_USER.username, LOCAL_USER.password);
@@ -26,7 +25,7 @@ const configure = (changes: Record<string, unknown>) => ldap.configure(changes);
 
 before(async () => {
   ldap = await startLdapTestApp();
-  ({ slapd, t, api } = ldap);
+  ({ t, api } = ldap);
 });
 after(async () => ldap?.close());
 
