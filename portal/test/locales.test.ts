@@ -31,6 +31,11 @@ const SAME_AS_ENGLISH: Record<string, readonly string[]> = {
     'artifact.digest',
     'artifact.dependencyName',
     'artifact.dependencyRepository',
+    'admin.labels',
+    'project.labels',
+    'labels.name',
+    'auditLog.resourceTypes.repository',
+    'auditLog.resourceTypes.tag',
   ],
   'fr-FR': [
     'common.actions',
@@ -48,9 +53,18 @@ const SAME_AS_ENGLISH: Record<string, readonly string[]> = {
     'artifact.tags',
     'tags.name',
     'artifact.dependencyName',
+    'shell.administration',
+    'admin.title',
+    'admin.configuration',
+    'project.configuration',
+    'auditLog.resourceTypes.configuration',
+    'auditLog.resourceTypes.quota',
+    'auditLog.resourceTypes.tag',
+    'labels.description',
+    'groups.type',
   ],
-  'es-ES': ['common.total', 'artifact.dependencyName'],
-  'pt-BR': ['common.total', 'artifacts.tags', 'artifact.tags', 'artifact.digest', 'artifact.dependencyName'],
+  'es-ES': ['common.total', 'artifact.dependencyName', 'labels.color'],
+  'pt-BR': ['common.total', 'artifacts.tags', 'artifact.tags', 'artifact.digest', 'artifact.dependencyName', 'auditLog.resourceTypes.tag'],
 };
 
 type Catalog = { [key: string]: string | Catalog };

@@ -194,3 +194,63 @@ export const ROLES = [
   { id: 3, key: 'guest' },
   { id: 5, key: 'limitedGuest' },
 ] as const;
+
+/** Harbor's UserResp, as system administrators list users. */
+export interface User {
+  user_id: number;
+  username: string;
+  email: string;
+  realname: string;
+  comment: string;
+  sysadmin_flag: boolean;
+  creation_time: string;
+  update_time: string;
+}
+
+/** Harbor's AuditLogExt. */
+export interface AuditLogEntry {
+  id: number;
+  username: string;
+  resource: string;
+  resource_type: string;
+  operation: string;
+  operation_description?: string;
+  operation_result?: boolean;
+  op_time: string;
+}
+
+/** GET /configurations: every key with its value; secrets are never among them. */
+export type Configurations = Record<string, { value: unknown; editable: boolean }>;
+
+/** Harbor's Label as /labels lists it (global labels have scope g, project labels p). */
+export interface LabelDetail extends Label {
+  description?: string;
+  scope: 'g' | 'p';
+  project_id?: number;
+  creation_time: string;
+  update_time: string;
+}
+
+/** Harbor's UserGroup: 1 LDAP (by DN), 3 OIDC (by name). */
+export interface UserGroup {
+  id: number;
+  group_name: string;
+  group_type: number;
+  ldap_group_dn?: string;
+}
+
+/** Harbor's Quota of a project. */
+export interface Quota {
+  id: number;
+  ref: { id: number; name: string; owner_name?: string };
+  hard: { storage: number };
+  used: { storage: number };
+  creation_time: string;
+  update_time: string;
+}
+
+/** GET /search: projects and repositories whose names contain the text. */
+export interface SearchResult {
+  project: Project[];
+  repository: { project_id: number; project_name: string; project_public: boolean; repository_name: string; pull_count: number; artifact_count: number }[];
+}

@@ -10,6 +10,8 @@ import { themeConfig } from './theme.ts';
 
 // Every screen is its own chunk: the first visit loads only the sign-in form.
 const SignInPage = lazy(() => import('../features/sign-in/SignInPage.tsx'));
+const SignUpPage = lazy(() => import('../features/sign-up/SignUpPage.tsx'));
+const SearchPage = lazy(() => import('../features/search/SearchPage.tsx'));
 const AppShell = lazy(() => import('../features/shell/AppShell.tsx'));
 const ProjectsPage = lazy(() => import('../features/projects/ProjectsPage.tsx'));
 const ProjectPage = lazy(() => import('../features/project/ProjectPage.tsx'));
@@ -17,6 +19,17 @@ const SummaryTab = lazy(() => import('../features/project/SummaryTab.tsx'));
 const RepositoriesTab = lazy(() => import('../features/project/RepositoriesTab.tsx'));
 const MembersTab = lazy(() => import('../features/project/MembersTab.tsx'));
 const RobotsTab = lazy(() => import('../features/project/RobotsTab.tsx'));
+const ProjectLabelsTab = lazy(() => import('../features/project/LabelsTab.tsx'));
+const ProjectLogsTab = lazy(() => import('../features/project/LogsTab.tsx'));
+const ProjectConfigurationTab = lazy(() => import('../features/project/ConfigurationTab.tsx'));
+const AdminPage = lazy(() => import('../features/admin/AdminPage.tsx'));
+const UsersTab = lazy(() => import('../features/admin/UsersTab.tsx'));
+const GroupsTab = lazy(() => import('../features/admin/GroupsTab.tsx'));
+const SystemRobotsTab = lazy(() => import('../features/admin/RobotsTab.tsx'));
+const GlobalLabelsTab = lazy(() => import('../features/admin/LabelsTab.tsx'));
+const QuotasTab = lazy(() => import('../features/admin/QuotasTab.tsx'));
+const AuditLogTab = lazy(() => import('../features/admin/AuditLogTab.tsx'));
+const ConfigurationTab = lazy(() => import('../features/admin/ConfigurationTab.tsx'));
 const RepositoryRoute = lazy(() => import('../features/repository/RepositoryRoute.tsx'));
 const NotFoundPage = lazy(() => import('../features/shell/NotFoundPage.tsx'));
 
@@ -54,18 +67,33 @@ function Routed() {
       <UnauthorizedRedirect />
       <Routes>
         <Route path="/sign-in" element={<SignInPage />} />
+        <Route path="/sign-up" element={<SignUpPage />} />
         <Route element={<AppShell />}>
           <Route index element={<Navigate to="/projects" replace />} />
           <Route path="projects" element={<ProjectsPage />} />
+          <Route path="search" element={<SearchPage />} />
           <Route path="projects/:projectId">
             <Route element={<ProjectPage />}>
               <Route index element={<Navigate to="summary" replace />} />
               <Route path="summary" element={<SummaryTab />} />
               <Route path="repositories" element={<RepositoriesTab />} />
               <Route path="members" element={<MembersTab />} />
+              <Route path="labels" element={<ProjectLabelsTab />} />
+              <Route path="logs" element={<ProjectLogsTab />} />
               <Route path="robot-accounts" element={<RobotsTab />} />
+              <Route path="configuration" element={<ProjectConfigurationTab />} />
             </Route>
             <Route path="repositories/*" element={<RepositoryRoute />} />
+          </Route>
+          <Route path="admin" element={<AdminPage />}>
+            <Route index element={<Navigate to="users" replace />} />
+            <Route path="users" element={<UsersTab />} />
+            <Route path="groups" element={<GroupsTab />} />
+            <Route path="robot-accounts" element={<SystemRobotsTab />} />
+            <Route path="labels" element={<GlobalLabelsTab />} />
+            <Route path="quotas" element={<QuotasTab />} />
+            <Route path="audit-log" element={<AuditLogTab />} />
+            <Route path="configuration" element={<ConfigurationTab />} />
           </Route>
           <Route path="*" element={<NotFoundPage />} />
         </Route>

@@ -31,9 +31,18 @@ const DARK: ThemeConfig['token'] = {
   colorError: '#ff7875',
 };
 
+/**
+ * The header menu's items are derived from colorTextLightSolid, which the dark
+ * theme turns dark (above): on the dark header they need light text of their own.
+ */
+const DARK_COMPONENTS: ThemeConfig['components'] = {
+  Menu: { darkItemColor: 'rgba(255, 255, 255, 0.75)', darkItemHoverColor: '#ffffff' },
+};
+
 export function themeConfig(mode: ThemeMode): ThemeConfig {
   return {
     algorithm: mode === 'dark' ? theme.darkAlgorithm : theme.defaultAlgorithm,
     token: { ...(mode === 'dark' ? DARK : LIGHT), borderRadius: 6 },
+    ...(mode === 'dark' && { components: DARK_COMPONENTS }),
   };
 }

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startBerth, TEST_ADMIN_PASSWORD, type BerthProcess } from '../fixtures/berth-process.ts';
 import { ADMIN_CREDS, createContainerTools, type ContainerTools } from '../fixtures/cli-tools.ts';
-import { HarborApi } from '../fixtures/harbor-api.ts';
+import { basic, HarborApi, TEST_PASSWORD } from '../fixtures/harbor-api.ts';
 import { imageBlobs, makeImage, writeOciLayout, type Image } from '../fixtures/image-builder.ts';
 
 /**
@@ -236,6 +236,253 @@ describe('the web portal in a browser', () => {
     await alert.getByText('the project contains 1 repositories; delete them first').waitFor();
     await page.getByRole('link', { name: 'webshop' }).waitFor();
     await shoot('10-project-not-deleted');
+  });
+
+  /** antd's list of choices of the open select; its role="option" twins are an invisible screen-reader copy. */
+  const choose = async (label: string, option: string) => {
+    await page.getByLabel(label, { exact: true }).click();
+    await page.locator('.ant-select-item-option:visible').filter({ hasText: new RegExp(`^${option}$`) }).click();
+  };
+
+  it("manages the project's labels, reads its log and makes it public from its configuration", STEP, async () => {
+    await page.goto(`${berth.url}/projects/${projectId}/labels`);
+    await page.getByRole('tab', { name: 'Labels' }).waitFor();
+    await page.getByRole('button', { name: 'New label' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New label' });
+    await dialog.getByLabel('Label', { exact: true }).fill('release');
+    await dialog.getByLabel('Description').fill('shipped to customers');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await page.getByText('Label release created').waitFor();
+    await page.getByRole('row', { name: /release/ }).getByText('shipped to customers').waitFor();
+    await checkAccessibility('project labels');
+    await shoot('14-project-labels');
+    const labels = (await harbor.call('GET', `/labels?scope=p&project_id=${projectId}`)).body;
+    assert.deepEqual(labels.map((l: { name: string }) => l.name), ['release']);
+
+    await page.getByRole('tab', { name: 'Logs' }).click();
+    await page.getByRole('row').filter({ hasText: 'alice' }).first().waitFor();
+    // Checked before a select is opened: antd leaves an unnamed listbox of the choices in the page afterwards.
+    await checkAccessibility('project logs');
+    await shoot('15-project-logs');
+    await choose('Resource type', 'Member');
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    // Pushes and tag deletions are gone once the filter applies; the member's addition and role change remain.
+    await page.getByRole('row').filter({ hasText: 'frontend' }).first().waitFor({ state: 'detached' });
+    await page.getByRole('row').filter({ hasText: 'alice' }).filter({ hasText: 'Update' }).waitFor();
+    await page.getByRole('row').filter({ hasText: 'alice' }).filter({ hasText: 'Create' }).waitFor();
+
+    await page.getByRole('tab', { name: 'Configuration' }).click();
+    await page.getByText('Only system administrators change the storage limit.').waitFor();
+    await page.getByRole('switch', { name: 'Public' }).click();
+    await page.getByText('The project is now public').waitFor();
+    assert.equal((await harbor.call('GET', `/projects/${projectId}`)).body.metadata.public, 'true');
+    await checkAccessibility('project configuration');
+    await shoot('16-project-configuration');
+    await page.getByRole('switch', { name: 'Public' }).click();
+    await page.getByText('The project is now private').waitFor();
+    assert.equal((await harbor.call('GET', `/projects/${projectId}`)).body.metadata.public, 'false');
+  });
+
+  it('lets the system administrator create a user, make them admin, reset their password and delete them', STEP, async () => {
+    await page.getByRole('link', { name: 'Administration' }).click();
+    await page.getByRole('heading', { name: 'Administration' }).waitFor();
+    await page.getByRole('tab', { name: 'Users' }).waitFor();
+    await page.getByRole('button', { name: 'New user' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New user' });
+    await dialog.getByLabel('Username').fill('bob');
+    await dialog.getByLabel('Email').fill('bob@example.com');
+    await dialog.getByLabel('Password', { exact: true }).fill(TEST_PASSWORD);
+    await dialog.getByLabel('Confirm the password').fill('Different-1');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await dialog.getByText('The two new passwords differ').waitFor();
+    await dialog.getByLabel('Confirm the password').fill(TEST_PASSWORD);
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await page.getByText('User bob created').waitFor();
+
+    await page.getByLabel('Search users by name').fill('bo');
+    await page.getByLabel('Search users by name').press('Enter');
+    const row = page.getByRole('row', { name: /bob@example\.com/ });
+    await row.getByText('User', { exact: true }).waitFor();
+    await page.getByRole('row', { name: /alice/ }).waitFor({ state: 'detached' });
+    await checkAccessibility('users');
+    await shoot('17-users');
+
+    await row.getByRole('button', { name: 'Make administrator' }).click();
+    await page.getByText('bob is now a system administrator').waitFor();
+    await row.getByText('System administrator').waitFor();
+    const bob = (await harbor.call('GET', '/users?q=username%3Dbob')).body[0];
+    assert.equal(bob.sysadmin_flag, true);
+    await row.getByRole('button', { name: 'Revoke administrator' }).click();
+    await page.getByText('bob is no longer a system administrator').waitFor();
+
+    await row.getByRole('button', { name: 'Reset password' }).click();
+    const reset = page.getByRole('dialog', { name: 'Reset the password of bob' });
+    await reset.getByLabel('New password', { exact: true }).fill('An0ther-secret');
+    await reset.getByLabel('Confirm the new password').fill('An0ther-secret');
+    await reset.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Password of bob reset').waitFor();
+    // The new password is the one that works now.
+    assert.equal((await harbor.call('GET', '/users/current', { auth: basic('bob', 'An0ther-secret') })).body.username, 'bob');
+
+    await row.getByRole('button', { name: 'Delete' }).click();
+    const confirm = page.getByRole('dialog').filter({ hasText: 'Delete user?' });
+    await confirm.getByText('User bob will be deleted and can no longer sign in.').waitFor();
+    await confirm.getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('User bob deleted').waitFor();
+    await page.getByText('No user matches this search').waitFor();
+    assert.equal((await harbor.call('GET', `/users/${bob.user_id}`)).status, 404);
+  });
+
+  it('filters the audit log by resource type, operation and user', STEP, async () => {
+    await page.getByRole('tab', { name: 'Audit log' }).click();
+    await page.getByRole('row').filter({ hasText: 'bob' }).first().waitFor();
+    await checkAccessibility('audit log');
+    await choose('Resource type', 'User');
+    await choose('Operation', 'Delete');
+    // The input: the resource type's choices include an option labelled User too.
+    const userFilter = page.locator('input').and(page.getByLabel('User', { exact: true }));
+    await userFilter.fill('adm');
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    // Once the filter applies, bob's creation and changes are gone and his deletion remains.
+    await page.getByRole('row').filter({ hasText: 'Create' }).first().waitFor({ state: 'detached' });
+    await page.getByRole('row').filter({ hasText: 'bob' }).getByText('Delete', { exact: true }).waitFor();
+    await shoot('18-audit-log');
+    await userFilter.fill('nobody-like-this');
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await page.getByText('No event matches these filters').waitFor();
+  });
+
+  it('changes the configuration, tests an LDAP server that is not there, and never shows secrets', STEP, async () => {
+    await page.getByRole('tab', { name: 'Configuration' }).click();
+    await page.getByRole('radio', { name: 'Local database' }).waitFor();
+    await page.getByRole('switch', { name: 'Allow self-registration' }).click();
+    await page.getByLabel('Session timeout (minutes)').fill('90');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Configuration saved').waitFor();
+    const saved = (await harbor.call('GET', '/configurations')).body;
+    assert.equal(saved.self_registration.value, true);
+    assert.equal(saved.session_timeout.value, 90);
+    assert.equal(saved.auth_mode.value, 'db_auth');
+    await checkAccessibility('configuration');
+    await shoot('19-configuration');
+
+    await page.getByRole('radio', { name: 'LDAP directory' }).click();
+    await page.getByLabel('LDAP server URL').fill('ldap://127.0.0.1:9');
+    await page.getByLabel('Base DN of users').fill('dc=example,dc=com');
+    await page.getByLabel('Search password').fill('s3cret-for-ldap');
+    await page.getByRole('button', { name: 'Test LDAP connection' }).click();
+    // The server's own reason, from a real connection attempt to the address typed (not the saved settings).
+    await page.getByRole('alert').filter({ hasText: 'Connection failed' }).getByText('cannot reach ldap://127.0.0.1:9').waitFor();
+    await checkAccessibility('LDAP configuration');
+    await shoot('20-configuration-ldap');
+    // Nothing was saved by the test, and the secret typed is not in what the server shows.
+    await page.getByRole('button', { name: 'Discard changes' }).click();
+    await page.getByLabel('LDAP server URL').waitFor({ state: 'detached' });
+    const after = (await harbor.call('GET', '/configurations'));
+    assert.equal(after.body.auth_mode.value, 'db_auth');
+    assert.ok(!after.text.includes('s3cret-for-ldap'));
+  });
+
+  it('manages user groups, system robot accounts, global labels and project quotas', STEP, async () => {
+    await page.getByRole('tab', { name: 'Groups' }).click();
+    await page.getByRole('button', { name: 'New group' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New group' });
+    await dialog.getByLabel('Group name').fill('devops');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await page.getByText('Group devops created').waitFor();
+    await page.getByRole('row', { name: /devops/ }).getByText('OIDC group').waitFor();
+    await checkAccessibility('groups');
+    await shoot('21-groups');
+    await page.getByRole('row', { name: /devops/ }).getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog').filter({ hasText: 'Delete group?' }).getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('Group devops deleted').waitFor();
+    assert.deepEqual((await harbor.call('GET', '/usergroups')).body, []);
+
+    await page.getByRole('tab', { name: 'Robot accounts' }).click();
+    await page.getByRole('button', { name: 'New robot account' }).click();
+    const robotDialog = page.getByRole('dialog', { name: 'New robot account' });
+    await robotDialog.getByText('Permissions in every project').waitFor();
+    await robotDialog.getByLabel('Name', { exact: true }).fill('mirror');
+    await robotDialog.getByRole('button', { name: 'Create' }).click();
+    const shown = page.getByRole('dialog', { name: 'Robot account created' });
+    const name = (await shown.getByText(/^robot.mirror$/).textContent())!;
+    const secret = (await shown.getByTestId('robot-secret').textContent())!.trim();
+    // A system robot with project permissions in every project may pull from any of them.
+    const token = await fetch(`${berth.url}/service/token?service=harbor-registry&scope=repository:webshop/frontend:pull`, { headers: { authorization: basic(name, secret) } });
+    assert.equal(token.status, 200);
+    await shown.getByRole('button', { name: 'I have saved the secret' }).click();
+    await page.getByRole('row', { name: new RegExp(name.replace(/[$+]/g, '\\$&')) }).getByText('All projects').waitFor();
+    await checkAccessibility('system robot accounts');
+    await shoot('22-system-robots');
+
+    await page.getByRole('tab', { name: 'Labels' }).click();
+    await page.getByRole('button', { name: 'New label' }).click();
+    const labelDialog = page.getByRole('dialog', { name: 'New label' });
+    await labelDialog.getByLabel('Label', { exact: true }).fill('deprecated');
+    await labelDialog.getByRole('button', { name: 'Create' }).click();
+    await page.getByText('Label deprecated created').waitFor();
+    // Global labels only: the project's own label is not among them.
+    await page.getByRole('row', { name: /deprecated/ }).waitFor();
+    assert.equal(await page.getByRole('row', { name: /release/ }).count(), 0);
+    await checkAccessibility('global labels');
+    assert.deepEqual((await harbor.call('GET', '/labels?scope=g')).body.map((l: { name: string }) => l.name), ['deprecated']);
+
+    await page.getByRole('tab', { name: 'Project quotas' }).click();
+    await page.getByRole('row', { name: /webshop/ }).getByRole('button', { name: 'Change limit' }).click();
+    const limit = page.getByRole('dialog', { name: 'Storage limit of webshop' });
+    await limit.getByRole('switch', { name: 'No limit' }).click();
+    await limit.getByLabel('Limit', { exact: true }).fill('5');
+    await limit.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Storage limit of webshop saved').waitFor();
+    await page.getByRole('row', { name: /webshop/ }).getByText(/of 5 GB used/).waitFor();
+    const quota = (await harbor.call('GET', `/quotas?reference=project&reference_id=${projectId}`)).body[0];
+    assert.equal(quota.hard.storage, 5_000_000_000);
+    await checkAccessibility('project quotas');
+    await shoot('23-quotas');
+  });
+
+  it('finds projects and repositories from the search box in the header', STEP, async () => {
+    await page.getByLabel('Search projects and repositories').fill('front');
+    await page.getByLabel('Search projects and repositories').press('Enter');
+    await page.getByRole('heading', { name: 'Search results for “front”' }).waitFor();
+    await page.getByRole('heading', { name: 'Projects (0)' }).waitFor();
+    await page.getByRole('heading', { name: 'Repositories (1)' }).waitFor();
+    await checkAccessibility('search');
+    await shoot('24-search');
+    await page.getByRole('link', { name: 'webshop/frontend' }).click();
+    await page.getByRole('heading', { name: 'webshop/frontend' }).waitFor();
+  });
+
+  it('lets a visitor sign up while self-registration is on; the new user sees no administration', STEP, async () => {
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+    try {
+      const visitor = await context.newPage();
+      await visitor.goto(`${berth.url}/sign-in`);
+      await visitor.getByRole('link', { name: 'No account yet? Sign up' }).click();
+      await visitor.getByRole('heading', { name: 'Sign up' }).waitFor();
+      await visitor.getByLabel('Username').fill('carol');
+      await visitor.getByLabel('Email').fill('carol@example.com');
+      await visitor.getByLabel('Password', { exact: true }).fill(TEST_PASSWORD);
+      await visitor.getByLabel('Confirm the password').fill(TEST_PASSWORD);
+      await visitor.getByRole('button', { name: 'Create account' }).click();
+      await visitor.getByText('Account carol created: you can sign in now').waitFor();
+      await visitor.screenshot({ path: `${SCREENSHOTS}25-signed-up.png`, fullPage: true });
+      await visitor.getByRole('button', { name: 'Go to sign-in' }).click();
+      await visitor.getByLabel('Username').fill('carol');
+      await visitor.getByLabel('Password').fill(TEST_PASSWORD);
+      await visitor.getByRole('button', { name: 'Sign in' }).click();
+      await visitor.getByRole('heading', { name: 'Projects' }).waitFor();
+      assert.equal(await visitor.getByRole('link', { name: 'Administration' }).count(), 0);
+      await visitor.goto(`${berth.url}/admin/users`);
+      await visitor.getByText('Only system administrators may open the administration pages.').waitFor();
+      assert.equal(await visitor.getByRole('button', { name: 'New user' }).count(), 0);
+    } finally {
+      await context.close();
+    }
+    const carol = (await harbor.call('GET', '/users?q=username%3Dcarol')).body[0];
+    assert.equal(carol.sysadmin_flag, false);
+    await page.goto(`${berth.url}/projects`);
+    await page.getByRole('heading', { name: 'Projects' }).waitFor();
   });
 
   it('switches to the dark theme and keeps it', STEP, async () => {

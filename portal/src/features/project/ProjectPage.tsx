@@ -4,9 +4,10 @@ import { Link, Outlet, useLocation, useNavigate } from 'react-router';
 import { AccessTag } from '../../shared/AccessTag.tsx';
 import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { usePageTitle } from '../../shared/usePageTitle.ts';
+import { useProjectPermissions } from '../../shared/permissions.ts';
 import { useProject, useProjectId } from './project-context.ts';
 
-const TABS = ['summary', 'repositories', 'members', 'robot-accounts'] as const;
+const TABS = ['summary', 'repositories', 'members', 'labels', 'logs', 'robot-accounts', 'configuration'] as const;
 
 export default function ProjectPage() {
   const { t } = useTranslation();
@@ -14,6 +15,7 @@ export default function ProjectPage() {
   const project = useProject(projectId);
   const location = useLocation();
   const navigate = useNavigate();
+  const can = useProjectPermissions(projectId);
   usePageTitle(project.data?.name);
   if (project.isPending) return <Spin />;
   if (project.isError) return <ErrorAlert error={project.error} />;
@@ -22,8 +24,13 @@ export default function ProjectPage() {
     summary: t('project.summary'),
     repositories: t('project.repositories'),
     members: t('project.members'),
+    labels: t('project.labels'),
+    logs: t('project.logs'),
     'robot-accounts': t('project.robots'),
+    configuration: t('project.configuration'),
   };
+  // The logs are project administrators' (and system administrators') only; the other tabs show what the role may see.
+  const shown = TABS.filter((tab) => tab !== 'logs' || can('log', 'list'));
   return (
     <section aria-labelledby="project-title">
       <Breadcrumb items={[{ title: <Link to="/projects">{t('projects.title')}</Link> }, { title: project.data.name }]} />
@@ -31,7 +38,7 @@ export default function ProjectPage() {
         {project.data.name}{' '}
         <AccessTag isPublic={project.data.metadata?.public === 'true'} />
       </Typography.Title>
-      <Tabs activeKey={active} onChange={(key) => navigate(`/projects/${projectId}/${key}`)} items={TABS.map((key) => ({ key, label: labels[key] }))} />
+      <Tabs activeKey={active} onChange={(key) => navigate(`/projects/${projectId}/${key}`)} items={shown.map((key) => ({ key, label: labels[key] }))} />
       <Outlet context={project.data} />
     </section>
   );

@@ -1,23 +1,18 @@
-import { Card, Col, Descriptions, Progress, Row, Statistic } from 'antd';
-import { useQuery } from '@tanstack/react-query';
+import { Card, Col, Descriptions, Row, Statistic } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { api } from '../../api/client.ts';
-import type { ProjectSummary } from '../../api/types.ts';
 import { DateText } from '../../shared/DateText.tsx';
 import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
-import { formatSize } from '../../shared/format.ts';
 import { useRegistryHost } from '../../shared/queries.ts';
 import { CopyButton } from '../../shared/CopyButton.tsx';
-import { useProjectOfPage } from './project-context.ts';
+import { useProjectOfPage, useProjectSummary } from './project-context.ts';
+import { QuotaUsage } from '../../shared/QuotaUsage.tsx';
 
 export default function SummaryTab() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const project = useProjectOfPage();
   const host = useRegistryHost();
-  const summary = useQuery({ queryKey: ['project-summary', project.project_id], queryFn: () => api.get<ProjectSummary>(`/api/v2.0/projects/${project.project_id}/summary`) });
+  const summary = useProjectSummary(project.project_id);
   const data = summary.data;
-  const hard = data?.quota?.hard?.storage;
-  const used = data?.quota?.used?.storage ?? 0;
   const push = `docker push ${host}/${project.name}/REPOSITORY[:TAG]`;
   return (
     <>
@@ -38,14 +33,7 @@ export default function SummaryTab() {
         </Col>
         <Col xs={24} md={8}>
           <Card loading={summary.isPending} title={t('summary.quota')} size="small">
-            {hard !== undefined && hard >= 0 ? (
-              <>
-                <Progress percent={hard === 0 ? 100 : Math.round((used / hard) * 100)} aria-label={t('summary.quota')} />
-                {t('summary.quotaUsed', { used: formatSize(used, i18n.language), limit: formatSize(hard, i18n.language) })}
-              </>
-            ) : (
-              t('summary.quotaUnlimited', { used: formatSize(used, i18n.language) })
-            )}
+            <QuotaUsage quota={data?.quota} />
           </Card>
         </Col>
       </Row>

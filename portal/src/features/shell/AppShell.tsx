@@ -1,7 +1,7 @@
 import { Suspense } from 'react';
-import { App as AntApp, Layout, Menu, Spin } from 'antd';
+import { App as AntApp, Input, Layout, Menu, Spin } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { Link, Outlet, useLocation } from 'react-router';
+import { Link, Outlet, useLocation, useNavigate } from 'react-router';
 import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { useCurrentUser } from '../../shared/queries.ts';
 import { UserMenu } from './UserMenu.tsx';
@@ -11,6 +11,7 @@ import logo from '../../assets/berth.svg';
 export default function AppShell() {
   const { t } = useTranslation();
   const location = useLocation();
+  const navigate = useNavigate();
   const user = useCurrentUser();
   if (user.isPending) return <Spin size="large" style={{ display: 'block', margin: '20vh auto' }} />;
   if (user.isError) {
@@ -20,7 +21,12 @@ export default function AppShell() {
       </main>
     );
   }
-  const selected = location.pathname.startsWith('/projects') ? ['projects'] : [];
+  const selected = ['projects', 'admin'].filter((key) => location.pathname.startsWith(`/${key}`));
+  const items = [
+    { key: 'projects', label: <Link to="/projects">{t('shell.projects')}</Link> },
+    // Only system administrators see Administration; the server refuses its requests to everyone else anyway.
+    ...(user.data.sysadmin_flag ? [{ key: 'admin', label: <Link to="/admin/users">{t('shell.administration')}</Link> }] : []),
+  ];
   // antd's App (messages, confirmations) lives here, not in the entry: the sign-in screen needs none of it.
   return (
     <AntApp>
@@ -31,8 +37,18 @@ export default function AppShell() {
           Berth
         </Link>
         <nav aria-label={t('shell.navigation')} style={{ flex: 1, minWidth: 0 }}>
-          <Menu theme="dark" mode="horizontal" selectedKeys={selected} items={[{ key: 'projects', label: <Link to="/projects">{t('shell.projects')}</Link> }]} />
+          <Menu theme="dark" mode="horizontal" selectedKeys={selected} items={items} />
         </nav>
+        <div role="search" style={{ display: 'flex' }}>
+          <Input.Search
+            aria-label={t('search.label')}
+            placeholder={t('search.placeholder')}
+            onSearch={(value) => {
+              if (value.trim()) void navigate(`/search?q=${encodeURIComponent(value.trim())}`);
+            }}
+            style={{ width: 260 }}
+          />
+        </div>
         <UserMenu user={user.data} />
       </Layout.Header>
       <Layout.Content style={{ padding: 24 }}>

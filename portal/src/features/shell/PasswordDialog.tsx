@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
 import type { CurrentUser } from '../../api/types.ts';
 import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
+import { sameAs } from '../../shared/form-rules.ts';
 
 interface Passwords {
   old_password: string;
@@ -51,11 +52,7 @@ export function PasswordDialog({ user, open, onClose }: { user: CurrentUser; ope
           dependencies={['new_password']}
           rules={[
             { required: true, message: t('common.required') },
-            ({ getFieldValue }) => ({
-              validator: async (_rule, value) => {
-                if (value && value !== getFieldValue('new_password')) throw new Error(t('password.mismatch'));
-              },
-            }),
+            sameAs('new_password', t('password.mismatch')),
           ]}
         >
           <Input.Password autoComplete="new-password" />

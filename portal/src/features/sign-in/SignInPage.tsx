@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Alert, Button, Card, Divider, Form, Input, Typography } from 'antd';
 import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { useNavigate, useSearchParams } from 'react-router';
+import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ApiError, localRedirect, signIn } from '../../api/client.ts';
 import { LanguageSelect } from '../../shared/LanguageSelect.tsx';
 import { useSystemInfo } from '../../shared/queries.ts';
@@ -71,6 +71,11 @@ export default function SignInPage() {
               {t('signIn.oidc', { provider: systemInfo.data?.oidc_provider_name || 'OIDC' })}
             </Button>
           </>
+        )}
+        {systemInfo.data?.self_registration && (
+          <p style={{ marginTop: 16, marginBottom: 0, textAlign: 'center' }}>
+            <Link to="/sign-up">{t('signIn.signUp')}</Link>
+          </p>
         )}
         <div style={{ marginTop: 24, display: 'flex', justifyContent: 'center' }}>
           <LanguageSelect />
