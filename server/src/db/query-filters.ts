@@ -1,6 +1,11 @@
 import { sql, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { FieldValue, QueryTerm, SortTerm } from '../http/harbor-query.ts';
 
+/** An ILIKE pattern matching `text` anywhere, its own %, _ and backslashes taken literally. */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
 /**
  * Turns parsed Harbor `q` terms into WHERE clauses. Columns come from the
  * endpoint's allow-list (never from the request) and every value is a bound
@@ -19,7 +24,7 @@ export function applyFilters<DB, TB extends keyof DB, O>(query: SelectQueryBuild
         result = result.where(sql<boolean>`${column} = ${term.value}`);
         break;
       case 'fuzzy': {
-        const pattern = `%${term.value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        const pattern = containsPattern(term.value);
         result = result.where(sql<boolean>`${column}::text ILIKE ${pattern}`);
         break;
       }

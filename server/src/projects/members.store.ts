@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
+import { containsPattern } from '../db/query-filters.ts';
 
 type Executor = Db | Transaction<Database>;
 
@@ -37,8 +38,7 @@ export class MembersStore {
       .leftJoin('userGroup as g', 'g.id', 'm.groupId')
       .where('m.projectId', '=', projectId);
     if (entityName) {
-      const pattern = `%${entityName.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      base = base.where(sql<boolean>`coalesce(u.username, g.group_name) ILIKE ${pattern}`);
+      base = base.where(sql<boolean>`coalesce(u.username, g.group_name) ILIKE ${containsPattern(entityName)}`);
     }
     const total = Number((await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
     const ids = (await base.select('m.id').orderBy('m.id').limit(limit).offset(offset).execute()).map((row) => row.id);

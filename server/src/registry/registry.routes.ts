@@ -169,7 +169,7 @@ export async function registryRoutes(
         PUT: async ({ request, reply, name, ref }) => {
           const digest = queryOf(request).digest;
           if (digest === undefined) throw new BerthError('DIGEST_INVALID', 'the digest query parameter is required to complete an upload');
-          const body = hasBody(request.raw) ? (request.raw) : undefined;
+          const body = hasBody(request.raw) ? request.raw : undefined;
           const blob = await registry.completeUpload(name, ref, digest, body);
           return reply.status(201).headers({ Location: `/v2/${name}/blobs/${blob.digest}`, 'Docker-Content-Digest': blob.digest }).send();
         },

@@ -3,7 +3,7 @@ import type { Transaction } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { AuthSource, Database } from '../db/schema.ts';
 import type { QueryTerm, SortTerm } from '../http/harbor-query.ts';
-import { applyFilters, applySort } from '../db/query-filters.ts';
+import { applyFilters, applySort, containsPattern } from '../db/query-filters.ts';
 
 export interface UserRow {
   id: string;
@@ -60,8 +60,7 @@ export class UsersStore {
   }
 
   async searchByUsername(db: Db, fragment: string, limit: number, offset: number): Promise<{ rows: { id: string; username: string }[]; total: number }> {
-    const pattern = `%${fragment.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const base = db.selectFrom('userAccount').where('username', 'ilike', pattern);
+    const base = db.selectFrom('userAccount').where('username', 'ilike', containsPattern(fragment));
     const total = Number((await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
     const rows = await base.select(['id', 'username']).orderBy('username').limit(limit).offset(offset).execute();
     return { rows, total };
