@@ -12,8 +12,11 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => value);
 export function createDatabase(url: string, maxConnections: number, log?: Logger): Db {
   const pool = new pg.Pool({ connectionString: url, max: maxConnections, application_name: 'berth' });
   // An idle connection that the server drops (restart, failover) must not crash the process;
-  // the pool replaces it and the next query reconnects.
-  pool.on('error', (error) => log?.warn({ err: error }, 'idle database connection failed'));
+  // the pool replaces it and the next query reconnects. Once the pool is ending (shutdown), a
+  // connection still saying goodbye when the embedded server stops is expected, not a failure.
+  pool.on('error', (error) => {
+    if (!pool.ending) log?.warn({ err: error }, 'idle database connection failed');
+  });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] });
 }
 
