@@ -10,6 +10,12 @@ const CSRF_HEADER = 'X-Harbor-CSRF-Token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 let csrfToken: string | undefined;
+/**
+ * Counts sign-outs. A request sent before the latest sign-out that comes back
+ * 401 was refused because of it, not because a session expired: it must not
+ * send the person to sign-in with a way back to the page they just left.
+ */
+let signOuts = 0;
 
 /** An answer other than 2xx, with the server's own message (Harbor's {"errors":[{code,message}]}). */
 export class ApiError extends Error {
@@ -117,10 +123,12 @@ export async function request<T>(method: string, path: string, options: RequestO
     if (!path.startsWith('/c/')) await ensureCsrfToken();
     if (csrfToken) headers[CSRF_HEADER] = csrfToken;
   }
+  const sentAfter = signOuts;
   const response = await fetch(url, { method, headers, body, credentials: 'same-origin' });
   const token = response.headers.get(CSRF_HEADER);
-  if (token) csrfToken = token;
-  if (response.status === 401 && !options.allowUnauthorized) {
+  const current = sentAfter === signOuts;
+  if (token && current) csrfToken = token;
+  if (response.status === 401 && !options.allowUnauthorized && current) {
     csrfToken = undefined;
     onUnauthorized();
   }
@@ -152,6 +160,7 @@ export async function getPage<T>(path: string, query: RequestOptions['query']): 
 
 /** Signs out of the server and forgets the token. */
 export async function signOut(): Promise<void> {
+  signOuts += 1;
   await request('GET', '/c/log_out', { allowUnauthorized: true });
   csrfToken = undefined;
 }

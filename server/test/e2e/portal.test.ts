@@ -37,6 +37,7 @@ describe('the web portal in a browser', () => {
   let page: Page;
   let image: Image;
   let projectId: number;
+  const consoleErrors: string[] = [];
 
   const shoot = async (name: string) => {
     await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
@@ -56,6 +57,23 @@ describe('the web portal in a browser', () => {
     );
   };
 
+  /**
+   * One step of the walk through the portal. A failing step leaves a
+   * screenshot and says which page the browser was on, so a failure seen
+   * only in CI can be understood afterwards.
+   */
+  const step = (name: string, body: () => Promise<void>) =>
+    it(name, STEP, async () => {
+      try {
+        await body();
+      } catch (failure) {
+        const where = page ? page.url() : 'no page';
+        if (page) await shoot(`failed-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => undefined);
+        if (failure instanceof Error) failure.message += `\n(on ${where}; browser console: ${consoleErrors.slice(-5).join(' | ') || 'no errors'})`;
+        throw failure;
+      }
+    });
+
   const openUserMenu = async () => {
     await page.getByRole('button', { name: /admin/ }).click();
   };
@@ -73,7 +91,11 @@ describe('the web portal in a browser', () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
     const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
-    page.setDefaultTimeout(15_000);
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    // Generous: the suite shares two cores with Chromium, PostgreSQL and skopeo.
+    page.setDefaultTimeout(30_000);
   });
   after(async () => {
     await browser?.close();
@@ -81,7 +103,7 @@ describe('the web portal in a browser', () => {
     await tools?.destroy();
   });
 
-  it('sends a visitor to sign-in, refuses a wrong password, and signs the admin in', STEP, async () => {
+  step('sends a visitor to sign-in, refuses a wrong password, and signs the admin in', async () => {
     await page.goto(`${berth.url}/projects`);
     await page.waitForURL(/\/sign-in\?redirect=%2Fprojects$/);
     await page.getByRole('heading', { name: 'Berth' }).waitFor();
@@ -98,7 +120,7 @@ describe('the web portal in a browser', () => {
     await page.getByRole('link', { name: 'library' }).waitFor();
   });
 
-  it('creates a project from the dialog and lists it', STEP, async () => {
+  step('creates a project from the dialog and lists it', async () => {
     await page.getByRole('button', { name: 'New project' }).click();
     const dialog = page.getByRole('dialog', { name: 'New project' });
     await dialog.getByLabel('Project name').fill('Web Shop');
@@ -113,7 +135,7 @@ describe('the web portal in a browser', () => {
     projectId = (await harbor.call('GET', '/projects?name=webshop')).body[0].project_id;
   });
 
-  it('finds an image pushed with skopeo in the project, with its tags, size and platform', STEP, async () => {
+  step('finds an image pushed with skopeo in the project, with its tags, size and platform', async () => {
     const layout = tools.tempDir('layout');
     writeOciLayout(layout, imageBlobs(image), { src: image.manifest });
     for (const tag of ['v1', 'v2']) {
@@ -151,7 +173,7 @@ describe('the web portal in a browser', () => {
     await shoot('05-artifacts');
   });
 
-  it('opens the artifact: digest, type, build history and the API view', STEP, async () => {
+  step('opens the artifact: digest, type, build history and the API view', async () => {
     const short = image.manifest.digest.slice(0, 'sha256:'.length + 12);
     await page.getByRole('link', { name: short }).click();
     await page.getByRole('heading', { name: `frontend@${short}` }).waitFor();
@@ -166,7 +188,7 @@ describe('the web portal in a browser', () => {
     await page.getByText(`"digest": "${image.manifest.digest}"`).waitFor();
   });
 
-  it('deletes a tag after confirming, and the artifact keeps its other tag', STEP, async () => {
+  step('deletes a tag after confirming, and the artifact keeps its other tag', async () => {
     await page.getByRole('tab', { name: 'Tags' }).click();
     await page.getByRole('row', { name: /v2/ }).getByRole('button', { name: 'Delete' }).click();
     const confirm = page.getByRole('dialog').filter({ hasText: 'Delete tag?' });
@@ -179,7 +201,7 @@ describe('the web portal in a browser', () => {
     assert.deepEqual(tags, ['v1']);
   });
 
-  it('adds a member with a role and changes the role', STEP, async () => {
+  step('adds a member with a role and changes the role', async () => {
     await page.goto(`${berth.url}/projects/${projectId}/members`);
     await page.getByRole('button', { name: 'Add member' }).click();
     const dialog = page.getByRole('dialog', { name: 'Add a user as member' });
@@ -198,7 +220,7 @@ describe('the web portal in a browser', () => {
     assert.equal(members.find((m: { entity_name: string }) => m.entity_name === 'alice')?.role_id, 3);
   });
 
-  it('creates a robot account and shows its secret exactly once', STEP, async () => {
+  step('creates a robot account and shows its secret exactly once', async () => {
     await page.getByRole('tab', { name: 'Robot accounts' }).click();
     await page.getByRole('button', { name: 'New robot account' }).click();
     const dialog = page.getByRole('dialog', { name: 'New robot account' });
@@ -225,7 +247,7 @@ describe('the web portal in a browser', () => {
     await shoot('09-robots');
   });
 
-  it("refuses to delete a project that still has repositories, showing the server's reason", STEP, async () => {
+  step("refuses to delete a project that still has repositories, showing the server's reason", async () => {
     await page.getByRole('link', { name: 'Projects' }).first().click();
     await page.waitForURL(/\/projects$/);
     await page.getByRole('row', { name: /webshop/ }).getByRole('button', { name: 'Delete' }).click();
@@ -244,7 +266,7 @@ describe('the web portal in a browser', () => {
     await page.locator('.ant-select-item-option:visible').filter({ hasText: new RegExp(`^${option}$`) }).click();
   };
 
-  it("manages the project's labels, reads its log and makes it public from its configuration", STEP, async () => {
+  step("manages the project's labels, reads its log and makes it public from its configuration", async () => {
     await page.goto(`${berth.url}/projects/${projectId}/labels`);
     await page.getByRole('tab', { name: 'Labels' }).waitFor();
     await page.getByRole('button', { name: 'New label' }).click();
@@ -283,7 +305,7 @@ describe('the web portal in a browser', () => {
     assert.equal((await harbor.call('GET', `/projects/${projectId}`)).body.metadata.public, 'false');
   });
 
-  it('lets the system administrator create a user, make them admin, reset their password and delete them', STEP, async () => {
+  step('lets the system administrator create a user, make them admin, reset their password and delete them', async () => {
     await page.getByRole('link', { name: 'Administration' }).click();
     await page.getByRole('heading', { name: 'Administration' }).waitFor();
     await page.getByRole('tab', { name: 'Users' }).waitFor();
@@ -333,7 +355,7 @@ describe('the web portal in a browser', () => {
     assert.equal((await harbor.call('GET', `/users/${bob.user_id}`)).status, 404);
   });
 
-  it('filters the audit log by resource type, operation and user', STEP, async () => {
+  step('filters the audit log by resource type, operation and user', async () => {
     await page.getByRole('tab', { name: 'Audit log' }).click();
     await page.getByRole('row').filter({ hasText: 'bob' }).first().waitFor();
     await checkAccessibility('audit log');
@@ -352,7 +374,7 @@ describe('the web portal in a browser', () => {
     await page.getByText('No event matches these filters').waitFor();
   });
 
-  it('changes the configuration, tests an LDAP server that is not there, and never shows secrets', STEP, async () => {
+  step('changes the configuration, tests an LDAP server that is not there, and never shows secrets', async () => {
     await page.getByRole('tab', { name: 'Configuration' }).click();
     await page.getByRole('radio', { name: 'Local database' }).waitFor();
     await page.getByRole('switch', { name: 'Allow self-registration' }).click();
@@ -383,7 +405,7 @@ describe('the web portal in a browser', () => {
     assert.ok(!after.text.includes('s3cret-for-ldap'));
   });
 
-  it('manages user groups, system robot accounts, global labels and project quotas', STEP, async () => {
+  step('manages user groups, system robot accounts, global labels and project quotas', async () => {
     await page.getByRole('tab', { name: 'Groups' }).click();
     await page.getByRole('button', { name: 'New group' }).click();
     const dialog = page.getByRole('dialog', { name: 'New group' });
@@ -441,7 +463,7 @@ describe('the web portal in a browser', () => {
     await shoot('23-quotas');
   });
 
-  it('finds projects and repositories from the search box in the header', STEP, async () => {
+  step('finds projects and repositories from the search box in the header', async () => {
     await page.getByLabel('Search projects and repositories').fill('front');
     await page.getByLabel('Search projects and repositories').press('Enter');
     await page.getByRole('heading', { name: 'Search results for “front”' }).waitFor();
@@ -453,7 +475,7 @@ describe('the web portal in a browser', () => {
     await page.getByRole('heading', { name: 'webshop/frontend' }).waitFor();
   });
 
-  it('lets a visitor sign up while self-registration is on; the new user sees no administration', STEP, async () => {
+  step('lets a visitor sign up while self-registration is on; the new user sees no administration', async () => {
     const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
     try {
       const visitor = await context.newPage();
@@ -485,7 +507,7 @@ describe('the web portal in a browser', () => {
     await page.getByRole('heading', { name: 'Projects' }).waitFor();
   });
 
-  it('switches to the dark theme and keeps it', STEP, async () => {
+  step('switches to the dark theme and keeps it', async () => {
     await openUserMenu();
     await page.getByRole('menuitem', { name: 'Dark theme' }).click();
     await page.waitForFunction("document.documentElement.style.colorScheme === 'dark'");
@@ -497,7 +519,7 @@ describe('the web portal in a browser', () => {
     await page.goto(`${berth.url}/projects/${projectId}/robot-accounts`);
   });
 
-  it('speaks Chinese and Japanese when chosen, and remembers the choice', STEP, async () => {
+  step('speaks Chinese and Japanese when chosen, and remembers the choice', async () => {
     await openUserMenu();
     await page.getByRole('menuitem', { name: 'Language' }).hover();
     await page.getByRole('menuitem', { name: '简体中文' }).click();
@@ -515,7 +537,7 @@ describe('the web portal in a browser', () => {
     await shoot('13-robots-ja-JP');
   });
 
-  it('signs out, and after signing in again returns to the page that was asked for', STEP, async () => {
+  step('signs out, and after signing in again returns to the page that was asked for', async () => {
     await openUserMenu();
     await page.getByRole('menuitem', { name: 'サインアウト' }).click();
     await page.waitForURL(/\/sign-in$/);
@@ -529,7 +551,7 @@ describe('the web portal in a browser', () => {
     await page.getByRole('row', { name: /alice/ }).waitFor();
   });
 
-  it('never follows a redirect off this site after signing in', STEP, async () => {
+  step('never follows a redirect off this site after signing in', async () => {
     await page.context().clearCookies();
     await page.goto(`${berth.url}/sign-in?redirect=${encodeURIComponent('//example.com/steal')}`);
     await page.getByLabel('ユーザー名').fill('admin');
