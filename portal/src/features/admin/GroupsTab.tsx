@@ -5,9 +5,9 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { useTranslation } from 'react-i18next';
 import { api, getPage } from '../../api/client.ts';
 import type { UserGroup } from '../../api/types.ts';
-import { useConfirm } from '../../shared/confirm.ts';
 import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { usePaging } from '../../shared/paging.ts';
+import { DeleteButton } from '../../shared/DeleteButton.tsx';
 
 /** Harbor's group types Berth knows: LDAP groups by DN, OIDC groups by the name in the groups claim. */
 const LDAP = 1;
@@ -73,7 +73,6 @@ function CreateGroupDialog({ open, onClose }: { open: boolean; onClose(): void }
 export default function GroupsTab() {
   const { t } = useTranslation();
   const { message } = App.useApp();
-  const confirm = useConfirm();
   const queryClient = useQueryClient();
   const paging = usePaging();
   const [search, setSearch] = useState('');
@@ -124,19 +123,7 @@ export default function GroupsTab() {
             title: t('common.actions'),
             key: 'actions',
             render: (_, group) => (
-              <Button
-                danger
-                size="small"
-                onClick={() =>
-                  confirm({
-                    title: t('groups.deleteTitle'),
-                    content: t('groups.deleteConfirm', { name: group.group_name }),
-                    onOk: () => remove.mutateAsync(group).catch(() => undefined),
-                  })
-                }
-              >
-                {t('common.delete')}
-              </Button>
+              <DeleteButton title={t('groups.deleteTitle')} content={t('groups.deleteConfirm', { name: group.group_name })} onDelete={() => remove.mutateAsync(group)} />
             ),
           },
         ]}

@@ -5,7 +5,6 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { useTranslation } from 'react-i18next';
 import { api, getPage } from '../../api/client.ts';
 import type { User } from '../../api/types.ts';
-import { useConfirm } from '../../shared/confirm.ts';
 import { DateText } from '../../shared/DateText.tsx';
 import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { harborQ } from '../../shared/harbor-q.ts';
@@ -13,11 +12,11 @@ import { usePaging } from '../../shared/paging.ts';
 import { useCurrentUser } from '../../shared/queries.ts';
 import { CreateUserDialog } from './CreateUserDialog.tsx';
 import { ResetPasswordDialog } from './ResetPasswordDialog.tsx';
+import { DeleteButton } from '../../shared/DeleteButton.tsx';
 
 export default function UsersTab() {
   const { t } = useTranslation();
   const { message } = App.useApp();
-  const confirm = useConfirm();
   const queryClient = useQueryClient();
   const me = useCurrentUser();
   const paging = usePaging();
@@ -96,19 +95,7 @@ export default function UsersTab() {
                   <Button size="small" onClick={() => setResetting(user)}>
                     {t('users.resetPassword')}
                   </Button>
-                  <Button
-                    danger
-                    size="small"
-                    onClick={() =>
-                      confirm({
-                        title: t('users.deleteTitle'),
-                        content: t('users.deleteConfirm', { name: user.username }),
-                        onOk: () => remove.mutateAsync(user).catch(() => undefined),
-                      })
-                    }
-                  >
-                    {t('common.delete')}
-                  </Button>
+                  <DeleteButton title={t('users.deleteTitle')} content={t('users.deleteConfirm', { name: user.username })} onDelete={() => remove.mutateAsync(user)} />
                 </Space>
               ),
           },

@@ -7,7 +7,6 @@ import { Link } from 'react-router';
 import { api } from '../../api/client.ts';
 import type { Accessory, Artifact, BuildHistoryEntry, ChartDependency, Tag as TagModel } from '../../api/types.ts';
 import { CopyButton } from '../../shared/CopyButton.tsx';
-import { useConfirm } from '../../shared/confirm.ts';
 import { DateText } from '../../shared/DateText.tsx';
 import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { formatSize, shortDigest } from '../../shared/format.ts';
@@ -20,6 +19,7 @@ import { AddTagDialog } from '../repository/AddTagDialog.tsx';
 import { ArtifactIcon } from '../repository/ArtifactIcon.tsx';
 import { platformsOf } from '../repository/platforms.ts';
 import { artifactsPath, useTagMutations } from '../repository/repository-api.ts';
+import { DeleteButton } from '../../shared/DeleteButton.tsx';
 
 /** An addition's link as the artifact gives it; only the API's own paths are followed. */
 function useAddition<T>(artifact: Artifact | undefined, key: string, text: boolean) {
@@ -55,7 +55,6 @@ export default function ArtifactPage({ repositoryName, digest }: { repositoryNam
   const projectName = project.data?.name;
   usePageTitle(projectName && `${projectName}/${repositoryName}@${shortDigest(digest)}`);
   const can = useProjectPermissions(projectId);
-  const confirm = useConfirm();
   const host = useRegistryHost();
   const [tagging, setTagging] = useState(false);
   const artifact = useQuery({
@@ -146,19 +145,7 @@ export default function ArtifactPage({ repositoryName, digest }: { repositoryNam
             key: 'actions',
             render: (_, tag) =>
               can('tag', 'delete') ? (
-                <Button
-                  danger
-                  size="small"
-                  onClick={() =>
-                    confirm({
-                      title: t('tags.deleteTitle'),
-                      content: t('tags.deleteConfirm', { name: tag.name }),
-                      onOk: () => deleteTag.mutateAsync({ digest: a.digest, name: tag.name }).catch(() => undefined),
-                    })
-                  }
-                >
-                  {t('common.delete')}
-                </Button>
+                <DeleteButton title={t('tags.deleteTitle')} content={t('tags.deleteConfirm', { name: tag.name })} onDelete={() => deleteTag.mutateAsync({ digest: a.digest, name: tag.name })} />
               ) : null,
           },
         ]}

@@ -5,11 +5,11 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { useTranslation } from 'react-i18next';
 import { api, getPage } from '../../api/client.ts';
 import type { LabelDetail } from '../../api/types.ts';
-import { useConfirm } from '../../shared/confirm.ts';
 import { DateText } from '../../shared/DateText.tsx';
 import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { usePaging } from '../../shared/paging.ts';
 import { LabelChip } from './LabelChip.tsx';
+import { DeleteButton } from '../../shared/DeleteButton.tsx';
 
 interface LabelForm {
   name: string;
@@ -78,7 +78,6 @@ function LabelDialog({ scope, label, open, onClose }: { scope: LabelScope; label
 export function LabelsTable({ scope, canCreate, canUpdate, canDelete }: { scope: LabelScope; canCreate: boolean; canUpdate: boolean; canDelete: boolean }) {
   const { t } = useTranslation();
   const { message } = App.useApp();
-  const confirm = useConfirm();
   const queryClient = useQueryClient();
   const paging = usePaging();
   const [search, setSearch] = useState('');
@@ -141,19 +140,7 @@ export function LabelsTable({ scope, canCreate, canUpdate, canDelete }: { scope:
                   </Button>
                 )}
                 {canDelete && (
-                  <Button
-                    danger
-                    size="small"
-                    onClick={() =>
-                      confirm({
-                        title: t('labels.deleteTitle'),
-                        content: t('labels.deleteConfirm', { name: label.name }),
-                        onOk: () => remove.mutateAsync(label).catch(() => undefined),
-                      })
-                    }
-                  >
-                    {t('common.delete')}
-                  </Button>
+                  <DeleteButton title={t('labels.deleteTitle')} content={t('labels.deleteConfirm', { name: label.name })} onDelete={() => remove.mutateAsync(label)} />
                 )}
               </Space>
             ),

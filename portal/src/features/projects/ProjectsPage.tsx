@@ -7,18 +7,17 @@ import { Link } from 'react-router';
 import { api, getPage } from '../../api/client.ts';
 import { ROLES, type Project } from '../../api/types.ts';
 import { AccessTag } from '../../shared/AccessTag.tsx';
-import { useConfirm } from '../../shared/confirm.ts';
 import { DateText } from '../../shared/DateText.tsx';
 import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { usePaging } from '../../shared/paging.ts';
 import { usePageTitle } from '../../shared/usePageTitle.ts';
 import { CreateProjectDialog } from './CreateProjectDialog.tsx';
+import { DeleteButton } from '../../shared/DeleteButton.tsx';
 
 export default function ProjectsPage() {
   const { t } = useTranslation();
   usePageTitle(t('projects.title'));
   const { message } = App.useApp();
-  const confirm = useConfirm();
   const queryClient = useQueryClient();
   const paging = usePaging();
   const [search, setSearch] = useState('');
@@ -83,19 +82,7 @@ export default function ProjectsPage() {
             title: t('common.actions'),
             key: 'actions',
             render: (_, project) => (
-              <Button
-                danger
-                size="small"
-                onClick={() =>
-                  confirm({
-                    title: t('projects.deleteTitle'),
-                    content: t('projects.deleteConfirm', { name: project.name }),
-                    onOk: () => remove.mutateAsync(project).catch(() => undefined),
-                  })
-                }
-              >
-                {t('common.delete')}
-              </Button>
+              <DeleteButton title={t('projects.deleteTitle')} content={t('projects.deleteConfirm', { name: project.name })} onDelete={() => remove.mutateAsync(project)} />
             ),
           },
         ]}

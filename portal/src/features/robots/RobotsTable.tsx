@@ -5,12 +5,12 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { useTranslation } from 'react-i18next';
 import { api, getPage } from '../../api/client.ts';
 import type { Project, Robot, RobotCreated } from '../../api/types.ts';
-import { useConfirm } from '../../shared/confirm.ts';
 import { DateText } from '../../shared/DateText.tsx';
 import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { usePaging } from '../../shared/paging.ts';
 import { CreateRobotDialog } from './CreateRobotDialog.tsx';
 import { RobotSecretDialog } from './RobotSecretDialog.tsx';
+import { DeleteButton } from '../../shared/DeleteButton.tsx';
 
 function expiry(robot: Robot): string | undefined {
   return robot.expires_at < 0 ? undefined : new Date(robot.expires_at * 1000).toISOString();
@@ -27,7 +27,6 @@ export function RobotsTable({ project, canCreate, canDelete }: { project?: Proje
   const scopes = (robot: Robot) =>
     robot.permissions.map((p) => (p.kind === 'system' ? t('robots.system') : p.namespace === '*' ? t('robots.allProjects') : p.namespace)).join(', ');
   const { message } = App.useApp();
-  const confirm = useConfirm();
   const queryClient = useQueryClient();
   const paging = usePaging();
   const [creating, setCreating] = useState(false);
@@ -79,19 +78,7 @@ export function RobotsTable({ project, canCreate, canDelete }: { project?: Proje
             key: 'actions',
             render: (_, robot) =>
               canDelete ? (
-                <Button
-                  danger
-                  size="small"
-                  onClick={() =>
-                    confirm({
-                      title: t('robots.deleteTitle'),
-                      content: t('robots.deleteConfirm', { name: robot.name }),
-                      onOk: () => remove.mutateAsync(robot).catch(() => undefined),
-                    })
-                  }
-                >
-                  {t('common.delete')}
-                </Button>
+                <DeleteButton title={t('robots.deleteTitle')} content={t('robots.deleteConfirm', { name: robot.name })} onDelete={() => remove.mutateAsync(robot)} />
               ) : null,
           },
         ]}
