@@ -7,6 +7,7 @@ import { ApiError, currentLocation, setUnauthorizedHandler, signInPath } from '.
 import { loadAntdLocale } from './antd-locale.ts';
 import { PreferencesProvider, usePreferences } from './preferences.tsx';
 import { themeConfig } from './theme.ts';
+import { useReducedMotion } from './reduced-motion.ts';
 
 // Every screen is its own chunk: the first visit loads only the sign-in form.
 const SignInPage = lazy(() => import('../features/sign-in/SignInPage.tsx'));
@@ -104,6 +105,7 @@ function Routed() {
 
 function Themed() {
   const { language, theme } = usePreferences();
+  const reducedMotion = useReducedMotion();
   const [locale, setLocale] = useState<Locale | undefined>(undefined);
   useEffect(() => {
     let current = true;
@@ -117,7 +119,7 @@ function Themed() {
     document.body.style.background = theme === 'dark' ? '#141414' : '#f5f5f5';
   }, [theme]);
   return (
-    <ConfigProvider theme={themeConfig(theme)} {...(locale && { locale })}>
+    <ConfigProvider theme={themeConfig(theme, reducedMotion)} {...(locale && { locale })}>
       <BrowserRouter>
         <Routed />
       </BrowserRouter>

@@ -39,10 +39,11 @@ const DARK_COMPONENTS: ThemeConfig['components'] = {
   Menu: { darkItemColor: 'rgba(255, 255, 255, 0.75)', darkItemHoverColor: '#ffffff' },
 };
 
-export function themeConfig(mode: ThemeMode): ThemeConfig {
+/** With `reducedMotion`, dialogs, menus and messages appear and leave without animation. */
+export function themeConfig(mode: ThemeMode, reducedMotion = false): ThemeConfig {
   return {
     algorithm: mode === 'dark' ? theme.darkAlgorithm : theme.defaultAlgorithm,
-    token: { ...(mode === 'dark' ? DARK : LIGHT), borderRadius: 6 },
+    token: { ...(mode === 'dark' ? DARK : LIGHT), borderRadius: 6, motion: !reducedMotion },
     ...(mode === 'dark' && { components: DARK_COMPONENTS }),
   };
 }

@@ -69,8 +69,7 @@ describe('the web portal in a browser', () => {
       } catch (failure) {
         const where = page ? page.url() : 'no page';
         if (page) await shoot(`failed-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => undefined);
-        if (failure instanceof Error) failure.message += `\n(on ${where}; browser console: ${consoleErrors.slice(-5).join(' | ') || 'no errors'})`;
-        throw failure;
+        throw new Error(`${failure instanceof Error ? failure.message : String(failure)}\n(on ${where}; browser console: ${consoleErrors.slice(-5).join(' | ') || 'no errors'})`, { cause: failure });
       }
     });
 
@@ -89,7 +88,8 @@ describe('the web portal in a browser', () => {
     await harbor.createUser('alice');
     image = await makeImage({ layerSizes: [4096, 2048] });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+    // Reduced motion, as some people ask of their system: no click lands on a dialog still zooming in.
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
     page = await context.newPage();
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());
@@ -476,7 +476,8 @@ describe('the web portal in a browser', () => {
   });
 
   step('lets a visitor sign up while self-registration is on; the new user sees no administration', async () => {
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+    // Reduced motion, as some people ask of their system: no click lands on a dialog still zooming in.
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
     try {
       const visitor = await context.newPage();
       await visitor.goto(`${berth.url}/sign-in`);
