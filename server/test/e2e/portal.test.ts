@@ -594,6 +594,38 @@ describe('the web portal in a browser', () => {
     assert.equal((await harbor.call('GET', '/projects/webshop/repositories/frontend')).status, 200);
   });
 
+  step('offers a guest of the project none of the changes above, only copying', async () => {
+    const short = image.manifest.digest.slice(0, 'sha256:'.length + 12);
+    // (Names unanchored: an icon's name comes first in its button's.)
+    const changes = [/Delete repository/, /Edit description/, /Add a label to/, /Delete selected/, /Add a tag to/];
+    // The administrator has every one of them.
+    await page.goto(`${berth.url}/projects/${projectId}/repositories/frontend`);
+    await page.getByRole('row', { name: new RegExp(short) }).waitFor();
+    for (const name of changes) await page.getByRole('button', { name }).first().waitFor();
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+    try {
+      // alice has been a guest of webshop since the members step.
+      const guest = await context.newPage();
+      await guest.goto(`${berth.url}/sign-in`);
+      await guest.getByLabel('Username').fill('alice');
+      await guest.getByLabel('Password').fill(TEST_PASSWORD);
+      await guest.getByRole('button', { name: 'Sign in' }).click();
+      await guest.getByRole('heading', { name: 'Projects' }).waitFor();
+      await guest.goto(`${berth.url}/projects/${projectId}/repositories`);
+      await guest.getByRole('link', { name: 'webshop/frontend' }).waitFor();
+      assert.equal(await guest.getByRole('button', { name: /Delete repository/ }).count(), 0);
+      await guest.getByRole('link', { name: 'webshop/frontend' }).click();
+      const row = guest.getByRole('row', { name: new RegExp(short) });
+      await row.getByRole('button', { name: `Copy ${short}` }).waitFor();
+      await guest.getByLabel('Filter by labels').waitFor();
+      for (const name of changes) {
+        assert.equal(await guest.getByRole('button', { name }).count(), 0, `a guest sees no ${name} button`);
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
   step('lets a visitor sign up while self-registration is on; the new user sees no administration', async () => {
     const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
     try {
