@@ -34,6 +34,8 @@ const SAME_AS_ENGLISH: Record<string, readonly string[]> = {
     'admin.labels',
     'project.labels',
     'labels.name',
+    'artifactLabels.labels',
+    'copyArtifact.tag',
     'auditLog.resourceTypes.repository',
     'auditLog.resourceTypes.tag',
   ],

@@ -475,6 +475,157 @@ describe('the web portal in a browser', () => {
     await page.getByRole('heading', { name: 'webshop/frontend' }).waitFor();
   });
 
+  // Labels, copies and repository management. The labels are those made above: the project's "release"
+  // and the global "deprecated". The copies go to the library project, which the steps leave as they found it.
+  step('attaches labels to an artifact, filters the artifacts by them and takes them off again', async () => {
+    const short = image.manifest.digest.slice(0, 'sha256:'.length + 12);
+    const labelsOf = async () => (await harbor.call('GET', `/projects/webshop/repositories/frontend/artifacts/${image.manifest.digest}?with_label=true`)).body.labels?.map((l: { name: string }) => l.name) ?? [];
+    await page.goto(`${berth.url}/projects/${projectId}/repositories/frontend`);
+    const row = page.getByRole('row', { name: new RegExp(short) });
+    await row.getByRole('button', { name: `Add a label to ${short}` }).waitFor();
+    await checkAccessibility('artifacts with labels');
+    await row.getByRole('button', { name: `Add a label to ${short}` }).click();
+    // The project's labels and the global ones, each under its heading.
+    await page.getByRole('menuitem', { name: 'deprecated' }).waitFor();
+    await page.getByRole('menuitem', { name: 'release' }).click();
+    await page.getByText('Label release added').waitFor();
+    await row.getByRole('button', { name: 'Remove label release' }).waitFor();
+    assert.deepEqual(await labelsOf(), ['release']);
+    await shoot('26-artifact-labels');
+
+    // All the chosen labels must be on an artifact: release and deprecated together match nothing.
+    await choose('Filter by labels', 'deprecated');
+    await page.getByText('No artifact matches the chosen labels and search').waitFor();
+    await page.locator('.ant-select-item-option:visible').filter({ hasText: /^release$/ }).click();
+    await page.getByText('No artifact matches the chosen labels and search').waitFor();
+    await page.locator('.ant-select-item-option:visible').filter({ hasText: /^deprecated$/ }).click();
+    await page.keyboard.press('Escape');
+    await row.waitFor();
+    await shoot('27-artifacts-filtered-by-label');
+
+    await row.getByRole('link', { name: short }).click();
+    await page.getByRole('heading', { name: `frontend@${short}` }).waitFor();
+    await page.getByRole('button', { name: 'Remove label release' }).click();
+    await page.getByText('Label release removed').waitFor();
+    await page.getByRole('button', { name: 'Remove label release' }).waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: `Add a label to ${short}` }).click();
+    await page.getByRole('menuitem', { name: 'deprecated' }).click();
+    await page.getByText('Label deprecated added').waitFor();
+    assert.deepEqual(await labelsOf(), ['deprecated']);
+    await page.getByRole('button', { name: 'Remove label deprecated' }).click();
+    await page.getByText('Label deprecated removed').waitFor();
+    assert.deepEqual(await labelsOf(), []);
+  });
+
+  step("copies the artifact into another project's repository, where it is found with the tag given", async () => {
+    const short = image.manifest.digest.slice(0, 'sha256:'.length + 12);
+    // (The button's name begins with its icon's.)
+    await page.getByRole('button', { name: /^(copy )?Copy$/ }).click();
+    const dialog = page.getByRole('dialog', { name: `Copy artifact ${short}` });
+    await dialog.getByLabel('Repository name').fill('Archive/Shop');
+    await dialog.getByRole('button', { name: 'Copy', exact: true }).click();
+    await dialog.getByText('Lower-case letters and digits, optionally separated by . _ - and /').first().waitFor();
+    await checkAccessibility('copy dialog');
+    await choose('Target project', 'library');
+    // A name with a slash: the API path carries it double-encoded.
+    await dialog.getByLabel('Repository name').fill('archive/shop');
+    await dialog.getByLabel('Tag (optional)').fill('stable');
+    await dialog.locator('.ant-form-item-explain-error').first().waitFor({ state: 'detached' });
+    await shoot('28-copy-artifact');
+    await dialog.getByRole('button', { name: 'Copy', exact: true }).click();
+    await page.getByText('Artifact copied to library/archive/shop').waitFor();
+    await dialog.waitFor({ state: 'detached' });
+
+    await page.getByRole('link', { name: 'Projects' }).first().click();
+    await page.getByRole('link', { name: 'library' }).click();
+    await page.getByRole('tab', { name: 'Repositories' }).click();
+    await page.getByRole('link', { name: 'library/archive/shop' }).click();
+    await page.getByRole('heading', { name: 'library/archive/shop' }).waitFor();
+    const row = page.getByRole('row', { name: new RegExp(short) });
+    await row.getByText('stable', { exact: true }).waitFor();
+    const copied = (await harbor.call('GET', '/projects/library/repositories/archive%252Fshop/artifacts')).body;
+    assert.deepEqual(copied.map((a: { digest: string }) => a.digest), [image.manifest.digest]);
+  });
+
+  step("edits a repository's description, which is shown as text, never as HTML", async () => {
+    await page.getByText('No description').waitFor();
+    await page.getByRole('button', { name: 'Edit description' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Description of library/archive/shop' });
+    await dialog.getByLabel('Description').fill('<b>Old builds</b> kept for audits');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Description saved').waitFor();
+    await page.getByText('<b>Old builds</b> kept for audits', { exact: true }).waitFor();
+    assert.equal(await page.locator('b', { hasText: 'Old builds' }).count(), 0);
+    await checkAccessibility('repository with a description');
+    await shoot('29-repository-description');
+    const repository = (await harbor.call('GET', '/projects/library/repositories/archive%252Fshop')).body;
+    assert.equal(repository.description, '<b>Old builds</b> kept for audits');
+  });
+
+  step('deletes repositories after confirming: from the repository page, and from the list', async () => {
+    const libraryId = (await harbor.call('GET', '/projects?name=library')).body[0].project_id;
+    // A second copy to delete from the list.
+    const scratch = await harbor.call('POST', `/projects/library/repositories/scratch/artifacts?from=${encodeURIComponent(`webshop/frontend@${image.manifest.digest}`)}`);
+    assert.equal(scratch.status, 201);
+
+    await page.getByRole('button', { name: 'Delete repository' }).click();
+    let confirm = page.getByRole('dialog').filter({ hasText: 'Delete repository?' });
+    await confirm.getByText('Repository library/archive/shop will be deleted with all its artifacts and tags.').waitFor();
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    await page.getByRole('heading', { name: 'library/archive/shop' }).waitFor();
+    await page.getByRole('button', { name: 'Delete repository' }).click();
+    confirm = page.getByRole('dialog').filter({ hasText: 'Delete repository?' });
+    await confirm.getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('Repository library/archive/shop deleted').waitFor();
+    await page.waitForURL(new RegExp(`/projects/${libraryId}/repositories$`));
+    await page.getByRole('link', { name: 'library/scratch' }).waitFor();
+    await page.getByRole('link', { name: 'library/archive/shop' }).waitFor({ state: 'detached' });
+    assert.equal((await harbor.call('GET', '/projects/library/repositories/archive%252Fshop')).status, 404);
+
+    await page.getByRole('button', { name: 'Delete repository library/scratch' }).click();
+    confirm = page.getByRole('dialog').filter({ hasText: 'Delete repository?' });
+    await confirm.getByText('Repository library/scratch will be deleted with all its artifacts and tags.').waitFor();
+    await confirm.getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('Repository library/scratch deleted').waitFor();
+    await page.getByText('No repositories yet: push an image to this project to create one').waitFor();
+    assert.deepEqual((await harbor.call('GET', '/projects/library/repositories')).body, []);
+    // The original is untouched.
+    assert.equal((await harbor.call('GET', '/projects/webshop/repositories/frontend')).status, 200);
+  });
+
+  step('offers a guest of the project none of the changes above, only copying', async () => {
+    const short = image.manifest.digest.slice(0, 'sha256:'.length + 12);
+    // (Names unanchored: an icon's name comes first in its button's.)
+    const changes = [/Delete repository/, /Edit description/, /Add a label to/, /Delete selected/, /Add a tag to/];
+    // The administrator has every one of them.
+    await page.goto(`${berth.url}/projects/${projectId}/repositories/frontend`);
+    await page.getByRole('row', { name: new RegExp(short) }).waitFor();
+    for (const name of changes) await page.getByRole('button', { name }).first().waitFor();
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+    try {
+      // alice has been a guest of webshop since the members step.
+      const guest = await context.newPage();
+      await guest.goto(`${berth.url}/sign-in`);
+      await guest.getByLabel('Username').fill('alice');
+      await guest.getByLabel('Password').fill(TEST_PASSWORD);
+      await guest.getByRole('button', { name: 'Sign in' }).click();
+      await guest.getByRole('heading', { name: 'Projects' }).waitFor();
+      await guest.goto(`${berth.url}/projects/${projectId}/repositories`);
+      await guest.getByRole('link', { name: 'webshop/frontend' }).waitFor();
+      assert.equal(await guest.getByRole('button', { name: /Delete repository/ }).count(), 0);
+      await guest.getByRole('link', { name: 'webshop/frontend' }).click();
+      const row = guest.getByRole('row', { name: new RegExp(short) });
+      await row.getByRole('button', { name: `Copy ${short}` }).waitFor();
+      await guest.getByLabel('Filter by labels').waitFor();
+      for (const name of changes) {
+        assert.equal(await guest.getByRole('button', { name }).count(), 0, `a guest sees no ${name} button`);
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
   step('lets a visitor sign up while self-registration is on; the new user sees no administration', async () => {
     // Reduced motion, as some people ask of their system: no click lands on a dialog still zooming in.
     const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });

@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import { Breadcrumb, Button, Descriptions, Empty, Space, Spin, Table, Tabs, Tag, Typography } from 'antd';
-import { PlusOutlined } from '@ant-design/icons';
+import { Breadcrumb, Button, Descriptions, Empty, Flex, Space, Spin, Table, Tabs, Tag, Typography } from 'antd';
+import { CopyOutlined, PlusOutlined } from '@ant-design/icons';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
@@ -17,6 +17,9 @@ import { usePageTitle } from '../../shared/usePageTitle.ts';
 import { useProject, useProjectId } from '../project/project-context.ts';
 import { AddTagDialog } from '../repository/AddTagDialog.tsx';
 import { ArtifactIcon } from '../repository/ArtifactIcon.tsx';
+import { ArtifactLabels } from '../repository/ArtifactLabels.tsx';
+import { useArtifactLabelMutations, useAssignableLabels } from '../repository/artifact-labels.ts';
+import { CopyArtifactDialog } from '../repository/CopyArtifactDialog.tsx';
 import { platformsOf } from '../repository/platforms.ts';
 import { artifactsPath, useTagMutations } from '../repository/repository-api.ts';
 import { DeleteButton } from '../../shared/DeleteButton.tsx';
@@ -57,12 +60,15 @@ export default function ArtifactPage({ repositoryName, digest }: { repositoryNam
   const can = useProjectPermissions(projectId);
   const host = useRegistryHost();
   const [tagging, setTagging] = useState(false);
+  const [copying, setCopying] = useState(false);
   const artifact = useQuery({
     queryKey: ['artifact', projectName, repositoryName, digest],
     queryFn: () => api.get<Artifact>(`${artifactsPath(projectName!, repositoryName)}/${digest}`, { query: { with_tag: true, with_label: true, with_accessory: true } }),
     enabled: !!projectName,
   });
   const { addTag, deleteTag } = useTagMutations(projectName ?? '', repositoryName);
+  const assignable = useAssignableLabels(projectId, can('label', 'list'));
+  const { attach, detach } = useArtifactLabelMutations(projectName ?? '', repositoryName);
   const history = useAddition<BuildHistoryEntry[]>(artifact.data, 'build_history', false);
   const values = useAddition<string>(artifact.data, 'values_yaml', true);
   const readme = useAddition<string>(artifact.data, 'readme_md', true);
@@ -76,45 +82,57 @@ export default function ArtifactPage({ repositoryName, digest }: { repositoryNam
   const imageRef = `${host}/${projectName}/${repositoryName}`;
   const links = a.addition_links ?? {};
 
+  const labelFailure = attach.error ?? detach.error;
   const overview = (
-    <Descriptions bordered column={1} size="small">
-      <Descriptions.Item label={t('artifact.digest')}>
-        <Typography.Text code style={{ wordBreak: 'break-all' }}>
-          {a.digest}
-        </Typography.Text>{' '}
-        <CopyButton text={a.digest} label={t('artifacts.copyDigest')} />
-      </Descriptions.Item>
-      <Descriptions.Item label={t('artifact.type')}>
-        <Space size={4}>
-          <ArtifactIcon digest={a.icon} label={typeLabel} />
-          {typeLabel}
-        </Space>
-      </Descriptions.Item>
-      <Descriptions.Item label={t('artifact.mediaType')}>{a.manifest_media_type}</Descriptions.Item>
-      {a.artifact_type && a.artifact_type !== a.manifest_media_type && <Descriptions.Item label={t('artifact.artifactType')}>{a.artifact_type}</Descriptions.Item>}
-      <Descriptions.Item label={t('artifacts.size')}>{formatSize(a.size, i18n.language)}</Descriptions.Item>
-      <Descriptions.Item label={t('artifacts.platforms')}>{platformsOf(a).map((p) => <Tag key={p}>{p}</Tag>)}</Descriptions.Item>
-      <Descriptions.Item label={t('artifacts.pushed')}>
-        <DateText value={a.push_time} />
-      </Descriptions.Item>
-      <Descriptions.Item label={t('artifacts.pulled')}>
-        <DateText value={a.pull_time} />
-      </Descriptions.Item>
-      <Descriptions.Item label={t('artifacts.pullCommand')}>
-        <Typography.Text code style={{ wordBreak: 'break-all' }}>{`docker pull ${imageRef}@${a.digest}`}</Typography.Text>{' '}
-        <CopyButton text={`docker pull ${imageRef}@${a.digest}`} label={t('artifacts.copyPullCommand', { reference: shortDigest(a.digest) })} />
-      </Descriptions.Item>
-      {Object.entries(a.extra_attrs ?? {}).map(([key, value]) => (
-        <Descriptions.Item key={key} label={key}>
-          {typeof value === 'string' ? value : <Preformatted text={attributeText(value)} />}
+    <>
+      {labelFailure && <ErrorAlert error={labelFailure} />}
+      <Descriptions bordered column={1} size="small">
+        <Descriptions.Item label={t('artifact.digest')}>
+          <Typography.Text code style={{ wordBreak: 'break-all' }}>
+            {a.digest}
+          </Typography.Text>{' '}
+          <CopyButton text={a.digest} label={t('artifacts.copyDigest')} />
         </Descriptions.Item>
-      ))}
-      {Object.entries(a.annotations ?? {}).map(([key, value]) => (
-        <Descriptions.Item key={`annotation:${key}`} label={key}>
-          {value}
+        <Descriptions.Item label={t('artifact.type')}>
+          <Space size={4}>
+            <ArtifactIcon digest={a.icon} label={typeLabel} />
+            {typeLabel}
+          </Space>
         </Descriptions.Item>
-      ))}
-    </Descriptions>
+        <Descriptions.Item label={t('artifact.mediaType')}>{a.manifest_media_type}</Descriptions.Item>
+        {a.artifact_type && a.artifact_type !== a.manifest_media_type && <Descriptions.Item label={t('artifact.artifactType')}>{a.artifact_type}</Descriptions.Item>}
+        <Descriptions.Item label={t('artifactLabels.labels')}>
+          <ArtifactLabels
+            artifact={a}
+            assignable={assignable}
+            onAttach={can('artifact-label', 'create') ? (label) => attach.mutate({ digest: a.digest, label }) : undefined}
+            onDetach={can('artifact-label', 'delete') ? (label) => detach.mutate({ digest: a.digest, label }) : undefined}
+          />
+        </Descriptions.Item>
+        <Descriptions.Item label={t('artifacts.size')}>{formatSize(a.size, i18n.language)}</Descriptions.Item>
+        <Descriptions.Item label={t('artifacts.platforms')}>{platformsOf(a).map((p) => <Tag key={p}>{p}</Tag>)}</Descriptions.Item>
+        <Descriptions.Item label={t('artifacts.pushed')}>
+          <DateText value={a.push_time} />
+        </Descriptions.Item>
+        <Descriptions.Item label={t('artifacts.pulled')}>
+          <DateText value={a.pull_time} />
+        </Descriptions.Item>
+        <Descriptions.Item label={t('artifacts.pullCommand')}>
+          <Typography.Text code style={{ wordBreak: 'break-all' }}>{`docker pull ${imageRef}@${a.digest}`}</Typography.Text>{' '}
+          <CopyButton text={`docker pull ${imageRef}@${a.digest}`} label={t('artifacts.copyPullCommand', { reference: shortDigest(a.digest) })} />
+        </Descriptions.Item>
+        {Object.entries(a.extra_attrs ?? {}).map(([key, value]) => (
+          <Descriptions.Item key={key} label={key}>
+            {typeof value === 'string' ? value : <Preformatted text={attributeText(value)} />}
+          </Descriptions.Item>
+        ))}
+        {Object.entries(a.annotations ?? {}).map(([key, value]) => (
+          <Descriptions.Item key={`annotation:${key}`} label={key}>
+            {value}
+          </Descriptions.Item>
+        ))}
+      </Descriptions>
+    </>
   );
 
   const tags = (
@@ -270,11 +288,19 @@ export default function ArtifactPage({ repositoryName, digest }: { repositoryNam
           { title: shortDigest(a.digest) },
         ]}
       />
-      <Typography.Title level={2} id="artifact-title" style={{ marginTop: 8 }}>
-        {repositoryName}@{shortDigest(a.digest)}
-      </Typography.Title>
+      <Flex justify="space-between" align="center" wrap gap={8}>
+        <Typography.Title level={2} id="artifact-title" style={{ marginTop: 8 }}>
+          {repositoryName}@{shortDigest(a.digest)}
+        </Typography.Title>
+        {can('repository', 'pull') && (
+          <Button icon={<CopyOutlined />} onClick={() => setCopying(true)}>
+            {t('copyArtifact.copy')}
+          </Button>
+        )}
+      </Flex>
       <Tabs items={items} />
       <AddTagDialog digest={tagging ? a.digest : undefined} addTag={addTag} onClose={() => setTagging(false)} />
+      {copying && <CopyArtifactDialog source={{ projectName, repositoryName, digest: a.digest }} onClose={() => setCopying(false)} />}
     </section>
   );
 }

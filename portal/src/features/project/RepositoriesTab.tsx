@@ -6,9 +6,12 @@ import { Link } from 'react-router';
 import { getPage } from '../../api/client.ts';
 import type { Repository } from '../../api/types.ts';
 import { DateText } from '../../shared/DateText.tsx';
+import { DeleteButton } from '../../shared/DeleteButton.tsx';
 import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { relativeRepoName, repositoryUrl } from '../../shared/links.ts';
 import { usePaging } from '../../shared/paging.ts';
+import { useProjectPermissions } from '../../shared/permissions.ts';
+import { useDeleteRepository } from '../repository/repository-api.ts';
 import { useProjectOfPage } from './project-context.ts';
 
 /** Harbor's q syntax takes these characters literally only inside a quoted-free value: keep them out. */
@@ -22,6 +25,8 @@ export default function RepositoriesTab() {
   const project = useProjectOfPage();
   const paging = usePaging();
   const [search, setSearch] = useState('');
+  const can = useProjectPermissions(project.project_id);
+  const remove = useDeleteRepository(project.name);
   const repositories = useQuery({
     queryKey: ['repositories', project.name, search, paging.query],
     queryFn: () => getPage<Repository>(`/api/v2.0/projects/${project.name}/repositories`, { ...paging.query, q: fuzzyName(search) }),
@@ -42,6 +47,7 @@ export default function RepositoriesTab() {
         />
       </div>
       {repositories.isError && <ErrorAlert error={repositories.error} />}
+      {remove.isError && <ErrorAlert error={remove.error} />}
       <Table<Repository>
         rowKey="id"
         loading={repositories.isFetching}
@@ -64,6 +70,22 @@ export default function RepositoriesTab() {
             // Descriptions are user text: shown as text, never as HTML.
             render: (value?: string) => <Typography.Text ellipsis={{ tooltip: value }} style={{ maxWidth: 320 }}>{value || '—'}</Typography.Text>,
           },
+          ...(can('repository', 'delete')
+            ? [
+                {
+                  title: t('common.actions'),
+                  key: 'actions',
+                  render: (_: unknown, repository: Repository) => (
+                    <DeleteButton
+                      title={t('repository.deleteTitle')}
+                      content={t('repository.deleteConfirm', { name: repository.name })}
+                      aria-label={t('repository.deleteNamed', { name: repository.name })}
+                      onDelete={() => remove.mutateAsync(relativeRepoName(project.name, repository.name))}
+                    />
+                  ),
+                },
+              ]
+            : []),
         ]}
       />
     </>

@@ -2,9 +2,7 @@ import { Form, Input, Modal } from 'antd';
 import type { UseMutationResult } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
-
-/** The OCI tag rule, checked before the server does. */
-const TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
+import { TAG } from './names.ts';
 
 type AddTag = UseMutationResult<void, Error, { digest: string; name: string }>;
 

@@ -1,16 +1,17 @@
 import { useState } from 'react';
-import { App, Breadcrumb, Button, Empty, Input, Space, Spin, Table, Tag, Tooltip, Typography } from 'antd';
-import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
+import { App, Breadcrumb, Button, Empty, Flex, Input, Space, Spin, Table, Tag, Tooltip, Typography } from 'antd';
+import { CopyOutlined, DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router';
-import { api, getPage, repoPath } from '../../api/client.ts';
+import { Link, useNavigate } from 'react-router';
+import { api, getPage } from '../../api/client.ts';
 import type { Artifact, Repository } from '../../api/types.ts';
 import { CopyButton } from '../../shared/CopyButton.tsx';
 import { useConfirm } from '../../shared/confirm.ts';
 import { DateText } from '../../shared/DateText.tsx';
 import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { formatSize, shortDigest } from '../../shared/format.ts';
+import { harborQ } from '../../shared/harbor-q.ts';
 import { artifactUrl } from '../../shared/links.ts';
 import { usePaging } from '../../shared/paging.ts';
 import { useProjectPermissions } from '../../shared/permissions.ts';
@@ -19,8 +20,19 @@ import { usePageTitle } from '../../shared/usePageTitle.ts';
 import { useProject, useProjectId } from '../project/project-context.ts';
 import { AddTagDialog } from './AddTagDialog.tsx';
 import { ArtifactIcon } from './ArtifactIcon.tsx';
+import { ArtifactLabels } from './ArtifactLabels.tsx';
+import { useArtifactLabelMutations, useAssignableLabels } from './artifact-labels.ts';
+import { CopyArtifactDialog, type CopySource } from './CopyArtifactDialog.tsx';
+import { LabelFilter } from './LabelFilter.tsx';
 import { platformsOf } from './platforms.ts';
-import { artifactsPath, useTagMutations } from './repository-api.ts';
+import { artifactsPath, repositoryPath, useDeleteRepository, useTagMutations } from './repository-api.ts';
+import { RepositoryDescription } from './RepositoryDescription.tsx';
+
+/** Harbor's artifact filter: a fuzzy tag match and, with `labels=(…)`, artifacts carrying all the chosen labels. */
+function artifactQ(search: string, labelIds: number[]): string | undefined {
+  const terms = [harborQ([{ field: 'tags', value: search, fuzzy: true }]), labelIds.length > 0 ? `labels=(${labelIds.join(' ')})` : undefined].filter(Boolean);
+  return terms.length > 0 ? terms.join(',') : undefined;
+}
 
 export default function RepositoryPage({ repositoryName }: { repositoryName: string }) {
   const { t, i18n } = useTranslation();
@@ -33,23 +45,28 @@ export default function RepositoryPage({ repositoryName }: { repositoryName: str
   const { message } = App.useApp();
   const confirm = useConfirm();
   const queryClient = useQueryClient();
+  const navigate = useNavigate();
   const paging = usePaging(10);
   const [search, setSearch] = useState('');
+  const [labelIds, setLabelIds] = useState<number[]>([]);
   const [selected, setSelected] = useState<Artifact[]>([]);
   const [tagging, setTagging] = useState<string>();
+  const [copying, setCopying] = useState<CopySource>();
   const repository = useQuery({
     queryKey: ['repository', projectName, repositoryName],
-    queryFn: () => api.get<Repository>(`/api/v2.0/projects/${encodeURIComponent(projectName!)}/repositories/${repoPath(repositoryName)}`),
+    queryFn: () => api.get<Repository>(repositoryPath(projectName!, repositoryName)),
     enabled: !!projectName,
   });
   const artifacts = useQuery({
-    queryKey: ['artifacts', projectName, repositoryName, search, paging.query],
-    queryFn: () =>
-      getPage<Artifact>(artifactsPath(projectName!, repositoryName), { ...paging.query, with_tag: true, with_label: true, q: search ? `tags=~${search.replace(/[,=~{}()\[\]]/g, '')}` : undefined }),
+    queryKey: ['artifacts', projectName, repositoryName, search, labelIds, paging.query],
+    queryFn: () => getPage<Artifact>(artifactsPath(projectName!, repositoryName), { ...paging.query, with_tag: true, with_label: true, q: artifactQ(search, labelIds) }),
     enabled: !!projectName,
     placeholderData: keepPreviousData,
   });
+  const assignable = useAssignableLabels(projectId, can('label', 'list'));
   const { addTag, deleteTag } = useTagMutations(projectName ?? '', repositoryName);
+  const { attach, detach } = useArtifactLabelMutations(projectName ?? '', repositoryName);
+  const deleteRepository = useDeleteRepository(projectName ?? '');
   const deleteArtifacts = useMutation({
     mutationFn: async (victims: Artifact[]) => {
       for (const artifact of victims) await api.delete(`${artifactsPath(projectName!, repositoryName)}/${artifact.digest}`);
@@ -67,7 +84,7 @@ export default function RepositoryPage({ repositoryName }: { repositoryName: str
   if (project.isError) return <ErrorAlert error={project.error} />;
   if (!projectName) return <Spin />;
   const imageRef = `${host}/${projectName}/${repositoryName}`;
-  const failure = deleteTag.error ?? deleteArtifacts.error;
+  const failure = deleteTag.error ?? deleteArtifacts.error ?? attach.error ?? detach.error ?? deleteRepository.error;
 
   return (
     <section aria-labelledby="repository-title">
@@ -78,16 +95,32 @@ export default function RepositoryPage({ repositoryName }: { repositoryName: str
           { title: repositoryName },
         ]}
       />
-      <Typography.Title level={2} id="repository-title" style={{ marginTop: 8 }}>
-        {projectName}/{repositoryName}
-      </Typography.Title>
+      <Flex justify="space-between" align="center" wrap gap={8}>
+        <Typography.Title level={2} id="repository-title" style={{ marginTop: 8 }}>
+          {projectName}/{repositoryName}
+        </Typography.Title>
+        {can('repository', 'delete') && (
+          <Button
+            danger
+            icon={<DeleteOutlined />}
+            onClick={() =>
+              confirm({
+                title: t('repository.deleteTitle'),
+                content: t('repository.deleteConfirm', { name: `${projectName}/${repositoryName}` }),
+                onOk: () =>
+                  deleteRepository
+                    .mutateAsync(repositoryName)
+                    .then(() => navigate(`/projects/${projectId}/repositories`))
+                    .catch(() => undefined),
+              })
+            }
+          >
+            {t('repository.delete')}
+          </Button>
+        )}
+      </Flex>
       {repository.isError && <ErrorAlert error={repository.error} />}
-      {repository.data?.description && (
-        // A description (or README) is the user's text, shown as preformatted text, never as HTML.
-        <Typography.Paragraph>
-          <pre style={{ whiteSpace: 'pre-wrap', margin: 0 }}>{repository.data.description}</pre>
-        </Typography.Paragraph>
-      )}
+      {repository.data && <RepositoryDescription projectName={projectName} repositoryName={repositoryName} description={repository.data.description ?? ''} canEdit={can('repository', 'update')} />}
       <Space style={{ marginBottom: 16, width: '100%', justifyContent: 'space-between' }} wrap>
         {can('artifact', 'delete') ? (
           <Button
@@ -107,16 +140,26 @@ export default function RepositoryPage({ repositoryName }: { repositoryName: str
         ) : (
           <span />
         )}
-        <Input.Search
-          aria-label={t('artifacts.searchTags')}
-          placeholder={t('artifacts.searchTags')}
-          allowClear
-          onSearch={(value) => {
-            setSearch(value.trim());
-            paging.reset();
-          }}
-          style={{ width: 280 }}
-        />
+        <Space wrap>
+          <LabelFilter
+            assignable={assignable}
+            value={labelIds}
+            onChange={(ids) => {
+              setLabelIds(ids);
+              paging.reset();
+            }}
+          />
+          <Input.Search
+            aria-label={t('artifacts.searchTags')}
+            placeholder={t('artifacts.searchTags')}
+            allowClear
+            onSearch={(value) => {
+              setSearch(value.trim());
+              paging.reset();
+            }}
+            style={{ width: 280 }}
+          />
+        </Space>
       </Space>
       {artifacts.isError && <ErrorAlert error={artifacts.error} />}
       {failure && <ErrorAlert error={failure} />}
@@ -127,7 +170,7 @@ export default function RepositoryPage({ repositoryName }: { repositoryName: str
         pagination={paging.pagination(artifacts.data?.total ?? 0)}
         // No scroll.x here: its hidden measuring row would hold the focusable select-all box (axe: aria-hidden-focus).
         style={{ overflowX: 'auto' }}
-        locale={{ emptyText: <Empty description={search ? t('artifacts.noMatch') : t('artifacts.empty')} /> }}
+        locale={{ emptyText: <Empty description={labelIds.length > 0 ? t('artifactLabels.noMatch') : search ? t('artifacts.noMatch') : t('artifacts.empty')} /> }}
         rowSelection={
           can('artifact', 'delete')
             ? {
@@ -181,6 +224,18 @@ export default function RepositoryPage({ repositoryName }: { repositoryName: str
               </Space>
             ),
           },
+          {
+            title: t('artifactLabels.labels'),
+            key: 'labels',
+            render: (_, artifact) => (
+              <ArtifactLabels
+                artifact={artifact}
+                assignable={assignable}
+                onAttach={can('artifact-label', 'create') ? (label) => attach.mutate({ digest: artifact.digest, label }) : undefined}
+                onDetach={can('artifact-label', 'delete') ? (label) => detach.mutate({ digest: artifact.digest, label }) : undefined}
+              />
+            ),
+          },
           { title: t('artifacts.size'), dataIndex: 'size', align: 'right', render: (size: number) => formatSize(size, i18n.language) },
           {
             title: t('artifacts.platforms'),
@@ -198,9 +253,23 @@ export default function RepositoryPage({ repositoryName }: { repositoryName: str
           },
           { title: t('artifacts.pushed'), dataIndex: 'push_time', render: (value: string) => <DateText value={value} /> },
           { title: t('artifacts.pulled'), dataIndex: 'pull_time', render: (value: string) => <DateText value={value} /> },
+          ...(can('repository', 'pull')
+            ? [
+                {
+                  title: t('common.actions'),
+                  key: 'actions',
+                  render: (_: unknown, artifact: Artifact) => (
+                    <Button size="small" icon={<CopyOutlined />} aria-label={t('copyArtifact.copyNamed', { digest: shortDigest(artifact.digest) })} onClick={() => setCopying({ projectName, repositoryName, digest: artifact.digest })}>
+                      {t('copyArtifact.copy')}
+                    </Button>
+                  ),
+                },
+              ]
+            : []),
         ]}
       />
       <AddTagDialog digest={tagging} addTag={addTag} onClose={() => setTagging(undefined)} />
+      {copying && <CopyArtifactDialog source={copying} onClose={() => setCopying(undefined)} />}
     </section>
   );
 }
