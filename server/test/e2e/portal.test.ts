@@ -120,7 +120,7 @@ describe('the web portal in a browser', () => {
     await page.getByRole('link', { name: 'library' }).waitFor();
   });
 
-  step('creates a project from the dialog and lists it', async () => {
+  step('creates a project from the dialog, lists it, and filters the list to public or private projects', async () => {
     await page.getByRole('button', { name: 'New project' }).click();
     const dialog = page.getByRole('dialog', { name: 'New project' });
     await dialog.getByLabel('Project name').fill('Web Shop');
@@ -132,6 +132,16 @@ describe('the web portal in a browser', () => {
     await page.getByRole('link', { name: 'webshop' }).waitFor();
     await checkAccessibility('projects');
     await shoot('02-projects');
+    // (After the accessibility check: antd leaves an unnamed listbox in the page once a select was opened.)
+    // Harbor's filter of the list: only the private ones, then only the public ones.
+    await choose('Show', 'Private projects');
+    await page.getByRole('link', { name: 'library' }).waitFor({ state: 'detached' });
+    await page.getByRole('link', { name: 'webshop' }).waitFor();
+    await choose('Show', 'Public projects');
+    await page.getByRole('link', { name: 'webshop' }).waitFor({ state: 'detached' });
+    await page.getByRole('link', { name: 'library' }).waitFor();
+    await choose('Show', 'All projects');
+    await page.getByRole('link', { name: 'webshop' }).waitFor();
     projectId = (await harbor.call('GET', '/projects?name=webshop')).body[0].project_id;
   });
 

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { App, Button, Empty, Input, Space, Table, Typography } from 'antd';
+import { App, Button, Empty, Input, Select, Space, Table, Typography } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
@@ -21,10 +21,12 @@ export default function ProjectsPage() {
   const queryClient = useQueryClient();
   const paging = usePaging();
   const [search, setSearch] = useState('');
+  // Harbor's list filter: every project the caller sees, or only the public or the private ones.
+  const [access, setAccess] = useState<'all' | 'true' | 'false'>('all');
   const [creating, setCreating] = useState(false);
   const projects = useQuery({
-    queryKey: ['projects', search, paging.query],
-    queryFn: () => getPage<Project>('/api/v2.0/projects', { ...paging.query, name: search, with_detail: true }),
+    queryKey: ['projects', search, access, paging.query],
+    queryFn: () => getPage<Project>('/api/v2.0/projects', { ...paging.query, name: search, public: access === 'all' ? undefined : access, with_detail: true }),
     placeholderData: keepPreviousData,
   });
   const remove = useMutation({
@@ -48,16 +50,32 @@ export default function ProjectsPage() {
         <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
           {t('projects.new')}
         </Button>
-        <Input.Search
-          aria-label={t('projects.search')}
-          placeholder={t('projects.search')}
-          allowClear
-          onSearch={(value) => {
-            setSearch(value.trim());
-            paging.reset();
-          }}
-          style={{ width: 280 }}
-        />
+        <Space wrap>
+          <Select
+            aria-label={t('projects.show')}
+            value={access}
+            onChange={(value) => {
+              setAccess(value);
+              paging.reset();
+            }}
+            options={[
+              { value: 'all', label: t('projects.all') },
+              { value: 'true', label: t('projects.publicOnly') },
+              { value: 'false', label: t('projects.privateOnly') },
+            ]}
+            style={{ width: 200 }}
+          />
+          <Input.Search
+            aria-label={t('projects.search')}
+            placeholder={t('projects.search')}
+            allowClear
+            onSearch={(value) => {
+              setSearch(value.trim());
+              paging.reset();
+            }}
+            style={{ width: 280 }}
+          />
+        </Space>
       </Space>
       {projects.isError && <ErrorAlert error={projects.error} />}
       {remove.isError && <ErrorAlert error={remove.error} title={t('projects.deleteFailed')} />}
