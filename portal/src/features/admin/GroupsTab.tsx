@@ -8,6 +8,7 @@ import type { UserGroup } from '../../api/types.ts';
 import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { usePaging } from '../../shared/paging.ts';
 import { DeleteButton } from '../../shared/DeleteButton.tsx';
+import { ListSearch } from '../../shared/ListSearch.tsx';
 
 /** Harbor's group types Berth knows: LDAP groups by DN, OIDC groups by the name in the groups claim. */
 const LDAP = 1;
@@ -95,16 +96,7 @@ export default function GroupsTab() {
         <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
           {t('groups.new')}
         </Button>
-        <Input.Search
-          aria-label={t('groups.search')}
-          placeholder={t('groups.search')}
-          allowClear
-          onSearch={(value) => {
-            setSearch(value.trim());
-            paging.reset();
-          }}
-          style={{ width: 280 }}
-        />
+        <ListSearch label={t('groups.search')} paging={paging} onSearch={setSearch} />
       </Flex>
       {groups.isError && <ErrorAlert error={groups.error} />}
       {remove.isError && <ErrorAlert error={remove.error} />}

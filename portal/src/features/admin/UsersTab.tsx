@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { App, Button, Empty, Flex, Input, Space, Table, Tag } from 'antd';
+import { App, Button, Empty, Flex, Space, Table, Tag } from 'antd';
 import { CrownOutlined, PlusOutlined } from '@ant-design/icons';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
@@ -13,6 +13,7 @@ import { useCurrentUser } from '../../shared/queries.ts';
 import { CreateUserDialog } from './CreateUserDialog.tsx';
 import { ResetPasswordDialog } from './ResetPasswordDialog.tsx';
 import { DeleteButton } from '../../shared/DeleteButton.tsx';
+import { ListSearch } from '../../shared/ListSearch.tsx';
 
 export default function UsersTab() {
   const { t } = useTranslation();
@@ -52,16 +53,7 @@ export default function UsersTab() {
         <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
           {t('users.new')}
         </Button>
-        <Input.Search
-          aria-label={t('users.search')}
-          placeholder={t('users.search')}
-          allowClear
-          onSearch={(value) => {
-            setSearch(value.trim());
-            paging.reset();
-          }}
-          style={{ width: 280 }}
-        />
+        <ListSearch label={t('users.search')} paging={paging} onSearch={setSearch} />
       </Flex>
       {users.isError && <ErrorAlert error={users.error} />}
       {failure && <ErrorAlert error={failure} />}

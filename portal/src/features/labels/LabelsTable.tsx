@@ -10,6 +10,7 @@ import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { usePaging } from '../../shared/paging.ts';
 import { LabelChip } from './LabelChip.tsx';
 import { DeleteButton } from '../../shared/DeleteButton.tsx';
+import { ListSearch } from '../../shared/ListSearch.tsx';
 
 interface LabelForm {
   name: string;
@@ -105,16 +106,7 @@ export function LabelsTable({ scope, canCreate, canUpdate, canDelete }: { scope:
         ) : (
           <span />
         )}
-        <Input.Search
-          aria-label={t('labels.search')}
-          placeholder={t('labels.search')}
-          allowClear
-          onSearch={(value) => {
-            setSearch(value.trim());
-            paging.reset();
-          }}
-          style={{ width: 280 }}
-        />
+        <ListSearch label={t('labels.search')} paging={paging} onSearch={setSearch} />
       </Flex>
       {labels.isError && <ErrorAlert error={labels.error} />}
       {remove.isError && <ErrorAlert error={remove.error} />}

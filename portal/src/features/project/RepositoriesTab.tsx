@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Empty, Input, Table, Typography } from 'antd';
+import { Empty, Table, Typography } from 'antd';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
@@ -13,6 +13,7 @@ import { usePaging } from '../../shared/paging.ts';
 import { useProjectPermissions } from '../../shared/permissions.ts';
 import { useDeleteRepository } from '../repository/repository-api.ts';
 import { useProjectOfPage } from './project-context.ts';
+import { ListSearch } from '../../shared/ListSearch.tsx';
 
 /** Harbor's q syntax takes these characters literally only inside a quoted-free value: keep them out. */
 function fuzzyName(search: string): string | undefined {
@@ -35,16 +36,7 @@ export default function RepositoriesTab() {
   return (
     <>
       <div style={{ display: 'flex', justifyContent: 'flex-end', marginBottom: 16 }}>
-        <Input.Search
-          aria-label={t('repositories.search')}
-          placeholder={t('repositories.search')}
-          allowClear
-          onSearch={(value) => {
-            setSearch(value);
-            paging.reset();
-          }}
-          style={{ width: 280 }}
-        />
+        <ListSearch label={t('repositories.search')} paging={paging} onSearch={setSearch} />
       </div>
       {repositories.isError && <ErrorAlert error={repositories.error} />}
       {remove.isError && <ErrorAlert error={remove.error} />}

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { App, Button, Empty, Input, Select, Space, Table, Typography } from 'antd';
+import { App, Button, Empty, Select, Space, Table, Typography } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
@@ -13,6 +13,7 @@ import { usePaging } from '../../shared/paging.ts';
 import { usePageTitle } from '../../shared/usePageTitle.ts';
 import { CreateProjectDialog } from './CreateProjectDialog.tsx';
 import { DeleteButton } from '../../shared/DeleteButton.tsx';
+import { ListSearch } from '../../shared/ListSearch.tsx';
 
 export default function ProjectsPage() {
   const { t } = useTranslation();
@@ -65,16 +66,7 @@ export default function ProjectsPage() {
             ]}
             style={{ width: 200 }}
           />
-          <Input.Search
-            aria-label={t('projects.search')}
-            placeholder={t('projects.search')}
-            allowClear
-            onSearch={(value) => {
-              setSearch(value.trim());
-              paging.reset();
-            }}
-            style={{ width: 280 }}
-          />
+          <ListSearch label={t('projects.search')} paging={paging} onSearch={setSearch} />
         </Space>
       </Space>
       {projects.isError && <ErrorAlert error={projects.error} />}

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { App, Breadcrumb, Button, Empty, Flex, Input, Space, Spin, Table, Tag, Tooltip, Typography } from 'antd';
+import { App, Breadcrumb, Button, Empty, Flex, Space, Spin, Table, Tag, Tooltip, Typography } from 'antd';
 import { CopyOutlined, DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
@@ -27,6 +27,7 @@ import { LabelFilter } from './LabelFilter.tsx';
 import { platformsOf } from './platforms.ts';
 import { artifactsPath, repositoryPath, useDeleteRepository, useTagMutations } from './repository-api.ts';
 import { RepositoryDescription } from './RepositoryDescription.tsx';
+import { ListSearch } from '../../shared/ListSearch.tsx';
 
 /** Harbor's artifact filter: a fuzzy tag match and, with `labels=(…)`, artifacts carrying all the chosen labels. */
 function artifactQ(search: string, labelIds: number[]): string | undefined {
@@ -149,16 +150,7 @@ export default function RepositoryPage({ repositoryName }: { repositoryName: str
               paging.reset();
             }}
           />
-          <Input.Search
-            aria-label={t('artifacts.searchTags')}
-            placeholder={t('artifacts.searchTags')}
-            allowClear
-            onSearch={(value) => {
-              setSearch(value.trim());
-              paging.reset();
-            }}
-            style={{ width: 280 }}
-          />
+          <ListSearch label={t('artifacts.searchTags')} paging={paging} onSearch={setSearch} />
         </Space>
       </Space>
       {artifacts.isError && <ErrorAlert error={artifacts.error} />}
