@@ -1,14 +1,9 @@
 import * as client from 'openid-client';
 import { errors as jose } from 'jose';
+import { IdentitySourceError } from '../identity-source-error.ts';
 
-/**
- * Why an OIDC step failed, split by whose fault it is: `status` is what an
- * HTTP caller should answer (401: sign in again; 503: the provider or
- * Berth's OIDC settings). Messages are for logs and administrators.
- */
-export abstract class OidcError extends Error {
-  abstract readonly status: 401 | 503;
-}
+/** Why an OIDC step failed (see IdentitySourceError). */
+export abstract class OidcError extends IdentitySourceError {}
 
 /**
  * The provider could not be reached, timed out, or answered in a way that
@@ -17,11 +12,6 @@ export abstract class OidcError extends Error {
  */
 export class OidcUnavailableError extends OidcError {
   readonly status = 503;
-
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'OidcUnavailableError';
-  }
 }
 
 /**
@@ -30,11 +20,6 @@ export class OidcUnavailableError extends OidcError {
  */
 export class OidcRejectedError extends OidcError {
   readonly status = 401;
-
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'OidcRejectedError';
-  }
 }
 
 /** OAuth error codes that say the client is set up wrongly, or the provider is down, rather than that this login is bad. */
