@@ -135,6 +135,50 @@ describe('the web portal in a browser', () => {
     projectId = (await harbor.call('GET', '/projects?name=webshop')).body[0].project_id;
   });
 
+  /** Waits for the page's finite animations (a dialog zooming in) to end: axe measures contrast as it is drawn. */
+  const settled = async () => {
+    await page.evaluate('Promise.all(document.getAnimations().filter((a) => a.effect?.getComputedTiming().iterations !== Infinity).map((a) => a.finished))');
+  };
+
+  step('gives a new project a storage limit chosen by the system administrator, shown on its summary', async () => {
+    await page.getByRole('button', { name: 'New project' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New project' });
+    await dialog.getByLabel('Project name').fill('limited');
+    // The configured default for new projects (no limit) is where the field starts.
+    await dialog.getByRole('switch', { name: 'No limit' }).click();
+    await dialog.getByLabel('Limit', { exact: true }).fill('2');
+    await settled();
+    await checkAccessibility('new project with a storage limit');
+    await shoot('02b-new-project-limit');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await page.getByText('Project limited created').waitFor();
+    await page.getByRole('link', { name: 'limited', exact: true }).click();
+    await page.getByRole('tab', { name: 'Summary' }).waitFor();
+    await page.getByText(/of 2 GB used/).waitFor();
+    const limited = (await harbor.call('GET', '/projects?name=limited')).body[0];
+    const quota = (await harbor.call('GET', `/quotas?reference=project&reference_id=${limited.project_id}`)).body[0];
+    assert.equal(quota.hard.storage, 2_000_000_000);
+    assert.equal((await harbor.call('DELETE', `/projects/${limited.project_id}`)).status, 200);
+
+    // Anyone else creates projects with the default limit: the field is not offered to them.
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+    try {
+      const alice = await context.newPage();
+      await alice.goto(`${berth.url}/sign-in`);
+      await alice.getByLabel('Username').fill('alice');
+      await alice.getByLabel('Password').fill(TEST_PASSWORD);
+      await alice.getByRole('button', { name: 'Sign in' }).click();
+      await alice.getByRole('button', { name: 'New project' }).click();
+      const own = alice.getByRole('dialog', { name: 'New project' });
+      await own.getByLabel('Project name').waitFor();
+      assert.equal(await own.getByText('Storage limit').count(), 0);
+    } finally {
+      await context.close();
+    }
+    await page.goto(`${berth.url}/projects`);
+    await page.getByRole('link', { name: 'webshop' }).waitFor();
+  });
+
   step('finds an image pushed with skopeo in the project, with its tags, size and platform', async () => {
     const layout = tools.tempDir('layout');
     writeOciLayout(layout, imageBlobs(image), { src: image.manifest });
@@ -559,4 +603,5 @@ describe('the web portal in a browser', () => {
     await page.getByRole('button', { name: 'サインイン' }).click();
     await page.waitForURL(`${berth.url}/projects`);
   });
+
 });
