@@ -291,6 +291,66 @@ describe('the web portal in a browser', () => {
     await shoot('09-robots');
   });
 
+  step('edits a robot account, disables and enables it, and gives it new secrets that work at once', async () => {
+    await page.goto(`${berth.url}/projects/${projectId}/robot-accounts`);
+    const robot = (await harbor.call('GET', `/robots?q=Level%3Dproject,ProjectID%3D${projectId}`)).body.find((r: { name: string }) => r.name.endsWith('+ci'));
+    const row = page.getByRole('row', { name: new RegExp(robot.name.replace(/[$+]/g, '\\$&')) });
+    const token = (secret: string) =>
+      fetch(`${berth.url}/service/token?service=harbor-registry&scope=repository:webshop/frontend:pull`, { headers: { authorization: basic(robot.name, secret) } }).then((r) => r.status);
+
+    await row.getByRole('button', { name: 'Edit' }).click();
+    const edit = page.getByRole('dialog', { name: `Edit robot account ${robot.name}` });
+    await edit.getByLabel('Description').fill('builds the shop');
+    await edit.getByRole('switch', { name: 'Never expires' }).click();
+    await edit.getByLabel('Expires after (days)').fill('90');
+    // Pull only from now on: push is taken away.
+    await edit.getByRole('checkbox', { name: 'Push' }).uncheck();
+    await settled();
+    await checkAccessibility('edit robot account');
+    await shoot('09b-robot-edit');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await page.getByText(`Robot account ${robot.name} saved`).waitFor();
+    await row.getByText('builds the shop').waitFor();
+    const saved = (await harbor.call('GET', `/robots/${robot.id}`)).body;
+    assert.equal(saved.duration, 90);
+    assert.ok(saved.expires_at > 0);
+    assert.deepEqual(saved.permissions[0].access.filter((a: { resource: string }) => a.resource === 'repository').map((a: { action: string }) => a.action), ['pull']);
+
+    await row.getByRole('button', { name: 'Refresh secret' }).click();
+    const refresh = page.getByRole('dialog', { name: `New secret for ${robot.name}` });
+    await refresh.getByText('The current secret stops working at once').waitFor();
+    await refresh.getByRole('button', { name: 'Refresh secret' }).click();
+    const shown = page.getByRole('dialog', { name: 'New secret of the robot account' });
+    const secret = (await shown.getByTestId('robot-secret').textContent())!.trim();
+    assert.equal(await token(secret), 200, 'the new secret works at once');
+    await shown.getByRole('button', { name: 'I have saved the secret' }).click();
+    await page.getByText(secret).waitFor({ state: 'detached' });
+
+    // A secret of one's own, under Harbor's password policy.
+    await row.getByRole('button', { name: 'Refresh secret' }).click();
+    await refresh.getByRole('radio', { name: 'Choose the secret' }).check();
+    await refresh.getByLabel('Secret', { exact: true }).fill('weak');
+    await refresh.getByLabel('Confirm the secret').fill('weak');
+    await refresh.getByRole('button', { name: 'Refresh secret' }).click();
+    await refresh.getByText('8 to 128 characters').first().waitFor();
+    await refresh.getByLabel('Secret', { exact: true }).fill('Chosen-Secret-42');
+    await refresh.getByLabel('Confirm the secret').fill('Chosen-Secret-42');
+    await refresh.getByRole('button', { name: 'Refresh secret' }).click();
+    await page.getByText(`Secret of ${robot.name} changed`).waitFor();
+    assert.equal(await token('Chosen-Secret-42'), 200);
+    assert.equal(await token(secret), 401, 'the generated secret stopped working');
+
+    await row.getByRole('button', { name: 'Disable' }).click();
+    await page.getByText(`Robot account ${robot.name} disabled`).waitFor();
+    await row.getByText('Disabled', { exact: true }).waitFor();
+    assert.equal((await harbor.call('GET', `/robots/${robot.id}`)).body.disable, true);
+    assert.equal(await token('Chosen-Secret-42'), 401, 'a disabled robot is refused');
+    await row.getByRole('button', { name: 'Enable' }).click();
+    await page.getByText(`Robot account ${robot.name} enabled`).waitFor();
+    await row.getByText('Enabled', { exact: true }).waitFor();
+    assert.equal(await token('Chosen-Secret-42'), 200);
+  });
+
   step("refuses to delete a project that still has repositories, showing the server's reason", async () => {
     await page.getByRole('link', { name: 'Projects' }).first().click();
     await page.waitForURL(/\/projects$/);
