@@ -231,6 +231,10 @@ export interface LabelDetail extends Label {
   update_time: string;
 }
 
+/** Harbor's group types Berth knows: LDAP groups by DN, OIDC groups by the name in the groups claim. */
+export const LDAP_GROUP = 1;
+export const OIDC_GROUP = 3;
+
 /** Harbor's UserGroup: 1 LDAP (by DN), 3 OIDC (by name). */
 export interface UserGroup {
   id: number;

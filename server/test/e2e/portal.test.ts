@@ -264,6 +264,35 @@ describe('the web portal in a browser', () => {
     assert.equal(members.find((m: { entity_name: string }) => m.entity_name === 'alice')?.role_id, 3);
   });
 
+  step('adds a user group as a member, changes its role and removes it', async () => {
+    const created = await harbor.call('POST', '/usergroups', { body: { group_type: 3, group_name: 'shop-devs' } });
+    assert.equal(created.status, 201);
+    await page.goto(`${berth.url}/projects/${projectId}/members`);
+    await page.getByRole('button', { name: 'Add group' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add a group as member' });
+    // Checked before the select opens: antd leaves an unnamed listbox of the choices in the page afterwards.
+    await settled();
+    await checkAccessibility('add a group member');
+    await dialog.getByLabel('Group', { exact: true }).fill('shop');
+    await page.locator('.ant-select-item-option:visible').filter({ hasText: 'shop-devs (OIDC group)' }).click();
+    await dialog.getByRole('button', { name: 'Add' }).click();
+    await page.getByText('shop-devs added').waitFor();
+    const row = page.getByRole('row', { name: /shop-devs/ });
+    await row.getByText('Group', { exact: true }).waitFor();
+    await row.getByText('Developer').waitFor();
+    await shoot('07b-group-member');
+    await row.getByLabel('Role of shop-devs').click();
+    await page.locator('.ant-select-item-option:visible').filter({ hasText: /^Maintainer$/ }).click();
+    await page.getByText('Role of shop-devs changed').waitFor();
+    const member = (await harbor.call('GET', `/projects/${projectId}/members?entityname=shop-devs`)).body[0];
+    assert.deepEqual([member.entity_type, member.role_id], ['g', 4]);
+    await row.getByRole('button', { name: 'Remove' }).click();
+    await page.getByRole('dialog').filter({ hasText: 'Remove member?' }).getByRole('button', { name: 'Remove' }).click();
+    await page.getByText('shop-devs removed').waitFor();
+    await row.waitFor({ state: 'detached' });
+    assert.equal((await harbor.call('DELETE', `/usergroups/${created.headers.get('location')!.split('/').pop()}`)).status, 200);
+  });
+
   step('creates a robot account and shows its secret exactly once', async () => {
     await page.getByRole('tab', { name: 'Robot accounts' }).click();
     await page.getByRole('button', { name: 'New robot account' }).click();
