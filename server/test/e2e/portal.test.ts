@@ -378,6 +378,9 @@ describe('the web portal in a browser', () => {
     await page.getByText(`Robot account ${robot.name} enabled`).waitFor();
     await row.getByText('Enabled', { exact: true }).waitFor();
     assert.equal(await token('Chosen-Secret-42'), 200);
+    // Left on the project list: the robot's row names the project too, and must not be mistaken for its row.
+    await page.goto(`${berth.url}/projects`);
+    await page.getByRole('heading', { name: 'Projects' }).waitFor();
   });
 
   step("refuses to delete a project that still has repositories, showing the server's reason", async () => {
