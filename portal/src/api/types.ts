@@ -18,7 +18,8 @@ export interface CurrentUser {
   comment: string;
   sysadmin_flag: boolean;
   admin_role_in_auth?: boolean;
-  oidc_user_meta?: { secret?: string } | null;
+  /** Present for users onboarded through OIDC (Harbor's OIDCUserMeta, without the CLI secret Berth never shows again). */
+  oidc_user_meta?: { user_id: number; subiss: string } | null;
   creation_time: string;
 }
 

@@ -8,6 +8,7 @@ import { startBerth, TEST_ADMIN_PASSWORD, type BerthProcess } from '../fixtures/
 import { ADMIN_CREDS, createContainerTools, type ContainerTools } from '../fixtures/cli-tools.ts';
 import { basic, HarborApi, TEST_PASSWORD } from '../fixtures/harbor-api.ts';
 import { imageBlobs, makeImage, writeOciLayout, type Image } from '../fixtures/image-builder.ts';
+import { startOidcProvider } from '../fixtures/oidc-provider.ts';
 
 /**
  * The web portal as a person uses it, in headless Chromium against a real
@@ -696,4 +697,67 @@ describe('the web portal in a browser', () => {
     await page.waitForURL(`${berth.url}/projects`);
   });
 
+  step('lets an OIDC user sign in through the provider and replace their CLI secret, which registry clients then use', async () => {
+    const idp = await startOidcProvider({
+      users: [{ sub: 'u-olga', preferred_username: 'olga', email: 'olga@example.test', name: 'Olga' }],
+      clients: [{ clientId: 'berth', redirectUri: `${berth.url}/c/oidc/callback` }],
+    });
+    const oidc = {
+      auth_mode: 'oidc_auth',
+      oidc_name: 'Test IdP',
+      oidc_endpoint: idp.issuer,
+      oidc_client_id: idp.clientId,
+      oidc_client_secret: idp.clientSecret,
+      oidc_scope: 'openid,profile,email',
+      oidc_user_claim: 'preferred_username',
+      oidc_auto_onboard: true,
+    };
+    assert.equal((await harbor.call('PUT', '/configurations', { body: oidc })).status, 200);
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+    const olga = await context.newPage();
+    try {
+      await olga.goto(`${berth.url}/sign-in`);
+      await olga.getByRole('link', { name: 'Sign in with Test IdP' }).click();
+      // The test provider has no login form: it signs in whoever its interaction URL names.
+      await olga.waitForURL(`${idp.issuer}/interaction/**`);
+      const interaction = new URL(olga.url());
+      interaction.searchParams.set('account', 'u-olga');
+      await olga.goto(interaction.href);
+      await olga.getByRole('heading', { name: 'Projects' }).waitFor();
+      await olga.getByRole('button', { name: /olga/ }).click();
+      await olga.getByRole('menuitem', { name: 'Profile' }).click();
+      const profile = olga.getByRole('dialog', { name: 'Profile' });
+      await profile.getByRole('heading', { name: 'CLI secret' }).waitFor();
+      await profile.getByRole('button', { name: 'Replace the CLI secret' }).click();
+      await olga.getByRole('dialog').filter({ hasText: 'Replace the CLI secret?' }).getByRole('button', { name: 'Replace the CLI secret' }).click();
+      const generated = (await profile.getByTestId('cli-secret').textContent())!.trim();
+      await olga.getByRole('dialog').filter({ hasText: 'Replace the CLI secret?' }).waitFor({ state: 'detached' });
+      await olga.screenshot({ path: `${SCREENSHOTS}26-cli-secret.png`, fullPage: true });
+      const token = (secret: string) => fetch(`${berth.url}/service/token?service=harbor-registry`, { headers: { authorization: basic('olga', secret) } }).then((r) => r.status);
+      assert.equal(await token(generated), 200, 'registry clients sign in with the new CLI secret');
+
+      await profile.getByRole('radio', { name: 'Choose the secret' }).check();
+      await profile.getByLabel('Secret', { exact: true }).fill('Olga-Cli-Secret-1');
+      await profile.getByLabel('Confirm the secret').fill('Olga-Cli-Secret-1');
+      await profile.getByRole('button', { name: 'Replace the CLI secret' }).click();
+      await olga.getByRole('dialog').filter({ hasText: 'Replace the CLI secret?' }).getByRole('button', { name: 'Replace the CLI secret' }).click();
+      await olga.getByText('CLI secret changed').waitFor();
+      await profile.getByTestId('cli-secret').waitFor({ state: 'detached' });
+      assert.equal(await token('Olga-Cli-Secret-1'), 200);
+      assert.equal(await token(generated), 401, 'the replaced secret stopped working');
+      // Axe on the page, not only the dialog: the dialog is where the reader is.
+      const axeSource = readFileSync(AXE_SOURCE, 'utf8');
+      await olga.evaluate(axeSource);
+      const violations = (await olga.evaluate("axe.run(document, { resultTypes: ['violations'] }).then((result) => result.violations)")) as AxeViolation[];
+      assert.deepEqual(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id), [], 'accessibility of the profile');
+    } catch (failure) {
+      // The step's own screenshot shows the administrator's page; this one shows olga's.
+      await olga.screenshot({ path: `${SCREENSHOTS}failed-oidc-user.png`, fullPage: true }).catch(() => undefined);
+      throw failure;
+    } finally {
+      await context.close();
+      await harbor.call('PUT', '/configurations', { body: { auth_mode: 'db_auth' } });
+      await idp.stop();
+    }
+  });
 });
