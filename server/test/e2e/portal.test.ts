@@ -563,6 +563,38 @@ describe('the web portal in a browser', () => {
     assert.ok(!after.text.includes('s3cret-for-ldap'));
   });
 
+  step('edits the system settings: quotas, robot accounts, pull statistics and audited event types', async () => {
+    await page.goto(`${berth.url}/admin/configuration`);
+    const system = page.locator('.ant-card').filter({ has: page.getByText('System settings', { exact: true }) });
+    await system.getByRole('switch', { name: 'Enforce project quotas' }).click();
+    await system.getByRole('switch', { name: 'No limit' }).click();
+    await system.getByLabel('Limit', { exact: true }).fill('20');
+    await system.getByLabel('Robot account lifetime (days)').fill('60');
+    await system.getByRole('switch', { name: 'Do not count pulls' }).click();
+    await system.getByLabel('Event types left out of the audit log').click();
+    await page.locator('.ant-select-item-option:visible').filter({ hasText: /^pull_artifact$/ }).click();
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Configuration saved').waitFor();
+    const saved = (await harbor.call('GET', '/configurations')).body;
+    assert.equal(saved.quota_per_project_enable.value, false);
+    assert.equal(saved.storage_per_project.value, 20_000_000_000);
+    assert.equal(saved.robot_token_duration.value, 60);
+    assert.equal(saved.pull_count_update_disable.value, true);
+    assert.equal(saved.disabled_audit_log_event_types.value, 'pull_artifact');
+    // As saved after a reload, and back to the defaults for the rest of the walk.
+    await page.reload();
+    await page.getByLabel('Robot account lifetime (days)').and(page.locator('input')).waitFor();
+    assert.equal(await page.getByLabel('Robot account lifetime (days)').inputValue(), '60');
+    await page.locator('.ant-select-selection-item').filter({ hasText: 'pull_artifact' }).waitFor();
+    await checkAccessibility('system settings');
+    await shoot('20b-configuration-system');
+    const restored = await harbor.call('PUT', '/configurations', {
+      body: { quota_per_project_enable: true, storage_per_project: -1, robot_token_duration: 30, pull_count_update_disable: false, disabled_audit_log_event_types: '' },
+    });
+    assert.equal(restored.status, 200);
+  });
+
   step('manages user groups, system robot accounts, global labels and project quotas', async () => {
     await page.getByRole('tab', { name: 'Groups' }).click();
     await page.getByRole('button', { name: 'New group' }).click();
@@ -732,12 +764,16 @@ describe('the web portal in a browser', () => {
       oidc_scope: 'openid,profile,email',
       oidc_user_claim: 'preferred_username',
       oidc_auto_onboard: true,
+      primary_auth_mode: true,
     };
     assert.equal((await harbor.call('PUT', '/configurations', { body: oidc })).status, 200);
     const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
     const olga = await context.newPage();
     try {
       await olga.goto(`${berth.url}/sign-in`);
+      // The provider is the primary way in: the local form waits behind a link.
+      await olga.getByRole('button', { name: 'Sign in with a local account' }).waitFor();
+      assert.equal(await olga.getByLabel('Password').count(), 0);
       await olga.getByRole('link', { name: 'Sign in with Test IdP' }).click();
       // The test provider has no login form: it signs in whoever its interaction URL names.
       await olga.waitForURL(`${idp.issuer}/interaction/**`);
@@ -777,7 +813,7 @@ describe('the web portal in a browser', () => {
       throw failure;
     } finally {
       await context.close();
-      await harbor.call('PUT', '/configurations', { body: { auth_mode: 'db_auth' } });
+      await harbor.call('PUT', '/configurations', { body: { auth_mode: 'db_auth', primary_auth_mode: false } });
       await idp.stop();
     }
   });
