@@ -46,6 +46,8 @@ describe('the web portal in a browser', () => {
 
   /** axe-core's rules on the current screen; serious and critical findings fail the step. */
   const checkAccessibility = async (screen: string) => {
+    // Finite animations (a dialog zooming in, a message fading in) end first: axe measures contrast as drawn.
+    await page.evaluate('Promise.all(document.getAnimations().filter((a) => a.effect?.getComputedTiming().iterations !== Infinity).map((a) => a.finished.catch(() => undefined)))');
     // Evaluated through the DevTools protocol: the portal's CSP (rightly) refuses inline scripts.
     // (Expressions as strings: they run in the page, whose globals this Node-typed file does not declare.)
     if (!(await page.evaluate("typeof axe !== 'undefined'"))) await page.evaluate(readFileSync(AXE_SOURCE, 'utf8'));
@@ -136,11 +138,6 @@ describe('the web portal in a browser', () => {
     projectId = (await harbor.call('GET', '/projects?name=webshop')).body[0].project_id;
   });
 
-  /** Waits for the page's finite animations (a dialog zooming in) to end: axe measures contrast as it is drawn. */
-  const settled = async () => {
-    await page.evaluate('Promise.all(document.getAnimations().filter((a) => a.effect?.getComputedTiming().iterations !== Infinity).map((a) => a.finished))');
-  };
-
   step('gives a new project a storage limit chosen by the system administrator, shown on its summary', async () => {
     await page.getByRole('button', { name: 'New project' }).click();
     const dialog = page.getByRole('dialog', { name: 'New project' });
@@ -148,7 +145,6 @@ describe('the web portal in a browser', () => {
     // The configured default for new projects (no limit) is where the field starts.
     await dialog.getByRole('switch', { name: 'No limit' }).click();
     await dialog.getByLabel('Limit', { exact: true }).fill('2');
-    await settled();
     await checkAccessibility('new project with a storage limit');
     await shoot('02b-new-project-limit');
     await dialog.getByRole('button', { name: 'Create' }).click();
@@ -272,7 +268,6 @@ describe('the web portal in a browser', () => {
     await page.getByRole('button', { name: 'Add group' }).click();
     const dialog = page.getByRole('dialog', { name: 'Add a group as member' });
     // Checked before the select opens: antd leaves an unnamed listbox of the choices in the page afterwards.
-    await settled();
     await checkAccessibility('add a group member');
     await dialog.getByLabel('Group', { exact: true }).fill('shop');
     await page.locator('.ant-select-item-option:visible').filter({ hasText: 'shop-devs (OIDC group)' }).click();
@@ -335,7 +330,6 @@ describe('the web portal in a browser', () => {
     await edit.getByLabel('Expires after (days)').fill('90');
     // Pull only from now on: push is taken away.
     await edit.getByRole('checkbox', { name: 'Push' }).uncheck();
-    await settled();
     await checkAccessibility('edit robot account');
     await shoot('09b-robot-edit');
     await edit.getByRole('button', { name: 'Save' }).click();
