@@ -51,6 +51,7 @@ const SAME_AS_ENGLISH: Record<string, readonly string[]> = {
     'artifact.type',
     'robots.permissions',
     'robots.secret',
+    'secrets.new',
     'artifacts.tags',
     'artifact.tags',
     'tags.name',

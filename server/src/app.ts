@@ -121,7 +121,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   const quotasStore = new QuotasStore();
   const quotaLedger = new QuotaLedger(db, quotasStore, settings);
   const registry = new RegistryService(db, new RegistryStore(), new BlobStore(storage), hashing, quotaLedger, { deleteEnabled: config.storage_service.delete.enabled }, log);
-  const audit = new AuditLog(db, log);
+  const audit = new AuditLog(db, log, settings);
   const pulls = new PullRecorder(db, settings, log);
   app.addHook('onClose', async () => {
     await pulls.flush();
@@ -177,13 +177,13 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   const users = new UsersService(db, new UsersStore(), authenticator, settings, audit, access);
   const quotas = new QuotasService(db, quotasStore, settings, audit);
   const projects = new ProjectsService(db, projectsStore, access, settings, audit, quotas);
-  const members = new MembersService(db, new MembersStore(), access, audit);
   const labelsStore = new LabelsStore();
   const artifacts = new ArtifactsService({ db, store: new ArtifactsStore(), access, projects, registry, blobs: new BlobStore(storage), audit, labels: labelsStore, quotas: quotaLedger });
   const labels = new LabelsService({ db, store: labelsStore, access, projects });
   const robots = new RobotsService({ db, store: robotsStore, projects, access, authenticator, settings, audit });
   const ldap = new LdapService({ db, directory, settings, store: ldapUsers, audit });
   const userGroups = new UserGroupsService({ db, store: new UserGroupsStore(), directory, audit });
+  const members = new MembersService({ db, store: new MembersStore(), access, audit, userGroups });
   const configurations = new ConfigurationsService({ settings, audit, authenticator });
   await app.register(
     async (api) => {

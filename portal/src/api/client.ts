@@ -142,6 +142,7 @@ export const api = {
   get: async <T>(path: string, options?: RequestOptions) => (await request<T>('GET', path, options)).data,
   post: async <T = void>(path: string, json?: unknown) => (await request<T>('POST', path, { json })).data,
   put: async <T = void>(path: string, json?: unknown) => (await request<T>('PUT', path, { json })).data,
+  patch: async <T = void>(path: string, json?: unknown) => (await request<T>('PATCH', path, { json })).data,
   delete: async (path: string) => {
     await request<void>('DELETE', path);
   },

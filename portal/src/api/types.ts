@@ -18,7 +18,8 @@ export interface CurrentUser {
   comment: string;
   sysadmin_flag: boolean;
   admin_role_in_auth?: boolean;
-  oidc_user_meta?: { secret?: string } | null;
+  /** Present for users onboarded through OIDC (Harbor's OIDCUserMeta, without the CLI secret Berth never shows again). */
+  oidc_user_meta?: { user_id: number; subiss: string } | null;
   creation_time: string;
 }
 
@@ -230,6 +231,10 @@ export interface LabelDetail extends Label {
   creation_time: string;
   update_time: string;
 }
+
+/** Harbor's group types Berth knows: LDAP groups by DN, OIDC groups by the name in the groups claim. */
+export const LDAP_GROUP = 1;
+export const OIDC_GROUP = 3;
 
 /** Harbor's UserGroup: 1 LDAP (by DN), 3 OIDC (by name). */
 export interface UserGroup {

@@ -8,6 +8,8 @@ import type { ThemeMode } from './preferences.tsx';
  */
 const LIGHT: ThemeConfig['token'] = {
   colorPrimary: '#0958d9',
+  // Derived from the above, the hover blue would be lighter, too light for a primary button's white text.
+  colorPrimaryHover: '#003eb3',
   colorLink: '#0958d9',
   colorTextSecondary: 'rgba(0, 0, 0, 0.65)',
   colorTextTertiary: 'rgba(0, 0, 0, 0.62)',

@@ -2,6 +2,7 @@ import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
+import type { SettingsService } from '../settings/settings.service.ts';
 
 /** Harbor's audit-log-ext event types (plus the ones Berth records in addition, noted). */
 export const EVENT_TYPES = [
@@ -29,6 +30,14 @@ export const EVENT_TYPES = [
   'update_user_group', // Berth
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Harbor's disabled_audit_log_event_types: event types separated by commas. */
+export function eventTypeList(value: string): string[] {
+  return value
+    .split(',')
+    .map((type) => type.trim())
+    .filter((type) => type !== '');
+}
 
 export interface AuditEvent {
   eventType: EventType;
@@ -61,15 +70,25 @@ export class AuditLog {
   #buffer: AuditEvent[] = [];
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
+  readonly #settings: SettingsService | undefined;
 
-  constructor(db: Db, log: Logger) {
+  /** Without `settings`, every event type is recorded. */
+  constructor(db: Db, log: Logger, settings?: SettingsService) {
     this.#db = db;
     this.#log = log;
+    this.#settings = settings;
   }
 
-  /** Writes the event now, in `db` when given (the caller's transaction). */
+  /** Writes the event now, in `db` when given (the caller's transaction), unless its type is disabled. */
   async record(event: AuditEvent, db: Db | Transaction<Database> = this.#db): Promise<void> {
+    if ((await this.#disabled()).has(event.eventType)) return;
     await db.insertInto('auditLog').values(row(event)).execute();
+  }
+
+  /** The event types an administrator turned off (disabled_audit_log_event_types). */
+  async #disabled(): Promise<ReadonlySet<string>> {
+    if (!this.#settings) return new Set();
+    return new Set(eventTypeList((await this.#settings.general()).disabled_audit_log_event_types));
   }
 
   recordLater(event: AuditEvent): void {
@@ -100,7 +119,10 @@ export class AuditLog {
    * rather than by a subquery per row, which made PostgreSQL plan one
    * subplan per pull (~0.2 ms each: most of what pull recording cost).
    */
-  async #write(batch: AuditEvent[]): Promise<void> {
+  async #write(events: AuditEvent[]): Promise<void> {
+    const disabled = await this.#disabled();
+    const batch = events.filter((event) => !disabled.has(event.eventType));
+    if (batch.length === 0) return;
     const names = [...new Set(batch.flatMap((event) => (event.projectName !== undefined ? [event.projectName] : [])))];
     await this.#db.transaction().execute(async (trx) => {
       const projects = names.length > 0 ? await trx.selectFrom('project').select(['id', 'name']).where('name', 'in', names).execute() : [];

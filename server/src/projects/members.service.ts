@@ -6,6 +6,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import type { Principal } from '../auth/principal.ts';
 import { roleById } from '../auth/rbac.ts';
 import type { Paging } from '../http/harbor-query.ts';
+import type { UserGroupsService } from '../usergroups/usergroups.service.ts';
 import type { MemberRow, MembersStore } from './members.store.ts';
 import { ref } from './projects.service.ts';
 import type { ProjectRow } from './projects.store.ts';
@@ -35,12 +36,14 @@ export class MembersService {
   readonly #store: MembersStore;
   readonly #access: AccessService;
   readonly #audit: AuditLog;
+  readonly #userGroups: UserGroupsService;
 
-  constructor(db: Db, store: MembersStore, access: AccessService, audit: AuditLog) {
-    this.#db = db;
-    this.#store = store;
-    this.#access = access;
-    this.#audit = audit;
+  constructor(deps: { db: Db; store: MembersStore; access: AccessService; audit: AuditLog; userGroups: UserGroupsService }) {
+    this.#db = deps.db;
+    this.#store = deps.store;
+    this.#access = deps.access;
+    this.#audit = deps.audit;
+    this.#userGroups = deps.userGroups;
   }
 
   async list(principal: Principal | undefined, project: ProjectRow, entityName: string | undefined, paging: Paging): Promise<{ rows: MemberRow[]; total: number }> {
@@ -65,15 +68,8 @@ export class MembersService {
       if (!user) throw new BerthError('NOT_FOUND', 'user not found');
       entity = { entityType: 'u', userId: user.id, groupId: null, name: user.username };
     } else {
-      const group = input.member_group!;
-      const found = await this.#store.findGroup(this.#db, {
-        ...(group.id !== undefined && { id: String(group.id) }),
-        ...(group.group_name !== undefined && { groupName: group.group_name }),
-        ...(group.group_type !== undefined && { groupType: group.group_type }),
-        ...(group.ldap_group_dn && { ldapGroupDn: group.ldap_group_dn }),
-      });
-      if (!found) throw new BerthError('NOT_FOUND', 'user group not found; create or import it first');
-      entity = { entityType: 'g', userId: null, groupId: found.id, name: found.groupName };
+      const group = await this.#group(principal!, input.member_group!);
+      entity = { entityType: 'g', userId: null, groupId: group.id, name: group.groupName };
     }
     const memberId = await this.#db.transaction().execute(async (trx) => {
       const created = await this.#store.insert(trx, { projectId: project.id, entityType: entity.entityType, userId: entity.userId, groupId: entity.groupId, role: input.role_id });
@@ -105,6 +101,15 @@ export class MembersService {
       if (!(await this.#store.delete(trx, project.id, memberId))) throw memberNotFound();
       await this.#audit.record({ eventType: 'delete_member', projectId: project.id, resourceType: 'member', resource: member.entityName, username: principal!.username }, trx);
     });
+  }
+
+  /** The group a member_group names: by id, by LDAP DN (imported from the directory if new, as Harbor does), or by name. */
+  async #group(principal: Principal, group: NonNullable<z.infer<typeof memberCreationSchema>['member_group']>): Promise<{ id: string; groupName: string }> {
+    if (group.id === undefined && group.ldap_group_dn) return await this.#userGroups.ldapGroupByDn(principal, group.ldap_group_dn, group.group_name);
+    if (group.id === undefined && group.group_name === undefined) throw new BerthError('BAD_REQUEST', 'member_group needs id, ldap_group_dn or group_name');
+    const found = await this.#store.findGroup(this.#db, group.id !== undefined ? { id: String(group.id) } : { groupName: group.group_name!, groupType: group.group_type });
+    if (!found) throw new BerthError('NOT_FOUND', 'user group not found; create or import it first');
+    return found;
   }
 
   /** The member, if it belongs to this project and is not the caller themself (as Harbor: no changing your own role). */

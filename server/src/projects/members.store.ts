@@ -83,14 +83,14 @@ export class MembersStore {
     return await query.executeTakeFirst();
   }
 
-  async findGroup(db: Executor, by: { id?: string; groupName?: string; groupType?: number; ldapGroupDn?: string }): Promise<{ id: string; groupName: string } | undefined> {
+  async findGroup(db: Executor, by: { id: string } | { groupName: string; groupType: number | undefined }): Promise<{ id: string; groupName: string } | undefined> {
     let query = db.selectFrom('userGroup').select(['id', 'groupName']);
-    if (by.id !== undefined) query = query.where('id', '=', by.id);
-    else if (by.ldapGroupDn) query = query.where('groupType', '=', 1).where(sql<boolean>`lower(ldap_group_dn) = lower(${by.ldapGroupDn})`);
+    if ('id' in by) query = query.where('id', '=', by.id);
     else {
-      query = query.where('groupName', '=', by.groupName ?? '');
+      query = query.where('groupName', '=', by.groupName);
       if (by.groupType !== undefined) query = query.where('groupType', '=', by.groupType);
     }
-    return await query.executeTakeFirst();
+    // An LDAP and an OIDC group may share a name; without a type, the older one, so the answer does not change.
+    return await query.orderBy('id').executeTakeFirst();
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EVENT_TYPES, eventTypeList } from '../audit/audit-log.ts';
 
 /** A storage quota in bytes as Harbor accepts it: -1 for unlimited or a positive number (never 0). */
 export const storageLimitSchema = z
@@ -44,7 +45,14 @@ export const generalSettingsSchema = z.object({
     .default('robot_'),
   /** Minutes a portal session lives without use. */
   session_timeout: z.number().int().min(1).max(7 * 24 * 60).default(60),
-  disabled_audit_log_event_types: z.string().default(''),
+  /** Event types not recorded in the audit log, separated by commas (GET /auditlog-exts/events lists them). */
+  disabled_audit_log_event_types: z
+    .string()
+    .max(4096)
+    .refine((value) => eventTypeList(value).every((type) => (EVENT_TYPES as readonly string[]).includes(type)), {
+      message: `expected event types separated by commas, among: ${EVENT_TYPES.join(', ')}`,
+    })
+    .default(''),
   /** Whether project quotas are enforced; usage is kept up to date either way, so turning it on is exact at once. */
   quota_per_project_enable: z.boolean().default(true),
   /** The hard limit, in bytes, new projects get unless a system administrator gives one; -1 is unlimited. */

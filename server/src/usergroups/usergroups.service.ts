@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Db } from '../db/database.ts';
 import { BerthError } from '../errors.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
-import type { UserPrincipal } from '../auth/principal.ts';
+import type { Principal, UserPrincipal } from '../auth/principal.ts';
 import { directoryFailure, type LdapDirectory } from '../auth/ldap/ldap-directory.ts';
 import { normalizeDn } from '../auth/ldap/ldap-filter.ts';
 import { looksLikeDn } from '../auth/ldap/ldap.provider.ts';
@@ -69,6 +69,33 @@ export class UserGroupsService {
       if ((error as { code?: string }).code === '23505') {
         throw new BerthError('CONFLICT', group.groupType === GROUP_TYPES.ldap ? `an LDAP group with the DN ${group.ldapGroupDn} already exists` : `an OIDC group named ${group.groupName} already exists`);
       }
+      throw error;
+    }
+  }
+
+  /**
+   * The LDAP group with this DN (in any spelling), imported from the
+   * directory first if Berth does not know it yet — Harbor's way of adding a
+   * group member by DN, named `name` or as the directory names it. Only a
+   * group the configured directory has is imported, so callers who may add
+   * members (not only administrators) cannot invent groups.
+   */
+  async ldapGroupByDn(actor: Principal, dn: string, name?: string): Promise<UserGroupRow> {
+    if (!looksLikeDn(dn)) throw new BerthError('BAD_REQUEST', 'member_group.ldap_group_dn: expected a DN such as cn=developers,ou=groups,dc=example,dc=com');
+    const normalized = normalizeDn(dn);
+    const known = await this.#store.findByLdapDn(this.#db, normalized);
+    if (known) return known;
+    if (!(await this.#directory.client())) throw new BerthError('NOT_FOUND', `no user group has the DN ${dn}, and LDAP is not the auth mode to import it from`);
+    const group = await this.#ldapGroup({ group_type: GROUP_TYPES.ldap, ldap_group_dn: dn, ...(name && { group_name: name }) });
+    try {
+      return await this.#db.transaction().execute(async (trx) => {
+        const created = await this.#store.insert(trx, group);
+        await this.#audit.record({ eventType: 'create_user_group', resourceType: 'user_group', resource: created.groupName, username: actor.username }, trx);
+        return created;
+      });
+    } catch (error) {
+      // Imported by a concurrent request in the meantime: that one is the group.
+      if ((error as { code?: string }).code === '23505') return (await this.#store.findByLdapDn(this.#db, normalized))!;
       throw error;
     }
   }

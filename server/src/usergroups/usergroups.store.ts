@@ -29,6 +29,11 @@ export class UserGroupsStore {
     return await db.selectFrom('userGroup').select(COLUMNS).where('id', '=', id).executeTakeFirst();
   }
 
+  /** `dn` normalised, as stored. */
+  async findByLdapDn(db: Executor, dn: string): Promise<UserGroupRow | undefined> {
+    return await db.selectFrom('userGroup').select(COLUMNS).where('groupType', '=', 1).where('ldapGroupDn', '=', dn).executeTakeFirst();
+  }
+
   /** Throws PostgreSQL's unique violation (23505) for a second group with the same LDAP DN, or OIDC group name. */
   async insert(db: Executor, group: { groupName: string; groupType: number; ldapGroupDn: string }): Promise<UserGroupRow> {
     return await db.insertInto('userGroup').values(group).returning(COLUMNS).executeTakeFirstOrThrow();

@@ -8,6 +8,7 @@ import { startBerth, TEST_ADMIN_PASSWORD, type BerthProcess } from '../fixtures/
 import { ADMIN_CREDS, createContainerTools, type ContainerTools } from '../fixtures/cli-tools.ts';
 import { basic, HarborApi, TEST_PASSWORD } from '../fixtures/harbor-api.ts';
 import { imageBlobs, makeImage, writeOciLayout, type Image } from '../fixtures/image-builder.ts';
+import { startOidcProvider } from '../fixtures/oidc-provider.ts';
 
 /**
  * The web portal as a person uses it, in headless Chromium against a real
@@ -45,6 +46,8 @@ describe('the web portal in a browser', () => {
 
   /** axe-core's rules on the current screen; serious and critical findings fail the step. */
   const checkAccessibility = async (screen: string) => {
+    // Finite animations (a dialog zooming in, a message fading in) end first: axe measures contrast as drawn.
+    await page.evaluate('Promise.all(document.getAnimations().filter((a) => a.effect?.getComputedTiming().iterations !== Infinity).map((a) => a.finished.catch(() => undefined)))');
     // Evaluated through the DevTools protocol: the portal's CSP (rightly) refuses inline scripts.
     // (Expressions as strings: they run in the page, whose globals this Node-typed file does not declare.)
     if (!(await page.evaluate("typeof axe !== 'undefined'"))) await page.evaluate(readFileSync(AXE_SOURCE, 'utf8'));
@@ -145,6 +148,44 @@ describe('the web portal in a browser', () => {
     projectId = (await harbor.call('GET', '/projects?name=webshop')).body[0].project_id;
   });
 
+  step('gives a new project a storage limit chosen by the system administrator, shown on its summary', async () => {
+    await page.getByRole('button', { name: 'New project' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New project' });
+    await dialog.getByLabel('Project name').fill('limited');
+    // The configured default for new projects (no limit) is where the field starts.
+    await dialog.getByRole('switch', { name: 'No limit' }).click();
+    await dialog.getByLabel('Limit', { exact: true }).fill('2');
+    await checkAccessibility('new project with a storage limit');
+    await shoot('02b-new-project-limit');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await page.getByText('Project limited created').waitFor();
+    await page.getByRole('link', { name: 'limited', exact: true }).click();
+    await page.getByRole('tab', { name: 'Summary' }).waitFor();
+    await page.getByText(/of 2 GB used/).waitFor();
+    const limited = (await harbor.call('GET', '/projects?name=limited')).body[0];
+    const quota = (await harbor.call('GET', `/quotas?reference=project&reference_id=${limited.project_id}`)).body[0];
+    assert.equal(quota.hard.storage, 2_000_000_000);
+    assert.equal((await harbor.call('DELETE', `/projects/${limited.project_id}`)).status, 200);
+
+    // Anyone else creates projects with the default limit: the field is not offered to them.
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+    try {
+      const alice = await context.newPage();
+      await alice.goto(`${berth.url}/sign-in`);
+      await alice.getByLabel('Username').fill('alice');
+      await alice.getByLabel('Password').fill(TEST_PASSWORD);
+      await alice.getByRole('button', { name: 'Sign in' }).click();
+      await alice.getByRole('button', { name: 'New project' }).click();
+      const own = alice.getByRole('dialog', { name: 'New project' });
+      await own.getByLabel('Project name').waitFor();
+      assert.equal(await own.getByText('Storage limit').count(), 0);
+    } finally {
+      await context.close();
+    }
+    await page.goto(`${berth.url}/projects`);
+    await page.getByRole('link', { name: 'webshop' }).waitFor();
+  });
+
   step('finds an image pushed with skopeo in the project, with its tags, size and platform', async () => {
     const layout = tools.tempDir('layout');
     writeOciLayout(layout, imageBlobs(image), { src: image.manifest });
@@ -230,6 +271,34 @@ describe('the web portal in a browser', () => {
     assert.equal(members.find((m: { entity_name: string }) => m.entity_name === 'alice')?.role_id, 3);
   });
 
+  step('adds a user group as a member, changes its role and removes it', async () => {
+    const created = await harbor.call('POST', '/usergroups', { body: { group_type: 3, group_name: 'shop-devs' } });
+    assert.equal(created.status, 201);
+    await page.goto(`${berth.url}/projects/${projectId}/members`);
+    await page.getByRole('button', { name: 'Add group' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add a group as member' });
+    // Checked before the select opens: antd leaves an unnamed listbox of the choices in the page afterwards.
+    await checkAccessibility('add a group member');
+    await dialog.getByLabel('Group', { exact: true }).fill('shop');
+    await page.locator('.ant-select-item-option:visible').filter({ hasText: 'shop-devs (OIDC group)' }).click();
+    await dialog.getByRole('button', { name: 'Add' }).click();
+    await page.getByText('shop-devs added').waitFor();
+    const row = page.getByRole('row', { name: /shop-devs/ });
+    await row.getByText('Group', { exact: true }).waitFor();
+    await row.getByText('Developer').waitFor();
+    await shoot('07b-group-member');
+    await row.getByLabel('Role of shop-devs').click();
+    await page.locator('.ant-select-item-option:visible').filter({ hasText: /^Maintainer$/ }).click();
+    await page.getByText('Role of shop-devs changed').waitFor();
+    const member = (await harbor.call('GET', `/projects/${projectId}/members?entityname=shop-devs`)).body[0];
+    assert.deepEqual([member.entity_type, member.role_id], ['g', 4]);
+    await row.getByRole('button', { name: 'Remove' }).click();
+    await page.getByRole('dialog').filter({ hasText: 'Remove member?' }).getByRole('button', { name: 'Remove' }).click();
+    await page.getByText('shop-devs removed').waitFor();
+    await row.waitFor({ state: 'detached' });
+    assert.equal((await harbor.call('DELETE', `/usergroups/${created.headers.get('location')!.split('/').pop()}`)).status, 200);
+  });
+
   step('creates a robot account and shows its secret exactly once', async () => {
     await page.getByRole('tab', { name: 'Robot accounts' }).click();
     await page.getByRole('button', { name: 'New robot account' }).click();
@@ -255,6 +324,68 @@ describe('the web portal in a browser', () => {
     await page.getByText(secret).waitFor({ state: 'detached' });
     await checkAccessibility('robot accounts');
     await shoot('09-robots');
+  });
+
+  step('edits a robot account, disables and enables it, and gives it new secrets that work at once', async () => {
+    await page.goto(`${berth.url}/projects/${projectId}/robot-accounts`);
+    const robot = (await harbor.call('GET', `/robots?q=Level%3Dproject,ProjectID%3D${projectId}`)).body.find((r: { name: string }) => r.name.endsWith('+ci'));
+    const row = page.getByRole('row', { name: new RegExp(robot.name.replace(/[$+]/g, '\\$&')) });
+    const token = (secret: string) =>
+      fetch(`${berth.url}/service/token?service=harbor-registry&scope=repository:webshop/frontend:pull`, { headers: { authorization: basic(robot.name, secret) } }).then((r) => r.status);
+
+    await row.getByRole('button', { name: 'Edit' }).click();
+    const edit = page.getByRole('dialog', { name: `Edit robot account ${robot.name}` });
+    await edit.getByLabel('Description').fill('builds the shop');
+    await edit.getByRole('switch', { name: 'Never expires' }).click();
+    await edit.getByLabel('Expires after (days)').fill('90');
+    // Pull only from now on: push is taken away.
+    await edit.getByRole('checkbox', { name: 'Push' }).uncheck();
+    await checkAccessibility('edit robot account');
+    await shoot('09b-robot-edit');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await page.getByText(`Robot account ${robot.name} saved`).waitFor();
+    await row.getByText('builds the shop').waitFor();
+    const saved = (await harbor.call('GET', `/robots/${robot.id}`)).body;
+    assert.equal(saved.duration, 90);
+    assert.ok(saved.expires_at > 0);
+    assert.deepEqual(saved.permissions[0].access.filter((a: { resource: string }) => a.resource === 'repository').map((a: { action: string }) => a.action), ['pull']);
+
+    await row.getByRole('button', { name: 'Refresh secret' }).click();
+    const refresh = page.getByRole('dialog', { name: `New secret for ${robot.name}` });
+    await refresh.getByText('The current secret stops working at once').waitFor();
+    await refresh.getByRole('button', { name: 'Refresh secret' }).click();
+    const shown = page.getByRole('dialog', { name: 'New secret of the robot account' });
+    const secret = (await shown.getByTestId('robot-secret').textContent())!.trim();
+    assert.equal(await token(secret), 200, 'the new secret works at once');
+    await shown.getByRole('button', { name: 'I have saved the secret' }).click();
+    await page.getByText(secret).waitFor({ state: 'detached' });
+
+    // A secret of one's own, under Harbor's password policy.
+    await row.getByRole('button', { name: 'Refresh secret' }).click();
+    await refresh.getByRole('radio', { name: 'Choose the secret' }).check();
+    await refresh.getByLabel('Secret', { exact: true }).fill('weak');
+    await refresh.getByLabel('Confirm the secret').fill('weak');
+    await refresh.getByRole('button', { name: 'Refresh secret' }).click();
+    await refresh.getByText('8 to 128 characters').first().waitFor();
+    await refresh.getByLabel('Secret', { exact: true }).fill('Chosen-Secret-42');
+    await refresh.getByLabel('Confirm the secret').fill('Chosen-Secret-42');
+    await refresh.getByRole('button', { name: 'Refresh secret' }).click();
+    await page.getByText(`Secret of ${robot.name} changed`).waitFor();
+    assert.equal(await token('Chosen-Secret-42'), 200);
+    assert.equal(await token(secret), 401, 'the generated secret stopped working');
+
+    await row.getByRole('button', { name: 'Disable' }).click();
+    await page.getByText(`Robot account ${robot.name} disabled`).waitFor();
+    await row.getByText('Disabled', { exact: true }).waitFor();
+    assert.equal((await harbor.call('GET', `/robots/${robot.id}`)).body.disable, true);
+    assert.equal(await token('Chosen-Secret-42'), 401, 'a disabled robot is refused');
+    await row.getByRole('button', { name: 'Enable' }).click();
+    await page.getByText(`Robot account ${robot.name} enabled`).waitFor();
+    await row.getByText('Enabled', { exact: true }).waitFor();
+    assert.equal(await token('Chosen-Secret-42'), 200);
+    // Left on the project list: the robot's row names the project too, and must not be mistaken for its row.
+    await page.goto(`${berth.url}/projects`);
+    await page.getByRole('heading', { name: 'Projects' }).waitFor();
   });
 
   step("refuses to delete a project that still has repositories, showing the server's reason", async () => {
@@ -384,6 +515,27 @@ describe('the web portal in a browser', () => {
     await page.getByText('No event matches these filters').waitFor();
   });
 
+  step('filters the audit log by a time range', async () => {
+    await page.goto(`${berth.url}/admin/audit-log`);
+    await page.getByRole('row').filter({ hasText: 'bob' }).first().waitFor();
+    // Checked before the picker opens: its calendar is antd's own, with antd's contrast.
+    await checkAccessibility('audit log with a time range');
+    // Whole days: a range long past has nothing, today has bob's deletion.
+    await page.getByPlaceholder('Start date').fill('2000-01-01');
+    await page.getByPlaceholder('End date').fill('2000-01-31');
+    await page.getByPlaceholder('End date').press('Enter');
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await page.getByText('No event matches these filters').waitFor();
+    const today = new Date();
+    const day = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}-${String(today.getDate()).padStart(2, '0')}`;
+    await page.getByPlaceholder('Start date').fill(day);
+    await page.getByPlaceholder('End date').fill(day);
+    await page.getByPlaceholder('End date').press('Enter');
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await page.getByRole('row').filter({ hasText: 'bob' }).getByText('Delete', { exact: true }).waitFor();
+    await shoot('18b-audit-log-period');
+  });
+
   step('changes the configuration, tests an LDAP server that is not there, and never shows secrets', async () => {
     await page.getByRole('tab', { name: 'Configuration' }).click();
     await page.getByRole('radio', { name: 'Local database' }).waitFor();
@@ -413,6 +565,38 @@ describe('the web portal in a browser', () => {
     const after = (await harbor.call('GET', '/configurations'));
     assert.equal(after.body.auth_mode.value, 'db_auth');
     assert.ok(!after.text.includes('s3cret-for-ldap'));
+  });
+
+  step('edits the system settings: quotas, robot accounts, pull statistics and audited event types', async () => {
+    await page.goto(`${berth.url}/admin/configuration`);
+    const system = page.locator('.ant-card').filter({ has: page.getByText('System settings', { exact: true }) });
+    await system.getByRole('switch', { name: 'Enforce project quotas' }).click();
+    await system.getByRole('switch', { name: 'No limit' }).click();
+    await system.getByLabel('Limit', { exact: true }).fill('20');
+    await system.getByLabel('Robot account lifetime (days)').fill('60');
+    await system.getByRole('switch', { name: 'Do not count pulls' }).click();
+    await system.getByLabel('Event types left out of the audit log').click();
+    await page.locator('.ant-select-item-option:visible').filter({ hasText: /^pull_artifact$/ }).click();
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Configuration saved').waitFor();
+    const saved = (await harbor.call('GET', '/configurations')).body;
+    assert.equal(saved.quota_per_project_enable.value, false);
+    assert.equal(saved.storage_per_project.value, 20_000_000_000);
+    assert.equal(saved.robot_token_duration.value, 60);
+    assert.equal(saved.pull_count_update_disable.value, true);
+    assert.equal(saved.disabled_audit_log_event_types.value, 'pull_artifact');
+    // As saved after a reload, and back to the defaults for the rest of the walk.
+    await page.reload();
+    await page.getByLabel('Robot account lifetime (days)').and(page.locator('input')).waitFor();
+    assert.equal(await page.getByLabel('Robot account lifetime (days)').inputValue(), '60');
+    await page.locator('.ant-select-selection-item').filter({ hasText: 'pull_artifact' }).waitFor();
+    await checkAccessibility('system settings');
+    await shoot('20b-configuration-system');
+    const restored = await harbor.call('PUT', '/configurations', {
+      body: { quota_per_project_enable: true, storage_per_project: -1, robot_token_duration: 30, pull_count_update_disable: false, disabled_audit_log_event_types: '' },
+    });
+    assert.equal(restored.status, 200);
   });
 
   step('manages user groups, system robot accounts, global labels and project quotas', async () => {
@@ -720,5 +904,73 @@ describe('the web portal in a browser', () => {
     await page.getByLabel('パスワード').fill(TEST_ADMIN_PASSWORD);
     await page.getByRole('button', { name: 'サインイン' }).click();
     await page.waitForURL(`${berth.url}/projects`);
+  });
+
+  step('lets an OIDC user sign in through the provider and replace their CLI secret, which registry clients then use', async () => {
+    const idp = await startOidcProvider({
+      users: [{ sub: 'u-olga', preferred_username: 'olga', email: 'olga@example.test', name: 'Olga' }],
+      clients: [{ clientId: 'berth', redirectUri: `${berth.url}/c/oidc/callback` }],
+    });
+    const oidc = {
+      auth_mode: 'oidc_auth',
+      oidc_name: 'Test IdP',
+      oidc_endpoint: idp.issuer,
+      oidc_client_id: idp.clientId,
+      oidc_client_secret: idp.clientSecret,
+      oidc_scope: 'openid,profile,email',
+      oidc_user_claim: 'preferred_username',
+      oidc_auto_onboard: true,
+      primary_auth_mode: true,
+    };
+    assert.equal((await harbor.call('PUT', '/configurations', { body: oidc })).status, 200);
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+    const olga = await context.newPage();
+    try {
+      await olga.goto(`${berth.url}/sign-in`);
+      // The provider is the primary way in: the local form waits behind a link.
+      await olga.getByRole('button', { name: 'Sign in with a local account' }).waitFor();
+      assert.equal(await olga.getByLabel('Password').count(), 0);
+      await olga.getByRole('link', { name: 'Sign in with Test IdP' }).click();
+      // The test provider has no login form: it signs in whoever its interaction URL names.
+      await olga.waitForURL(`${idp.issuer}/interaction/**`);
+      const interaction = new URL(olga.url());
+      interaction.searchParams.set('account', 'u-olga');
+      await olga.goto(interaction.href);
+      await olga.getByRole('heading', { name: 'Projects' }).waitFor();
+      await olga.getByRole('button', { name: /olga/ }).click();
+      await olga.getByRole('menuitem', { name: 'Profile' }).click();
+      const profile = olga.getByRole('dialog', { name: 'Profile' });
+      await profile.getByRole('heading', { name: 'CLI secret' }).waitFor();
+      await profile.getByRole('button', { name: 'Replace the CLI secret' }).click();
+      await olga.getByRole('dialog').filter({ hasText: 'Replace the CLI secret?' }).getByRole('button', { name: 'Replace the CLI secret' }).click();
+      const generated = (await profile.getByTestId('cli-secret').textContent())!.trim();
+      await olga.getByRole('dialog').filter({ hasText: 'Replace the CLI secret?' }).waitFor({ state: 'detached' });
+      await olga.screenshot({ path: `${SCREENSHOTS}26-cli-secret.png`, fullPage: true });
+      const token = (secret: string) => fetch(`${berth.url}/service/token?service=harbor-registry`, { headers: { authorization: basic('olga', secret) } }).then((r) => r.status);
+      assert.equal(await token(generated), 200, 'registry clients sign in with the new CLI secret');
+
+      await profile.getByRole('radio', { name: 'Choose the secret' }).check();
+      await profile.getByLabel('Secret', { exact: true }).fill('Olga-Cli-Secret-1');
+      await profile.getByLabel('Confirm the secret').fill('Olga-Cli-Secret-1');
+      await profile.getByRole('button', { name: 'Replace the CLI secret' }).click();
+      await olga.getByRole('dialog').filter({ hasText: 'Replace the CLI secret?' }).getByRole('button', { name: 'Replace the CLI secret' }).click();
+      await olga.getByText('CLI secret changed').waitFor();
+      await profile.getByTestId('cli-secret').waitFor({ state: 'detached' });
+      assert.equal(await token('Olga-Cli-Secret-1'), 200);
+      assert.equal(await token(generated), 401, 'the replaced secret stopped working');
+      // Axe on the page, not only the dialog: the dialog is where the reader is.
+      const axeSource = readFileSync(AXE_SOURCE, 'utf8');
+      await olga.evaluate(axeSource);
+      const violations = (await olga.evaluate("axe.run(document, { resultTypes: ['violations'] }).then((result) => result.violations)")) as AxeViolation[];
+      assert.deepEqual(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id), [], 'accessibility of the profile');
+    } catch (failure) {
+      // The step's own screenshot shows the administrator's page; this one shows olga's.
+      await olga.screenshot({ path: `${SCREENSHOTS}failed-oidc-user.png`, fullPage: true }).catch(() => undefined);
+      throw failure;
+    } finally {
+      await context.close();
+      await harbor.call('PUT', '/configurations', { body: { auth_mode: 'db_auth', primary_auth_mode: false } });
+      await idp.stop();
+    }
   });
 });

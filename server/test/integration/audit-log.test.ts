@@ -81,6 +81,49 @@ describe('the audit log', () => {
     assert.ok(events.body.some((e: { event_type: string }) => e.event_type === 'pull_artifact'));
   });
 
+  it("filters by Harbor's op_time range, whole days as its portal sends them, globally and per project", async () => {
+    const q = (range: string) => `q=${encodeURIComponent(`op_time=${range}`)}&page_size=100`;
+    const all = (await harbor.call('GET', '/auditlog-exts?page_size=100')).body as { id: number; op_time: string }[];
+    const fmt = (date: Date) => date.toISOString().slice(0, 19).replace('T', ' ');
+    const oldest = new Date(Math.min(...all.map((e) => Date.parse(e.op_time))));
+    const newest = new Date(Math.max(...all.map((e) => Date.parse(e.op_time))));
+    const around = `[${fmt(new Date(oldest.getTime() - 60_000))}~${fmt(new Date(newest.getTime() + 60_000))}]`;
+    assert.equal((await harbor.call('GET', `/auditlog-exts?${q(around)}`)).body.length, all.length);
+    // Either end may be left open; a range ending before the first event has nothing.
+    assert.equal((await harbor.call('GET', `/auditlog-exts?${q(`[${fmt(new Date(oldest.getTime() - 60_000))}~]`)}`)).body.length, all.length);
+    const before = await harbor.call('GET', `/auditlog-exts?${q(`[~${fmt(new Date(oldest.getTime() - 60_000))}]`)}`);
+    assert.equal(before.status, 200);
+    assert.deepEqual(before.body, []);
+    assert.equal((await harbor.call('GET', `/auditlog-exts?${q('[2000-01-01 00:00:00~2000-01-02 00:00:00]')}`)).headers.get('x-total-count'), '0');
+    // The project listing takes the same filter, combined with others.
+    const project = await harbor.call('GET', `/projects/audit-me/auditlog-exts?q=${encodeURIComponent(`op_time=${around},resource_type=member`)}`);
+    assert.equal(project.status, 200);
+    assert.ok(project.body.length >= 3);
+    assert.ok(project.body.every((e: { resource_type: string }) => e.resource_type === 'member'));
+    assert.equal((await harbor.call('GET', `/projects/audit-me/auditlog-exts?${q('[2000-01-01 00:00:00~2000-01-02 00:00:00]')}`)).body.length, 0);
+    assert.equal((await harbor.call('GET', `/auditlog-exts?${q('[yesterday~today]')}`)).status, 400);
+  });
+
+  it('leaves out the event types named in disabled_audit_log_event_types, and records them again once re-enabled', async () => {
+    const disable = async (types: string) => assert.equal((await harbor.call('PUT', '/configurations', { body: { disabled_audit_log_event_types: types } })).status, 200);
+    const count = async (eventType: string, resource: string) =>
+      Number((await t.db.selectFrom('auditLog').select((eb) => eb.fn.countAll<string>().as('n')).where('eventType', '=', eventType).where('resource', '=', resource).executeTakeFirstOrThrow()).n);
+    await disable('create_project, pull_artifact');
+    await harbor.createProject('unrecorded');
+    const image = await makeImage({ layerSizes: [8] });
+    await t.client.pushImage('unrecorded/app', 'v1', image);
+    const pulled = await t.client.request('GET', '/v2/unrecorded/app/manifests/v1');
+    await pulled.arrayBuffer();
+    // Pulls are written within a second, off the pull path; the type is checked then.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    assert.equal(await count('create_project', 'unrecorded'), 0);
+    assert.equal(await count('pull_artifact', `unrecorded/app@${image.manifest.digest}`), 0);
+    assert.equal(await count('create_artifact', 'unrecorded/app:v1'), 1, 'other types are still recorded');
+    await disable('');
+    await harbor.createProject('recorded-again');
+    assert.equal(await count('create_project', 'recorded-again'), 1);
+  });
+
   it('writes a burst of buffered pull events in one flush, each under its project', async () => {
     const projectId = String(await harbor.createProject('burst'));
     const audit = new AuditLog(t.db, createLogger('warn'));

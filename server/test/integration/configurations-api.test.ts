@@ -75,6 +75,7 @@ describe('PUT /configurations', () => {
       ['ldap_filter', '(uid=a'],
       ['ldap_scope', 3],
       ['oidc_endpoint', 'http://idp.example.com'],
+      ['disabled_audit_log_event_types', 'pull_artifact,drop_table'],
     ];
     for (const [key, value] of cases) {
       const response = await api('PUT', '/configurations', { body: { [key]: value } });

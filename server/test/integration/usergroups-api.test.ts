@@ -155,3 +155,61 @@ describe('who may manage user groups', () => {
     assert.equal((await api('GET', `/usergroups/${id}`)).body.group_name, 'developers');
   });
 });
+
+describe('user groups as project members', () => {
+  const members = (project: string) => `/projects/${project}/members`;
+  const byName = { 'X-Is-Resource-Name': 'true' };
+
+  it('lets a project administrator add an LDAP group by DN, importing it from the directory as Harbor does', async () => {
+    assert.equal((await api('POST', '/projects', { auth: PLAIN, body: { project_name: 'group-members' } })).status, 201);
+    // Not imported yet, and spelt differently from the directory.
+    const added = await api('POST', members('group-members'), { auth: PLAIN, headers: byName, body: { role_id: ROLE_IDS.developer, member_group: { ldap_group_dn: 'CN=Engineering, OU=Groups, DC=berth, DC=test' } } });
+    assert.equal(added.status, 201, JSON.stringify(added.body));
+    const group = (await api('GET', `/usergroups?ldap_group_dn=${encodeURIComponent(groupDn('engineering'))}`)).body[0];
+    assert.deepEqual([group.group_name, group.ldap_group_dn], ['engineering', normalizeDn(groupDn('engineering'))]);
+    const imported = await t.db.selectFrom('auditLog').select('username').where('eventType', '=', 'create_user_group').where('resource', '=', 'engineering').execute();
+    assert.deepEqual(imported, [{ username: LOCAL_USER.username }]);
+    const listed = await api('GET', members('group-members'), { auth: PLAIN, headers: byName });
+    const member = listed.body.find((m: { entity_name: string }) => m.entity_name === 'engineering');
+    assert.deepEqual([member.entity_type, member.entity_id, member.role_id], ['g', group.id, ROLE_IDS.developer]);
+    // josé is in developers, which is in engineering: the group's role reaches him at his (first) login.
+    assert.equal((await api('GET', '/projects/group-members', { auth: basic('josé', PEOPLE.jose.password) })).status, 200);
+    const again = await api('POST', members('group-members'), { auth: PLAIN, headers: byName, body: { role_id: ROLE_IDS.guest, member_group: { ldap_group_dn: groupDn('engineering') } } });
+    assert.equal(again.status, 409);
+  });
+
+  it('adds groups Berth knows by id or by name and type, changes their role and removes them', async () => {
+    const developers = (await api('GET', '/usergroups?group_name=developers')).body[0];
+    const byId = await api('POST', members('group-members'), { auth: PLAIN, headers: byName, body: { role_id: ROLE_IDS.guest, member_group: { id: developers.id } } });
+    assert.equal(byId.status, 201, JSON.stringify(byId.body));
+    const platform = await api('POST', members('group-members'), { auth: PLAIN, headers: byName, body: { role_id: ROLE_IDS.maintainer, member_group: { group_name: 'platform-team', group_type: 3 } } });
+    assert.equal(platform.status, 201, JSON.stringify(platform.body));
+    const memberId = platform.headers.get('location')!.split('/').pop();
+    assert.equal((await api('PUT', `${members('group-members')}/${memberId}`, { auth: PLAIN, headers: byName, body: { role_id: ROLE_IDS.developer } })).status, 200);
+    const changed = await api('GET', `${members('group-members')}/${memberId}`, { auth: PLAIN, headers: byName });
+    assert.deepEqual([changed.body.entity_name, changed.body.entity_type, changed.body.role_name], ['platform-team', 'g', 'developer']);
+    assert.equal((await api('DELETE', `${members('group-members')}/${memberId}`, { auth: PLAIN, headers: byName })).status, 200);
+    const names = (await api('GET', members('group-members'), { auth: PLAIN, headers: byName })).body.map((m: { entity_name: string }) => m.entity_name).sort();
+    assert.deepEqual(names, ['developers', 'engineering', LOCAL_USER.username]);
+  });
+
+  it('refuses groups that do not exist, DNs the directory does not have, and imports while LDAP is off', async () => {
+    const add = (member_group: Record<string, unknown>) => api('POST', members('group-members'), { auth: PLAIN, headers: byName, body: { role_id: ROLE_IDS.guest, member_group } });
+    assert.equal((await add({ id: 999_999 })).status, 404);
+    assert.equal((await add({ group_name: 'no-such-group' })).status, 404);
+    assert.equal((await add({ ldap_group_dn: groupDn('nope') })).status, 400);
+    assert.equal((await add({ ldap_group_dn: 'developers' })).status, 400);
+    assert.equal((await add({})).status, 400);
+    await configure({ auth_mode: 'db_auth' });
+    try {
+      const unknown = await add({ ldap_group_dn: groupDn('admins') });
+      assert.equal(unknown.status, 404);
+      assert.match(unknown.body.errors[0].message, /LDAP is not the auth mode/);
+      // A group already imported needs no directory.
+      assert.equal((await add({ ldap_group_dn: groupDn('ops') })).status, 201);
+    } finally {
+      await configure({ auth_mode: 'ldap_auth' });
+    }
+    assert.equal((await api('GET', `/usergroups?ldap_group_dn=${encodeURIComponent(groupDn('admins'))}`)).body.length, 0);
+  });
+});

@@ -5,12 +5,17 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
 import type { Configurations } from '../../api/types.ts';
 import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
+import { StorageLimitInput, storageLimitRule } from '../../shared/StorageLimitInput.tsx';
 
 type Values = Record<string, unknown>;
-type Kind = 'text' | 'secret' | 'number' | 'switch' | 'scope';
+type Kind = 'text' | 'secret' | 'number' | 'switch' | 'scope' | 'restriction' | 'storage' | 'eventTypes';
 
-/** The keys of GET /configurations this screen edits, in the order shown, with the control each needs. */
-const GENERAL: [string, Kind][] = [
+/**
+ * Every run-time setting the server has (server/src/settings), grouped as
+ * Harbor's configuration page groups them, in the order shown, with the
+ * control each needs. auth_mode is the radio group leading the first card.
+ */
+const AUTHENTICATION: [string, Kind][] = [
   ['local_users_enabled', 'switch'],
   ['self_registration', 'switch'],
 ];
@@ -46,42 +51,70 @@ const OIDC: [string, Kind][] = [
   ['oidc_verify_cert', 'switch'],
   ['oidc_auto_onboard', 'switch'],
   ['oidc_logout', 'switch'],
+  ['primary_auth_mode', 'switch'],
 ];
-const SYSTEM: [string, Kind][] = [
+const SECURITY: [string, Kind][] = [
   ['token_expiration', 'number'],
   ['session_timeout', 'number'],
+];
+const SYSTEM: [string, Kind][] = [
+  ['project_creation_restriction', 'restriction'],
+  ['quota_per_project_enable', 'switch'],
+  ['storage_per_project', 'storage'],
   ['robot_token_duration', 'number'],
   ['robot_name_prefix', 'text'],
+  ['pull_count_update_disable', 'switch'],
+  ['pull_time_update_disable', 'switch'],
+  ['pull_audit_log_disable', 'switch'],
+  ['disabled_audit_log_event_types', 'eventTypes'],
 ];
-const ALL = [['auth_mode', 'text'], ['project_creation_restriction', 'text'], ...GENERAL, ...LDAP, ...OIDC, ...SYSTEM] as [string, Kind][];
+const ALL: [string, Kind][] = [['auth_mode', 'text'], ...AUTHENTICATION, ...LDAP, ...OIDC, ...SECURITY, ...SYSTEM];
+const kindOf = (key: string) => ALL.find(([name]) => name === key)?.[1];
+
+/** Settings whose effect their name alone does not tell: they get a line of help. */
+const HELP = new Set(['primary_auth_mode', 'quota_per_project_enable', 'storage_per_project', 'robot_name_prefix', 'disabled_audit_log_event_types', 'pull_audit_log_disable']);
 
 /** Secrets are never sent back by the server: their fields start empty, and only a typed value is saved. */
-const isSecret = (key: string) => ALL.some(([name, kind]) => name === key && kind === 'secret');
+const isSecret = (key: string) => kindOf(key) === 'secret';
 
-function initialValues(config: Configurations): Values {
-  return Object.fromEntries(ALL.map(([key, kind]) => [key, kind === 'secret' ? '' : config[key]?.value]));
+/** Harbor keeps disabled event types as one comma-separated string; the form edits them as a list. */
+function toForm(kind: Kind, value: unknown): unknown {
+  if (kind === 'secret') return '';
+  if (kind === 'eventTypes') return typeof value === 'string' ? value.split(',').map((type) => type.trim()).filter(Boolean) : [];
+  return value;
 }
 
-/** Only what was changed is sent, so saving one section never rewrites another's values. */
+function fromForm(kind: Kind | undefined, value: unknown): unknown {
+  return kind === 'eventTypes' && Array.isArray(value) ? value.join(',') : value;
+}
+
+function initialValues(config: Configurations): Values {
+  return Object.fromEntries(ALL.map(([key, kind]) => [key, toForm(kind, config[key]?.value)]));
+}
+
+/** Only what was changed is sent, in the server's form, so saving one section never rewrites another's values. */
 function changes(current: Values, initial: Values): Values {
   return Object.fromEntries(
-    Object.entries(current).filter(([key, value]) => (isSecret(key) ? typeof value === 'string' && value !== '' : JSON.stringify(value ?? null) !== JSON.stringify(initial[key] ?? null))),
+    Object.entries(current)
+      .filter(([key, value]) => (isSecret(key) ? typeof value === 'string' && value !== '' : JSON.stringify(value ?? null) !== JSON.stringify(initial[key] ?? null)))
+      .map(([key, value]) => [key, fromForm(kindOf(key), value)]),
   );
 }
 
-function Field({ name, kind }: { name: string; kind: Kind }) {
+function Field({ name, kind, eventTypes }: { name: string; kind: Kind; eventTypes: string[] }) {
   const { t } = useTranslation();
   const label = t(`configuration.fields.${name}`);
+  const extra = HELP.has(name) ? t(`configuration.help.${name}`) : undefined;
   switch (kind) {
     case 'switch':
       return (
-        <Form.Item label={label} name={name} valuePropName="checked">
+        <Form.Item label={label} name={name} valuePropName="checked" extra={extra}>
           <Switch />
         </Form.Item>
       );
     case 'number':
       return (
-        <Form.Item label={label} name={name}>
+        <Form.Item label={label} name={name} extra={extra}>
           <InputNumber min={1} />
         </Form.Item>
       );
@@ -98,6 +131,31 @@ function Field({ name, kind }: { name: string; kind: Kind }) {
           />
         </Form.Item>
       );
+    case 'restriction':
+      return (
+        <Form.Item label={label} name={name}>
+          <Select
+            style={{ maxWidth: 320 }}
+            options={[
+              { value: 'everyone', label: t('configuration.restriction.everyone') },
+              { value: 'adminonly', label: t('configuration.restriction.adminonly') },
+            ]}
+          />
+        </Form.Item>
+      );
+    case 'storage':
+      return (
+        <Form.Item label={label} name={name} extra={extra} rules={[storageLimitRule(t('common.required'))]}>
+          <StorageLimitInput />
+        </Form.Item>
+      );
+    case 'eventTypes':
+      return (
+        <Form.Item label={label} name={name} extra={extra}>
+          {/* Harbor's own event type names (GET /auditlog-exts/events), as its API and logs spell them. */}
+          <Select mode="multiple" allowClear options={eventTypes.map((type) => ({ value: type, label: type }))} />
+        </Form.Item>
+      );
     case 'secret':
       return (
         <Form.Item label={label} name={name} extra={t('configuration.secretHelp')}>
@@ -106,7 +164,7 @@ function Field({ name, kind }: { name: string; kind: Kind }) {
       );
     default:
       return (
-        <Form.Item label={label} name={name}>
+        <Form.Item label={label} name={name} extra={extra}>
           <Input />
         </Form.Item>
       );
@@ -126,6 +184,7 @@ export default function ConfigurationTab() {
   const authMode = Form.useWatch('auth_mode', form);
   const [ping, setPing] = useState<PingResult>();
   const config = useQuery({ queryKey: ['configurations'], queryFn: () => api.get<Configurations>('/api/v2.0/configurations') });
+  const events = useQuery({ queryKey: ['audit-event-types'], queryFn: () => api.get<{ event_type: string }[]>('/api/v2.0/auditlog-exts/events'), staleTime: Infinity });
   const initial = config.data ? initialValues(config.data) : undefined;
   useEffect(() => {
     if (initial) form.setFieldsValue(initial);
@@ -160,7 +219,8 @@ export default function ConfigurationTab() {
     if (Object.keys(changed).length === 0) return void message.info(t('configuration.unchanged'));
     save.mutate(changed, { onSuccess: () => form.setFieldsValue(Object.fromEntries(ALL.filter(([key]) => isSecret(key)).map(([key]) => [key, '']))) });
   };
-  const fields = (list: [string, Kind][]) => list.map(([name, kind]) => <Field key={name} name={name} kind={kind} />);
+  const eventTypes = (events.data ?? []).map((event) => event.event_type);
+  const fields = (list: [string, Kind][]) => list.map(([name, kind]) => <Field key={name} name={name} kind={kind} eventTypes={eventTypes} />);
 
   return (
     <Form<Values> form={form} layout="vertical" initialValues={initial} style={{ maxWidth: 760 }} onFinish={submit}>
@@ -175,7 +235,7 @@ export default function ConfigurationTab() {
             ]}
           />
         </Form.Item>
-        {fields(GENERAL)}
+        {fields(AUTHENTICATION)}
         {authMode === 'ldap_auth' && (
           <>
             {fields(LDAP)}
@@ -204,15 +264,10 @@ export default function ConfigurationTab() {
         )}
       </Card>
       <Card title={t('configuration.security')} size="small" style={{ marginBottom: 16 }}>
-        <Form.Item label={t('configuration.fields.project_creation_restriction')} name="project_creation_restriction">
-          <Select
-            style={{ maxWidth: 320 }}
-            options={[
-              { value: 'everyone', label: t('configuration.restriction.everyone') },
-              { value: 'adminonly', label: t('configuration.restriction.adminonly') },
-            ]}
-          />
-        </Form.Item>
+        {fields(SECURITY)}
+      </Card>
+      <Card title={t('configuration.system')} size="small" style={{ marginBottom: 16 }}>
+        {events.isError && <ErrorAlert error={events.error} />}
         {fields(SYSTEM)}
       </Card>
       <Flex gap={8}>

@@ -4,15 +4,11 @@ import { PlusOutlined } from '@ant-design/icons';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, getPage } from '../../api/client.ts';
-import type { UserGroup } from '../../api/types.ts';
+import { LDAP_GROUP as LDAP, OIDC_GROUP as OIDC, type UserGroup } from '../../api/types.ts';
 import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { usePaging } from '../../shared/paging.ts';
 import { DeleteButton } from '../../shared/DeleteButton.tsx';
 import { ListSearch } from '../../shared/ListSearch.tsx';
-
-/** Harbor's group types Berth knows: LDAP groups by DN, OIDC groups by the name in the groups claim. */
-const LDAP = 1;
-const OIDC = 3;
 
 interface NewGroup {
   group_type: number;

@@ -1,23 +1,28 @@
 import { useState } from 'react';
-import { Button, Empty, Form, Input, Select, Table, Tag } from 'antd';
+import { Button, DatePicker, Empty, Form, Input, Select, Table, Tag, type GetProps } from 'antd';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { getPage } from '../../api/client.ts';
 import type { AuditLogEntry } from '../../api/types.ts';
 import { DateText } from '../../shared/DateText.tsx';
 import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
-import { harborQ } from '../../shared/harbor-q.ts';
+import { harborQ, harborRange, joinQ } from '../../shared/harbor-q.ts';
 import { usePaging } from '../../shared/paging.ts';
+import { usePickerNames } from './picker-names.ts';
 
 /** What Berth records (audit/audit-log.ts): the resource types and operations its events have. */
 const RESOURCE_TYPES = ['artifact', 'configuration', 'member', 'project', 'quota', 'repository', 'robot', 'tag', 'user', 'user_group'];
 const OPERATIONS = ['create', 'update', 'delete', 'pull', 'login', 'logout'];
+
+type Period = GetProps<typeof DatePicker.RangePicker>['value'];
 
 interface Filters {
   username?: string;
   resource?: string;
   resource_type?: string;
   operation?: string;
+  /** Whole days in the reader's time zone, from the first day's start to the last day's end. */
+  period?: Period;
 }
 
 /** Harbor's audit-log-ext listing at `path` (system-wide or one project's), filtered and paged, newest first. */
@@ -25,18 +30,23 @@ export function AuditLogTable({ path }: { path: string }) {
   const { t } = useTranslation();
   const paging = usePaging();
   const [filters, setFilters] = useState<Filters>({});
+  const pickerNames = usePickerNames();
   const logs = useQuery({
-    queryKey: ['audit-log', path, filters, paging.query],
+    // The period as timestamps: picker values are objects a query key should not hold.
+    queryKey: ['audit-log', path, { ...filters, period: filters.period?.map((day) => day?.valueOf()) }, paging.query],
     queryFn: () =>
       getPage<AuditLogEntry>(path, {
         ...paging.query,
         sort: '-op_time',
-        q: harborQ([
-          { field: 'username', value: filters.username, fuzzy: true },
-          { field: 'resource', value: filters.resource, fuzzy: true },
-          { field: 'resource_type', value: filters.resource_type },
-          { field: 'operation', value: filters.operation },
-        ]),
+        q: joinQ(
+          harborQ([
+            { field: 'username', value: filters.username, fuzzy: true },
+            { field: 'resource', value: filters.resource, fuzzy: true },
+            { field: 'resource_type', value: filters.resource_type },
+            { field: 'operation', value: filters.operation },
+          ]),
+          harborRange('op_time', filters.period?.[0]?.startOf('day').toDate(), filters.period?.[1]?.endOf('day').toDate()),
+        ),
       }),
     placeholderData: keepPreviousData,
   });
@@ -65,6 +75,9 @@ export function AuditLogTable({ path }: { path: string }) {
         </Form.Item>
         <Form.Item label={t('auditLog.operation')} name="operation">
           <Select allowClear style={{ width: 160 }} options={OPERATIONS.map((value) => ({ value, label: operation(value) }))} />
+        </Form.Item>
+        <Form.Item label={t('auditLog.period')} name="period">
+          <DatePicker.RangePicker allowEmpty={[true, true]} locale={{ lang: pickerNames } as GetProps<typeof DatePicker.RangePicker>['locale']} />
         </Form.Item>
         <Form.Item>
           <Button type="primary" htmlType="submit">

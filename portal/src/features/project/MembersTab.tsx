@@ -1,68 +1,20 @@
 import { useState } from 'react';
-import { App, AutoComplete, Button, Empty, Form, Input, Modal, Select, Space, Table, Tag } from 'antd';
-import { PlusOutlined } from '@ant-design/icons';
+import { App, Button, Empty, Flex, Select, Space, Table, Tag } from 'antd';
+import { PlusOutlined, TeamOutlined, UserOutlined } from '@ant-design/icons';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, getPage } from '../../api/client.ts';
-import { ROLES, type Member, type UserSearchResult } from '../../api/types.ts';
+import type { Member } from '../../api/types.ts';
 import { useConfirm } from '../../shared/confirm.ts';
 import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { usePaging } from '../../shared/paging.ts';
 import { useProjectPermissions } from '../../shared/permissions.ts';
 import { useCurrentUser } from '../../shared/queries.ts';
+import { AddGroupMemberDialog } from './AddGroupMemberDialog.tsx';
+import { AddUserMemberDialog } from './AddUserMemberDialog.tsx';
 import { useProjectOfPage } from './project-context.ts';
-
-interface NewMember {
-  username: string;
-  role_id: number;
-}
-
-function useRoleOptions() {
-  const { t } = useTranslation();
-  return ROLES.map((role) => ({ value: role.id, label: t(`roles.${role.key}`) }));
-}
-
-function AddMemberDialog({ projectId, open, onClose }: { projectId: number; open: boolean; onClose(): void }) {
-  const { t } = useTranslation();
-  const { message } = App.useApp();
-  const queryClient = useQueryClient();
-  const [form] = Form.useForm<NewMember>();
-  const roles = useRoleOptions();
-  const [typed, setTyped] = useState('');
-  const users = useQuery({
-    queryKey: ['user-search', typed],
-    queryFn: () => api.get<UserSearchResult[]>('/api/v2.0/users/search', { query: { username: typed, page_size: 10 } }),
-    enabled: typed.length > 0,
-  });
-  const add = useMutation({
-    mutationFn: ({ username, role_id }: NewMember) => api.post(`/api/v2.0/projects/${projectId}/members`, { role_id, member_user: { username } }),
-    onSuccess: async (_data, member) => {
-      void message.success(t('members.added', { name: member.username }));
-      await queryClient.invalidateQueries({ queryKey: ['members', projectId] });
-      form.resetFields();
-      onClose();
-    },
-  });
-  const close = () => {
-    add.reset();
-    onClose();
-  };
-  return (
-    <Modal title={t('members.addTitle')} open={open} onCancel={close} onOk={() => form.submit()} okText={t('common.add')} cancelText={t('common.cancel')} confirmLoading={add.isPending} destroyOnHidden>
-      {add.isError && <ErrorAlert error={add.error} />}
-      <Form<NewMember> form={form} layout="vertical" initialValues={{ role_id: 2 }} onFinish={(values) => add.mutate(values)}>
-        <Form.Item label={t('members.username')} name="username" rules={[{ required: true, message: t('common.required') }]}>
-          <AutoComplete options={(users.data ?? []).map((user) => ({ value: user.username }))} onSearch={setTyped}>
-            <Input autoFocus />
-          </AutoComplete>
-        </Form.Item>
-        <Form.Item label={t('members.role')} name="role_id">
-          <Select options={roles} />
-        </Form.Item>
-      </Form>
-    </Modal>
-  );
-}
+import { useRoleOptions } from './role-options.ts';
+import { ListSearch } from '../../shared/ListSearch.tsx';
 
 export default function MembersTab() {
   const { t } = useTranslation();
@@ -76,7 +28,7 @@ export default function MembersTab() {
   const roles = useRoleOptions();
   const paging = usePaging();
   const [search, setSearch] = useState('');
-  const [adding, setAdding] = useState(false);
+  const [adding, setAdding] = useState<'user' | 'group'>();
   const members = useQuery({
     queryKey: ['members', projectId, search, paging.query],
     queryFn: () => getPage<Member>(`/api/v2.0/projects/${projectId}/members`, { ...paging.query, entityname: search }),
@@ -104,22 +56,18 @@ export default function MembersTab() {
     <>
       <Space style={{ marginBottom: 16, width: '100%', justifyContent: 'space-between' }} wrap>
         {can('member', 'create') ? (
-          <Button type="primary" icon={<PlusOutlined />} onClick={() => setAdding(true)}>
-            {t('members.add')}
-          </Button>
+          <Flex gap={8} wrap>
+            <Button type="primary" icon={<PlusOutlined />} onClick={() => setAdding('user')}>
+              {t('members.add')}
+            </Button>
+            <Button icon={<TeamOutlined />} onClick={() => setAdding('group')}>
+              {t('members.addGroup')}
+            </Button>
+          </Flex>
         ) : (
           <span />
         )}
-        <Input.Search
-          aria-label={t('members.search')}
-          placeholder={t('members.search')}
-          allowClear
-          onSearch={(value) => {
-            setSearch(value.trim());
-            paging.reset();
-          }}
-          style={{ width: 280 }}
-        />
+        <ListSearch label={t('members.search')} paging={paging} onSearch={setSearch} />
       </Space>
       {members.isError && <ErrorAlert error={members.error} />}
       {failure && <ErrorAlert error={failure} />}
@@ -132,7 +80,11 @@ export default function MembersTab() {
         locale={{ emptyText: <Empty description={t('members.empty')} /> }}
         columns={[
           { title: t('members.name'), dataIndex: 'entity_name' },
-          { title: t('members.type'), dataIndex: 'entity_type', render: (type: string) => <Tag>{type === 'g' ? t('members.group') : t('members.user')}</Tag> },
+          {
+            title: t('members.type'),
+            dataIndex: 'entity_type',
+            render: (type: string) => (type === 'g' ? <Tag icon={<TeamOutlined />}>{t('members.group')}</Tag> : <Tag icon={<UserOutlined />}>{t('members.user')}</Tag>),
+          },
           {
             title: t('members.role'),
             key: 'role',
@@ -172,7 +124,8 @@ export default function MembersTab() {
           },
         ]}
       />
-      <AddMemberDialog projectId={projectId} open={adding} onClose={() => setAdding(false)} />
+      <AddUserMemberDialog projectId={projectId} open={adding === 'user'} onClose={() => setAdding(undefined)} />
+      <AddGroupMemberDialog projectId={projectId} open={adding === 'group'} onClose={() => setAdding(undefined)} />
     </>
   );
 }

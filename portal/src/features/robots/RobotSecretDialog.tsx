@@ -1,14 +1,16 @@
 import { Alert, Button, Descriptions, Modal, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
-import type { RobotCreated } from '../../api/types.ts';
 import { CopyButton } from '../../shared/CopyButton.tsx';
 
-/** The only time a robot's secret is ever shown: the server keeps just its hash. */
-export function RobotSecretDialog({ robot, onClose }: { robot: RobotCreated | undefined; onClose(): void }) {
+/**
+ * The only time a robot's secret is ever shown — at creation, or after a
+ * refresh (`title` says which): the server keeps just its hash.
+ */
+export function RobotSecretDialog({ robot, title, onClose }: { robot: { name: string; secret: string } | undefined; title: string; onClose(): void }) {
   const { t } = useTranslation();
   return (
     <Modal
-      title={t('robots.createdTitle')}
+      title={title}
       open={robot !== undefined}
       onCancel={onClose}
       closable={false}
@@ -21,7 +23,7 @@ export function RobotSecretDialog({ robot, onClose }: { robot: RobotCreated | un
         </Button>
       }
     >
-      <Alert type="warning" showIcon title={t('robots.secretOnce')} style={{ marginBottom: 16 }} />
+      <Alert type="warning" showIcon title={t('secrets.once')} style={{ marginBottom: 16 }} />
       {robot && (
         <Descriptions column={1} bordered size="small">
           <Descriptions.Item label={t('robots.name')}>

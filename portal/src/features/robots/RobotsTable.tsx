@@ -1,26 +1,28 @@
 import { useState } from 'react';
 import { App, Button, Empty, Space, Table, Tag, Typography } from 'antd';
-import { CheckCircleOutlined, PlusOutlined, StopOutlined } from '@ant-design/icons';
+import { CheckCircleOutlined, EditOutlined, KeyOutlined, PlusOutlined, StopOutlined } from '@ant-design/icons';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, getPage } from '../../api/client.ts';
-import type { Project, Robot, RobotCreated } from '../../api/types.ts';
+import type { Project, Robot } from '../../api/types.ts';
 import { DateText } from '../../shared/DateText.tsx';
 import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { usePaging } from '../../shared/paging.ts';
-import { CreateRobotDialog } from './CreateRobotDialog.tsx';
-import { RobotSecretDialog } from './RobotSecretDialog.tsx';
 import { DeleteButton } from '../../shared/DeleteButton.tsx';
+import { RefreshSecretDialog } from './RefreshSecretDialog.tsx';
+import { RobotDialog } from './RobotDialog.tsx';
+import { RobotSecretDialog } from './RobotSecretDialog.tsx';
 
 function expiry(robot: Robot): string | undefined {
   return robot.expires_at < 0 ? undefined : new Date(robot.expires_at * 1000).toISOString();
 }
 
 /**
- * Robot accounts: one project's (`project` given) or the system's. The caller
+ * Robot accounts: one project's (`project` given) or the system's, created,
+ * edited, disabled and enabled, given new secrets and deleted. The caller
  * says what the viewer may do; the server decides in any case.
  */
-export function RobotsTable({ project, canCreate, canDelete }: { project?: Project; canCreate: boolean; canDelete: boolean }) {
+export function RobotsTable({ project, canCreate, canUpdate, canDelete }: { project?: Project; canCreate: boolean; canUpdate: boolean; canDelete: boolean }) {
   const { t } = useTranslation();
   const projectId = project?.project_id;
   /** Where a system robot's permissions apply: the system, all projects, or named projects. */
@@ -30,19 +32,34 @@ export function RobotsTable({ project, canCreate, canDelete }: { project?: Proje
   const queryClient = useQueryClient();
   const paging = usePaging();
   const [creating, setCreating] = useState(false);
-  const [created, setCreated] = useState<RobotCreated>();
+  const [editing, setEditing] = useState<Robot>();
+  const [refreshing, setRefreshing] = useState<Robot>();
+  const [shown, setShown] = useState<{ name: string; secret: string }>();
+  // Kept when the dialog closes, so it keeps its name while it fades out.
+  const [refreshed, setRefreshed] = useState(false);
   const robots = useQuery({
     queryKey: ['robots', projectId ?? 'system', paging.query],
     queryFn: () => getPage<Robot>('/api/v2.0/robots', { ...paging.query, q: project ? `Level=project,ProjectID=${projectId}` : 'Level=system' }),
     placeholderData: keepPreviousData,
   });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['robots', projectId ?? 'system'] });
+  // Harbor's PUT takes the whole robot; only the flag changes.
+  const setDisabled = useMutation({
+    mutationFn: ({ robot, disable }: { robot: Robot; disable: boolean }) =>
+      api.put(`/api/v2.0/robots/${robot.id}`, { name: robot.name, level: robot.level, description: robot.description ?? '', duration: robot.duration, permissions: robot.permissions, disable }),
+    onSuccess: async (_data, { robot, disable }) => {
+      void message.success(disable ? t('robots.disabledMessage', { name: robot.name }) : t('robots.enabledMessage', { name: robot.name }));
+      await refresh();
+    },
+  });
   const remove = useMutation({
     mutationFn: (robot: Robot) => api.delete(`/api/v2.0/robots/${robot.id}`),
     onSuccess: async (_data, robot) => {
       void message.success(t('robots.deleted', { name: robot.name }));
-      await queryClient.invalidateQueries({ queryKey: ['robots', projectId ?? 'system'] });
+      await refresh();
     },
   });
+  const failure = setDisabled.error ?? remove.error;
   return (
     <>
       <Space style={{ marginBottom: 16 }}>
@@ -53,7 +70,7 @@ export function RobotsTable({ project, canCreate, canDelete }: { project?: Proje
         )}
       </Space>
       {robots.isError && <ErrorAlert error={robots.error} />}
-      {remove.isError && <ErrorAlert error={remove.error} />}
+      {failure && <ErrorAlert error={failure} />}
       <Table<Robot>
         rowKey="id"
         loading={robots.isFetching}
@@ -76,23 +93,51 @@ export function RobotsTable({ project, canCreate, canDelete }: { project?: Proje
           {
             title: t('common.actions'),
             key: 'actions',
-            render: (_, robot) =>
-              canDelete ? (
-                <DeleteButton title={t('robots.deleteTitle')} content={t('robots.deleteConfirm', { name: robot.name })} onDelete={() => remove.mutateAsync(robot)} />
-              ) : null,
+            render: (_, robot) => (
+              <Space wrap>
+                {canUpdate && (
+                  <>
+                    <Button size="small" icon={<EditOutlined />} onClick={() => setEditing(robot)}>
+                      {t('robots.edit')}
+                    </Button>
+                    <Button size="small" loading={setDisabled.isPending && setDisabled.variables.robot.id === robot.id} onClick={() => setDisabled.mutate({ robot, disable: !robot.disable })}>
+                      {robot.disable ? t('robots.enable') : t('robots.disable')}
+                    </Button>
+                    <Button size="small" icon={<KeyOutlined />} onClick={() => setRefreshing(robot)}>
+                      {t('robots.refreshSecret')}
+                    </Button>
+                  </>
+                )}
+                {canDelete && <DeleteButton title={t('robots.deleteTitle')} content={t('robots.deleteConfirm', { name: robot.name })} onDelete={() => remove.mutateAsync(robot)} />}
+              </Space>
+            ),
           },
         ]}
       />
-      <CreateRobotDialog
+      <RobotDialog
         {...(project && { project })}
         open={creating}
         onClose={() => setCreating(false)}
         onCreated={(robot) => {
           setCreating(false);
-          setCreated(robot);
+          setRefreshed(false);
+          setShown({ name: robot.name, secret: robot.secret });
         }}
       />
-      <RobotSecretDialog robot={created} onClose={() => setCreated(undefined)} />
+      {editing && <RobotDialog key={editing.id} {...(project && { project })} robot={editing} open onClose={() => setEditing(undefined)} />}
+      {refreshing && (
+        <RefreshSecretDialog
+          key={refreshing.id}
+          robot={refreshing}
+          onClose={() => setRefreshing(undefined)}
+          onGenerated={(secret) => {
+            setRefreshed(true);
+            setShown({ name: refreshing.name, secret });
+            setRefreshing(undefined);
+          }}
+        />
+      )}
+      <RobotSecretDialog robot={shown} title={refreshed ? t('robots.refreshedTitle') : t('robots.createdTitle')} onClose={() => setShown(undefined)} />
     </>
   );
 }

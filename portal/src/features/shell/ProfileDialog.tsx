@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
 import type { CurrentUser } from '../../api/types.ts';
 import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
-import { CopyButton } from '../../shared/CopyButton.tsx';
+import { CliSecretSection } from './CliSecretSection.tsx';
 
 interface Profile {
   email: string;
@@ -32,13 +32,12 @@ export function ProfileDialog({ user, open, onClose }: { user: CurrentUser; open
       save.reset();
     }
   }, [open]);
-  const secret = user.oidc_user_meta?.secret;
   return (
     <Modal title={t('profile.title')} open={open} onCancel={onClose} onOk={() => form.submit()} okText={t('common.save')} cancelText={t('common.cancel')} confirmLoading={save.isPending} destroyOnHidden>
       {save.isError && <ErrorAlert error={save.error} />}
       <Form<Profile> form={form} layout="vertical" onFinish={(values) => save.mutate(values)}>
-        <Form.Item label={t('profile.username')}>
-          <Input value={user.username} disabled />
+        <Form.Item label={t('profile.username')} htmlFor="profile-username">
+          <Input id="profile-username" value={user.username} disabled />
         </Form.Item>
         <Form.Item label={t('profile.email')} name="email" rules={[{ type: 'email', message: t('profile.emailInvalid') }]}>
           <Input />
@@ -49,12 +48,9 @@ export function ProfileDialog({ user, open, onClose }: { user: CurrentUser; open
         <Form.Item label={t('profile.comment')} name="comment">
           <Input.TextArea rows={2} />
         </Form.Item>
-        {secret && (
-          <Form.Item label={t('profile.cliSecret')}>
-            <Input.Password value={secret} readOnly addonAfter={<CopyButton text={secret} label={t('profile.copySecret')} />} />
-          </Form.Item>
-        )}
       </Form>
+      {/* OIDC users have no password here; registry clients take this secret instead. */}
+      {user.oidc_user_meta && <CliSecretSection user={user} />}
     </Modal>
   );
 }

@@ -42,6 +42,14 @@ export default function SignInPage() {
   };
 
   const oidc = systemInfo.data?.auth_mode === 'oidc_auth';
+  // primary_auth_mode: the provider is the way in; the local form is one click further, for administrators.
+  const primary = oidc && systemInfo.data?.primary_auth_mode === true;
+  const [localForm, setLocalForm] = useState(false);
+  const oidcButton = (
+    <Button block type={primary ? 'primary' : 'default'} href={`/c/oidc/login?redirect_url=${encodeURIComponent(redirect)}`}>
+      {t('signIn.oidc', { provider: systemInfo.data?.oidc_provider_name || 'OIDC' })}
+    </Button>
+  );
   return (
     <main style={{ minHeight: '100vh', display: 'grid', placeItems: 'center', padding: 16 }}>
       <Card style={{ width: 380, maxWidth: '100%' }}>
@@ -53,23 +61,35 @@ export default function SignInPage() {
           <Typography.Text type="secondary">{t('signIn.subtitle')}</Typography.Text>
         </div>
         {error && <Alert type="error" showIcon role="alert" title={error} style={{ marginBottom: 16 }} />}
-        <Form<Credentials> layout="vertical" onFinish={(values) => void submit(values)} requiredMark={false}>
-          <Form.Item label={t('signIn.username')} name="principal" rules={[{ required: true, message: t('signIn.usernameRequired') }]}>
-            <Input autoComplete="username" autoFocus />
-          </Form.Item>
-          <Form.Item label={t('signIn.password')} name="password" rules={[{ required: true, message: t('signIn.passwordRequired') }]}>
-            <Input.Password autoComplete="current-password" />
-          </Form.Item>
-          <Button type="primary" htmlType="submit" block loading={busy}>
-            {t('signIn.submit')}
-          </Button>
-        </Form>
-        {oidc && (
+        {primary && (
+          <>
+            {oidcButton}
+            {localForm ? (
+              <Divider plain>{t('signIn.or')}</Divider>
+            ) : (
+              <Button type="link" block style={{ marginTop: 8 }} onClick={() => setLocalForm(true)}>
+                {t('signIn.localAccount')}
+              </Button>
+            )}
+          </>
+        )}
+        {(!primary || localForm) && (
+          <Form<Credentials> layout="vertical" onFinish={(values) => void submit(values)} requiredMark={false}>
+            <Form.Item label={t('signIn.username')} name="principal" rules={[{ required: true, message: t('signIn.usernameRequired') }]}>
+              <Input autoComplete="username" autoFocus />
+            </Form.Item>
+            <Form.Item label={t('signIn.password')} name="password" rules={[{ required: true, message: t('signIn.passwordRequired') }]}>
+              <Input.Password autoComplete="current-password" />
+            </Form.Item>
+            <Button type={primary ? 'default' : 'primary'} htmlType="submit" block loading={busy}>
+              {t('signIn.submit')}
+            </Button>
+          </Form>
+        )}
+        {oidc && !primary && (
           <>
             <Divider plain>{t('signIn.or')}</Divider>
-            <Button block href={`/c/oidc/login?redirect_url=${encodeURIComponent(redirect)}`}>
-              {t('signIn.oidc', { provider: systemInfo.data?.oidc_provider_name || 'OIDC' })}
-            </Button>
+            {oidcButton}
           </>
         )}
         {systemInfo.data?.self_registration && (

@@ -1,0 +1,56 @@
+import { useState } from 'react';
+import { App, AutoComplete, Form, Input, Modal, Select } from 'antd';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { api } from '../../api/client.ts';
+import type { UserSearchResult } from '../../api/types.ts';
+import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
+import { useRoleOptions } from './role-options.ts';
+
+interface NewMember {
+  username: string;
+  role_id: number;
+}
+
+/** A user as a member of the project, found by name as it is typed. */
+export function AddUserMemberDialog({ projectId, open, onClose }: { projectId: number; open: boolean; onClose(): void }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const queryClient = useQueryClient();
+  const [form] = Form.useForm<NewMember>();
+  const roles = useRoleOptions();
+  const [typed, setTyped] = useState('');
+  const users = useQuery({
+    queryKey: ['user-search', typed],
+    queryFn: () => api.get<UserSearchResult[]>('/api/v2.0/users/search', { query: { username: typed, page_size: 10 } }),
+    enabled: typed.length > 0,
+  });
+  const add = useMutation({
+    mutationFn: ({ username, role_id }: NewMember) => api.post(`/api/v2.0/projects/${projectId}/members`, { role_id, member_user: { username } }),
+    onSuccess: async (_data, member) => {
+      void message.success(t('members.added', { name: member.username }));
+      await queryClient.invalidateQueries({ queryKey: ['members', projectId] });
+      form.resetFields();
+      onClose();
+    },
+  });
+  const close = () => {
+    add.reset();
+    onClose();
+  };
+  return (
+    <Modal title={t('members.addTitle')} open={open} onCancel={close} onOk={() => form.submit()} okText={t('common.add')} cancelText={t('common.cancel')} confirmLoading={add.isPending} destroyOnHidden>
+      {add.isError && <ErrorAlert error={add.error} />}
+      <Form<NewMember> form={form} layout="vertical" initialValues={{ role_id: 2 }} onFinish={(values) => add.mutate(values)}>
+        <Form.Item label={t('members.username')} name="username" rules={[{ required: true, message: t('common.required') }]}>
+          <AutoComplete options={(users.data ?? []).map((user) => ({ value: user.username }))} onSearch={setTyped}>
+            <Input autoFocus />
+          </AutoComplete>
+        </Form.Item>
+        <Form.Item label={t('members.role')} name="role_id">
+          <Select options={roles} />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}
