@@ -60,17 +60,22 @@ export class UserGroupsService {
   async create(actor: UserPrincipal, input: z.infer<typeof userGroupCreationSchema>): Promise<UserGroupRow> {
     const group = input.group_type === GROUP_TYPES.ldap ? await this.#ldapGroup(input) : oidcGroup(input);
     try {
-      return await this.#db.transaction().execute(async (trx) => {
-        const created = await this.#store.insert(trx, group);
-        await this.#audit.record({ eventType: 'create_user_group', resourceType: 'user_group', resource: created.groupName, username: actor.username }, trx);
-        return created;
-      });
+      return await this.#insert(actor, group);
     } catch (error) {
       if ((error as { code?: string }).code === '23505') {
         throw new BerthError('CONFLICT', group.groupType === GROUP_TYPES.ldap ? `an LDAP group with the DN ${group.ldapGroupDn} already exists` : `an OIDC group named ${group.groupName} already exists`);
       }
       throw error;
     }
+  }
+
+  /** Stores a new group and records its creation, in one transaction. */
+  async #insert(actor: Principal, group: Parameters<UserGroupsStore['insert']>[1]): Promise<UserGroupRow> {
+    return await this.#db.transaction().execute(async (trx) => {
+      const created = await this.#store.insert(trx, group);
+      await this.#audit.record({ eventType: 'create_user_group', resourceType: 'user_group', resource: created.groupName, username: actor.username }, trx);
+      return created;
+    });
   }
 
   /**
@@ -88,11 +93,7 @@ export class UserGroupsService {
     if (!(await this.#directory.client())) throw new BerthError('NOT_FOUND', `no user group has the DN ${dn}, and LDAP is not the auth mode to import it from`);
     const group = await this.#ldapGroup({ group_type: GROUP_TYPES.ldap, ldap_group_dn: dn, ...(name && { group_name: name }) });
     try {
-      return await this.#db.transaction().execute(async (trx) => {
-        const created = await this.#store.insert(trx, group);
-        await this.#audit.record({ eventType: 'create_user_group', resourceType: 'user_group', resource: created.groupName, username: actor.username }, trx);
-        return created;
-      });
+      return await this.#insert(actor, group);
     } catch (error) {
       // Imported by a concurrent request in the meantime: that one is the group.
       if ((error as { code?: string }).code === '23505') return (await this.#store.findByLdapDn(this.#db, normalized))!;
