@@ -1,9 +1,9 @@
-import { App, Form, Modal } from 'antd';
+import { App, Form } from 'antd';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
-import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { NewUserFields, newUserBody, type NewUser } from '../users/NewUserFields.tsx';
+import { FormDialog } from '../../shared/FormDialog.tsx';
 
 export function CreateUserDialog({ open, onClose }: { open: boolean; onClose(): void }) {
   const { t } = useTranslation();
@@ -19,16 +19,11 @@ export function CreateUserDialog({ open, onClose }: { open: boolean; onClose(): 
       onClose();
     },
   });
-  const close = () => {
-    create.reset();
-    onClose();
-  };
   return (
-    <Modal title={t('users.newTitle')} open={open} onCancel={close} onOk={() => form.submit()} okText={t('common.create')} cancelText={t('common.cancel')} confirmLoading={create.isPending} destroyOnHidden>
-      {create.isError && <ErrorAlert error={create.error} />}
+    <FormDialog title={t('users.newTitle')} open={open} onClose={onClose} okText={t('common.create')} form={form} submission={create}>
       <Form<NewUser> form={form} layout="vertical" onFinish={(values) => create.mutate(values)}>
         <NewUserFields />
       </Form>
-    </Modal>
+    </FormDialog>
   );
 }

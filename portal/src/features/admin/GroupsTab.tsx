@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { App, Button, Empty, Flex, Form, Input, Modal, Radio, Table, Tag, Typography } from 'antd';
+import { App, Button, Empty, Flex, Form, Input, Radio, Table, Tag, Typography } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
@@ -9,6 +9,7 @@ import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { usePaging } from '../../shared/paging.ts';
 import { DeleteButton } from '../../shared/DeleteButton.tsx';
 import { ListSearch } from '../../shared/ListSearch.tsx';
+import { FormDialog } from '../../shared/FormDialog.tsx';
 
 interface NewGroup {
   group_type: number;
@@ -31,13 +32,8 @@ function CreateGroupDialog({ open, onClose }: { open: boolean; onClose(): void }
       onClose();
     },
   });
-  const close = () => {
-    create.reset();
-    onClose();
-  };
   return (
-    <Modal title={t('groups.newTitle')} open={open} onCancel={close} onOk={() => form.submit()} okText={t('common.create')} cancelText={t('common.cancel')} confirmLoading={create.isPending} destroyOnHidden>
-      {create.isError && <ErrorAlert error={create.error} />}
+    <FormDialog title={t('groups.newTitle')} open={open} onClose={onClose} okText={t('common.create')} form={form} submission={create}>
       <Form<NewGroup> form={form} layout="vertical" initialValues={{ group_type: OIDC }} onFinish={(values) => create.mutate(values)}>
         <Form.Item label={t('groups.type')} name="group_type">
           <Radio.Group
@@ -62,7 +58,7 @@ function CreateGroupDialog({ open, onClose }: { open: boolean; onClose(): void }
           </Form.Item>
         )}
       </Form>
-    </Modal>
+    </FormDialog>
   );
 }
 

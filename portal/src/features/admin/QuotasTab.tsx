@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { App, Button, Empty, Form, Modal, Table } from 'antd';
+import { App, Button, Empty, Form, Table } from 'antd';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
@@ -9,6 +9,7 @@ import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { usePaging } from '../../shared/paging.ts';
 import { QuotaUsage } from '../../shared/QuotaUsage.tsx';
 import { StorageLimitInput, storageLimitRule } from '../../shared/StorageLimitInput.tsx';
+import { FormDialog } from '../../shared/FormDialog.tsx';
 
 interface LimitForm {
   hard: number;
@@ -28,22 +29,8 @@ function LimitDialog({ quota, onClose }: { quota: Quota | undefined; onClose(): 
       await queryClient.invalidateQueries({ queryKey: ['quotas'] });
     },
   });
-  const close = () => {
-    save.reset();
-    onClose();
-  };
   return (
-    <Modal
-      title={t('quotas.editTitle', { name: quota?.ref.name ?? '' })}
-      open={quota !== undefined}
-      onCancel={close}
-      onOk={() => form.submit()}
-      okText={t('common.save')}
-      cancelText={t('common.cancel')}
-      confirmLoading={save.isPending}
-      destroyOnHidden
-    >
-      {save.isError && <ErrorAlert error={save.error} />}
+    <FormDialog title={t('quotas.editTitle', { name: quota?.ref.name ?? '' })} open={quota !== undefined} onClose={onClose} okText={t('common.save')} form={form} submission={save}>
       {quota && (
         <Form<LimitForm> form={form} layout="vertical" initialValues={{ hard: quota.hard.storage }} onFinish={(values) => save.mutate(values)}>
           <Form.Item name="hard" rules={[storageLimitRule(t('common.required'))]}>
@@ -51,7 +38,7 @@ function LimitDialog({ quota, onClose }: { quota: Quota | undefined; onClose(): 
           </Form.Item>
         </Form>
       )}
-    </Modal>
+    </FormDialog>
   );
 }
 

@@ -1,10 +1,10 @@
-import { App, Form, Input, Modal } from 'antd';
+import { App, Form, Input } from 'antd';
 import { useMutation } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
 import type { User } from '../../api/types.ts';
-import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { sameAs } from '../../shared/form-rules.ts';
+import { FormDialog } from '../../shared/FormDialog.tsx';
 
 interface NewPassword {
   new_password: string;
@@ -24,22 +24,8 @@ export function ResetPasswordDialog({ user, onClose }: { user: User | undefined;
       onClose();
     },
   });
-  const close = () => {
-    reset.reset();
-    onClose();
-  };
   return (
-    <Modal
-      title={t('users.resetPasswordOf', { name: user?.username ?? '' })}
-      open={user !== undefined}
-      onCancel={close}
-      onOk={() => form.submit()}
-      okText={t('common.save')}
-      cancelText={t('common.cancel')}
-      confirmLoading={reset.isPending}
-      destroyOnHidden
-    >
-      {reset.isError && <ErrorAlert error={reset.error} />}
+    <FormDialog title={t('users.resetPasswordOf', { name: user?.username ?? '' })} open={user !== undefined} onClose={onClose} okText={t('common.save')} form={form} submission={reset}>
       <Form<NewPassword> form={form} layout="vertical" onFinish={(values) => reset.mutate(values)}>
         <Form.Item label={t('password.new')} name="new_password" extra={t('password.policy')} rules={[{ required: true, message: t('common.required') }]}>
           <Input.Password autoComplete="new-password" />
@@ -48,6 +34,6 @@ export function ResetPasswordDialog({ user, onClose }: { user: User | undefined;
           <Input.Password autoComplete="new-password" />
         </Form.Item>
       </Form>
-    </Modal>
+    </FormDialog>
   );
 }

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { App, Button, Empty, Flex, Form, Input, Modal, Space, Table } from 'antd';
+import { App, Button, Empty, Flex, Form, Input, Space, Table } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
@@ -11,6 +11,7 @@ import { usePaging } from '../../shared/paging.ts';
 import { LabelChip } from './LabelChip.tsx';
 import { DeleteButton } from '../../shared/DeleteButton.tsx';
 import { ListSearch } from '../../shared/ListSearch.tsx';
+import { FormDialog } from '../../shared/FormDialog.tsx';
 
 interface LabelForm {
   name: string;
@@ -39,22 +40,8 @@ function LabelDialog({ scope, label, open, onClose }: { scope: LabelScope; label
       onClose();
     },
   });
-  const close = () => {
-    save.reset();
-    onClose();
-  };
   return (
-    <Modal
-      title={label ? t('labels.editTitle', { name: label.name }) : t('labels.newTitle')}
-      open={open}
-      onCancel={close}
-      onOk={() => form.submit()}
-      okText={label ? t('common.save') : t('common.create')}
-      cancelText={t('common.cancel')}
-      confirmLoading={save.isPending}
-      destroyOnHidden
-    >
-      {save.isError && <ErrorAlert error={save.error} />}
+    <FormDialog title={label ? t('labels.editTitle', { name: label.name }) : t('labels.newTitle')} open={open} onClose={onClose} okText={label ? t('common.save') : t('common.create')} form={form} submission={save}>
       <Form<LabelForm>
         form={form}
         layout="vertical"
@@ -71,7 +58,7 @@ function LabelDialog({ scope, label, open, onClose }: { scope: LabelScope; label
           <input type="color" style={{ width: 64, height: 32, padding: 0, border: 'none', background: 'none' }} />
         </Form.Item>
       </Form>
-    </Modal>
+    </FormDialog>
   );
 }
 

@@ -1,12 +1,12 @@
 import { useState } from 'react';
-import { App, Form, Input, Modal, Radio, Select } from 'antd';
+import { App, Form, Input, Radio, Select } from 'antd';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
 import { LDAP_GROUP, type UserGroup } from '../../api/types.ts';
-import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { useSystemInfo } from '../../shared/queries.ts';
 import { useRoleOptions } from './role-options.ts';
+import { FormDialog } from '../../shared/FormDialog.tsx';
 
 interface NewGroupMember {
   source: 'known' | 'ldap';
@@ -49,13 +49,8 @@ export function AddGroupMemberDialog({ projectId, open, onClose }: { projectId: 
       onClose();
     },
   });
-  const close = () => {
-    add.reset();
-    onClose();
-  };
   return (
-    <Modal title={t('members.addGroupTitle')} open={open} onCancel={close} onOk={() => form.submit()} okText={t('common.add')} cancelText={t('common.cancel')} confirmLoading={add.isPending} destroyOnHidden>
-      {add.isError && <ErrorAlert error={add.error} />}
+    <FormDialog title={t('members.addGroupTitle')} open={open} onClose={onClose} okText={t('common.add')} form={form} submission={add}>
       <Form<NewGroupMember> form={form} layout="vertical" initialValues={{ source: 'known', role_id: 2 }} onFinish={(values) => add.mutate(values)}>
         {ldap && (
           <Form.Item label={t('members.groupSource')} name="source">
@@ -85,6 +80,6 @@ export function AddGroupMemberDialog({ projectId, open, onClose }: { projectId: 
           <Select options={roles} />
         </Form.Item>
       </Form>
-    </Modal>
+    </FormDialog>
   );
 }

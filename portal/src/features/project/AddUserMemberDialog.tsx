@@ -1,11 +1,11 @@
 import { useState } from 'react';
-import { App, AutoComplete, Form, Input, Modal, Select } from 'antd';
+import { App, AutoComplete, Form, Input, Select } from 'antd';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
 import type { UserSearchResult } from '../../api/types.ts';
-import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { useRoleOptions } from './role-options.ts';
+import { FormDialog } from '../../shared/FormDialog.tsx';
 
 interface NewMember {
   username: string;
@@ -34,13 +34,8 @@ export function AddUserMemberDialog({ projectId, open, onClose }: { projectId: n
       onClose();
     },
   });
-  const close = () => {
-    add.reset();
-    onClose();
-  };
   return (
-    <Modal title={t('members.addTitle')} open={open} onCancel={close} onOk={() => form.submit()} okText={t('common.add')} cancelText={t('common.cancel')} confirmLoading={add.isPending} destroyOnHidden>
-      {add.isError && <ErrorAlert error={add.error} />}
+    <FormDialog title={t('members.addTitle')} open={open} onClose={onClose} okText={t('common.add')} form={form} submission={add}>
       <Form<NewMember> form={form} layout="vertical" initialValues={{ role_id: 2 }} onFinish={(values) => add.mutate(values)}>
         <Form.Item label={t('members.username')} name="username" rules={[{ required: true, message: t('common.required') }]}>
           <AutoComplete options={(users.data ?? []).map((user) => ({ value: user.username }))} onSearch={setTyped}>
@@ -51,6 +46,6 @@ export function AddUserMemberDialog({ projectId, open, onClose }: { projectId: n
           <Select options={roles} />
         </Form.Item>
       </Form>
-    </Modal>
+    </FormDialog>
   );
 }

@@ -1,4 +1,4 @@
-import { App, Form, Input, Modal, Switch } from 'antd';
+import { App, Form, Input, Switch } from 'antd';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
@@ -6,6 +6,7 @@ import type { Configurations } from '../../api/types.ts';
 import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { useCurrentUser } from '../../shared/queries.ts';
 import { StorageLimitInput, storageLimitRule } from '../../shared/StorageLimitInput.tsx';
+import { FormDialog } from '../../shared/FormDialog.tsx';
 
 interface NewProject {
   project_name: string;
@@ -47,13 +48,8 @@ export function CreateProjectDialog({ open, onClose }: { open: boolean; onClose(
       onClose();
     },
   });
-  const close = () => {
-    create.reset();
-    onClose();
-  };
   return (
-    <Modal title={t('projects.newTitle')} open={open} onCancel={close} onOk={() => form.submit()} okText={t('common.create')} cancelText={t('common.cancel')} confirmLoading={create.isPending} destroyOnHidden>
-      {create.isError && <ErrorAlert error={create.error} />}
+    <FormDialog title={t('projects.newTitle')} open={open} onClose={onClose} okText={t('common.create')} form={form} submission={create}>
       {config.isError && <ErrorAlert error={config.error} />}
       <Form<NewProject> form={form} layout="vertical" initialValues={{ public: false }} onFinish={(values) => create.mutate(values)}>
         <Form.Item
@@ -77,6 +73,6 @@ export function CreateProjectDialog({ open, onClose }: { open: boolean; onClose(
           </Form.Item>
         )}
       </Form>
-    </Modal>
+    </FormDialog>
   );
 }

@@ -1,8 +1,8 @@
-import { Form, Input, Modal } from 'antd';
+import { Form, Input } from 'antd';
 import type { UseMutationResult } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { TAG } from './names.ts';
+import { FormDialog } from '../../shared/FormDialog.tsx';
 
 type AddTag = UseMutationResult<void, Error, { digest: string; name: string }>;
 
@@ -15,8 +15,7 @@ export function AddTagDialog({ digest, addTag, onClose }: { digest: string | und
     onClose();
   };
   return (
-    <Modal title={t('tags.addTitle')} open={digest !== undefined} onCancel={close} onOk={() => form.submit()} okText={t('common.add')} cancelText={t('common.cancel')} confirmLoading={addTag.isPending} destroyOnHidden>
-      {addTag.isError && <ErrorAlert error={addTag.error} />}
+    <FormDialog title={t('tags.addTitle')} open={digest !== undefined} onClose={close} okText={t('common.add')} form={form} submission={addTag}>
       <Form form={form} layout="vertical" onFinish={({ name }) => addTag.mutate({ digest: digest!, name }, { onSuccess: close })}>
         <Form.Item
           label={t('tags.name')}
@@ -30,6 +29,6 @@ export function AddTagDialog({ digest, addTag, onClose }: { digest: string | und
           <Input autoFocus />
         </Form.Item>
       </Form>
-    </Modal>
+    </FormDialog>
   );
 }

@@ -1,13 +1,13 @@
 import { useState } from 'react';
-import { App, Form, Input, Modal, Select } from 'antd';
+import { App, Form, Input, Select } from 'antd';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, getPage } from '../../api/client.ts';
 import type { Project } from '../../api/types.ts';
-import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { shortDigest } from '../../shared/format.ts';
 import { REPOSITORY_NAME, TAG } from './names.ts';
 import { artifactsPath } from './repository-api.ts';
+import { FormDialog } from '../../shared/FormDialog.tsx';
 
 export interface CopySource {
   projectName: string;
@@ -56,16 +56,7 @@ export function CopyArtifactDialog({ source, onClose }: { source: CopySource; on
     },
   });
   return (
-    <Modal
-      title={t('copyArtifact.title', { digest: shortDigest(source.digest) })}
-      open
-      onCancel={onClose}
-      onOk={() => form.submit()}
-      okText={t('copyArtifact.copy')}
-      cancelText={t('common.cancel')}
-      confirmLoading={copy.isPending}
-    >
-      {copy.isError && <ErrorAlert error={copy.error} />}
+    <FormDialog title={t('copyArtifact.title', { digest: shortDigest(source.digest) })} onClose={onClose} okText={t('copyArtifact.copy')} form={form} submission={copy}>
       <Form<CopyForm> form={form} layout="vertical" initialValues={{ repository: source.repositoryName }} onFinish={(values) => copy.mutate({ ...values, tag: values.tag?.trim() || undefined })}>
         <Form.Item label={t('copyArtifact.project')} name="project" rules={[{ required: true, message: t('common.required') }]}>
           <Select
@@ -90,6 +81,6 @@ export function CopyArtifactDialog({ source, onClose }: { source: CopySource; on
           <Input />
         </Form.Item>
       </Form>
-    </Modal>
+    </FormDialog>
   );
 }

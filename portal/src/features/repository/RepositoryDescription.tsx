@@ -1,11 +1,11 @@
 import { useState } from 'react';
-import { App, Button, Form, Input, Modal, Space, Typography } from 'antd';
+import { App, Button, Form, Input, Space, Typography } from 'antd';
 import { EditOutlined } from '@ant-design/icons';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
-import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { repositoryPath } from './repository-api.ts';
+import { FormDialog } from '../../shared/FormDialog.tsx';
 
 /** The server's limit (PUT /projects/{p}/repositories/{r}). */
 const MAX_LENGTH = 30_000;
@@ -32,22 +32,13 @@ function DescriptionDialog({ projectName, repositoryName, description, onClose }
     },
   });
   return (
-    <Modal
-      title={t('repository.descriptionTitle', { name: `${projectName}/${repositoryName}` })}
-      open
-      onCancel={onClose}
-      onOk={() => form.submit()}
-      okText={t('common.save')}
-      cancelText={t('common.cancel')}
-      confirmLoading={save.isPending}
-    >
-      {save.isError && <ErrorAlert error={save.error} />}
+    <FormDialog title={t('repository.descriptionTitle', { name: `${projectName}/${repositoryName}` })} onClose={onClose} okText={t('common.save')} form={form} submission={save}>
       <Form form={form} layout="vertical" initialValues={{ description }} onFinish={(values) => save.mutate(values.description ?? '')}>
         <Form.Item label={t('repositories.description')} name="description" rules={[{ max: MAX_LENGTH }]}>
           <Input.TextArea autoSize={{ minRows: 4, maxRows: 16 }} autoFocus />
         </Form.Item>
       </Form>
-    </Modal>
+    </FormDialog>
   );
 }
 

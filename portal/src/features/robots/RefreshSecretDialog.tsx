@@ -1,10 +1,10 @@
-import { Alert, App, Form, Modal } from 'antd';
+import { Alert, App, Form } from 'antd';
 import { useMutation } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
 import type { Robot } from '../../api/types.ts';
-import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { NewSecretForm, type NewSecretValues } from '../../shared/NewSecretForm.tsx';
+import { FormDialog } from '../../shared/FormDialog.tsx';
 
 /**
  * Replaces a robot's secret (PATCH /robots/{id}): a generated one, handed to
@@ -26,19 +26,9 @@ export function RefreshSecretDialog({ robot, onClose, onGenerated }: { robot: Ro
     },
   });
   return (
-    <Modal
-      title={t('robots.refreshTitle', { name: robot.name })}
-      open
-      onCancel={onClose}
-      onOk={() => form.submit()}
-      okText={t('robots.refreshSecret')}
-      okButtonProps={{ danger: true }}
-      cancelText={t('common.cancel')}
-      confirmLoading={refresh.isPending}
-    >
+    <FormDialog title={t('robots.refreshTitle', { name: robot.name })} onClose={onClose} okText={t('robots.refreshSecret')} okButtonProps={{ danger: true }} form={form} submission={refresh}>
       <Alert type="warning" showIcon title={t('robots.refreshWarning')} style={{ marginBottom: 16 }} />
-      {refresh.isError && <ErrorAlert error={refresh.error} />}
       <NewSecretForm form={form} onFinish={(secret) => refresh.mutate(secret)} />
-    </Modal>
+    </FormDialog>
   );
 }

@@ -1,9 +1,10 @@
-import { Alert, App, Checkbox, Form, Input, InputNumber, Modal, Switch, Table, Typography } from 'antd';
+import { Alert, App, Checkbox, Form, Input, InputNumber, Switch, Table, Typography } from 'antd';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
 import type { Permission, Project, Robot, RobotCreated } from '../../api/types.ts';
 import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
+import { FormDialog } from '../../shared/FormDialog.tsx';
 
 type Access = Record<string, string[]>;
 
@@ -140,23 +141,8 @@ export function RobotDialog({
       }
     },
   });
-  const close = () => {
-    save.reset();
-    onClose();
-  };
   return (
-    <Modal
-      title={robot ? t('robots.editTitle', { name: robot.name }) : t('robots.newTitle')}
-      open={open}
-      onCancel={close}
-      onOk={() => form.submit()}
-      okText={robot ? t('common.save') : t('common.create')}
-      cancelText={t('common.cancel')}
-      confirmLoading={save.isPending}
-      width={720}
-      destroyOnHidden
-    >
-      {save.isError && <ErrorAlert error={save.error} />}
+    <FormDialog title={robot ? t('robots.editTitle', { name: robot.name }) : t('robots.newTitle')} open={open} onClose={onClose} okText={robot ? t('common.save') : t('common.create')} form={form} submission={save} width={720}>
       {grantable.isError && <ErrorAlert error={grantable.error} />}
       <Form<RobotForm> form={form} layout="vertical" initialValues={robot ? formOf(robot, project) : NEW_ROBOT} onFinish={(values) => save.mutate(values)}>
         {robot ? (
@@ -203,6 +189,6 @@ export function RobotDialog({
           <Alert type="info" showIcon style={{ marginTop: 16 }} title={t('robots.namedProjectsKept', { projects: kept.map((p) => p.namespace).join(', ') })} />
         )}
       </Form>
-    </Modal>
+    </FormDialog>
   );
 }

@@ -1,10 +1,10 @@
-import { App, Form, Input, Modal } from 'antd';
+import { App, Form, Input } from 'antd';
 import { useMutation } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
 import type { CurrentUser } from '../../api/types.ts';
-import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { sameAs } from '../../shared/form-rules.ts';
+import { FormDialog } from '../../shared/FormDialog.tsx';
 
 interface Passwords {
   old_password: string;
@@ -25,20 +25,7 @@ export function PasswordDialog({ user, open, onClose }: { user: CurrentUser; ope
     },
   });
   return (
-    <Modal
-      title={t('password.title')}
-      open={open}
-      onCancel={() => {
-        change.reset();
-        onClose();
-      }}
-      onOk={() => form.submit()}
-      okText={t('common.save')}
-      cancelText={t('common.cancel')}
-      confirmLoading={change.isPending}
-      destroyOnHidden
-    >
-      {change.isError && <ErrorAlert error={change.error} />}
+    <FormDialog title={t('password.title')} open={open} onClose={onClose} okText={t('common.save')} form={form} submission={change}>
       <Form<Passwords> form={form} layout="vertical" onFinish={(values) => change.mutate(values)}>
         <Form.Item label={t('password.current')} name="old_password" rules={[{ required: true, message: t('common.required') }]}>
           <Input.Password autoComplete="current-password" />
@@ -58,6 +45,6 @@ export function PasswordDialog({ user, open, onClose }: { user: CurrentUser; ope
           <Input.Password autoComplete="new-password" />
         </Form.Item>
       </Form>
-    </Modal>
+    </FormDialog>
   );
 }

@@ -1,11 +1,11 @@
 import { useEffect } from 'react';
-import { App, Form, Input, Modal } from 'antd';
+import { App, Form, Input } from 'antd';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
 import type { CurrentUser } from '../../api/types.ts';
-import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { CliSecretSection } from './CliSecretSection.tsx';
+import { FormDialog } from '../../shared/FormDialog.tsx';
 
 interface Profile {
   email: string;
@@ -33,8 +33,7 @@ export function ProfileDialog({ user, open, onClose }: { user: CurrentUser; open
     }
   }, [open]);
   return (
-    <Modal title={t('profile.title')} open={open} onCancel={onClose} onOk={() => form.submit()} okText={t('common.save')} cancelText={t('common.cancel')} confirmLoading={save.isPending} destroyOnHidden>
-      {save.isError && <ErrorAlert error={save.error} />}
+    <FormDialog title={t('profile.title')} open={open} onClose={onClose} okText={t('common.save')} form={form} submission={save}>
       <Form<Profile> form={form} layout="vertical" onFinish={(values) => save.mutate(values)}>
         <Form.Item label={t('profile.username')} htmlFor="profile-username">
           <Input id="profile-username" value={user.username} disabled />
@@ -51,6 +50,6 @@ export function ProfileDialog({ user, open, onClose }: { user: CurrentUser; open
       </Form>
       {/* OIDC users have no password here; registry clients take this secret instead. */}
       {user.oidc_user_meta && <CliSecretSection user={user} />}
-    </Modal>
+    </FormDialog>
   );
 }
