@@ -1,11 +1,12 @@
 import { useState } from 'react';
-import { App, Form, Input, Radio, Select } from 'antd';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Form, Input, Radio, Select } from 'antd';
+import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
 import { LDAP_GROUP, type UserGroup } from '../../api/types.ts';
 import { useSystemInfo } from '../../shared/queries.ts';
 import { useRoleOptions } from './role-options.ts';
+import { useAddMember } from './add-member.ts';
 import { FormDialog } from '../../shared/FormDialog.tsx';
 
 interface NewGroupMember {
@@ -22,8 +23,6 @@ interface NewGroupMember {
  */
 export function AddGroupMemberDialog({ projectId, open, onClose }: { projectId: number; open: boolean; onClose(): void }) {
   const { t } = useTranslation();
-  const { message } = App.useApp();
-  const queryClient = useQueryClient();
   const [form] = Form.useForm<NewGroupMember>();
   const roles = useRoleOptions();
   const ldap = useSystemInfo().data?.auth_mode === 'ldap_auth';
@@ -35,23 +34,19 @@ export function AddGroupMemberDialog({ projectId, open, onClose }: { projectId: 
     enabled: open && typed.length > 0,
   });
   const typeName = (type: number) => (type === LDAP_GROUP ? t('groups.ldap') : t('groups.oidc'));
-  const add = useMutation({
-    mutationFn: (values: NewGroupMember) =>
-      api.post(`/api/v2.0/projects/${projectId}/members`, {
-        role_id: values.role_id,
-        member_group: values.source === 'ldap' ? { ldap_group_dn: values.ldap_group_dn!.trim(), group_type: LDAP_GROUP } : { id: values.group_id },
-      }),
-    onSuccess: async (_data, values) => {
-      const name = values.source === 'ldap' ? values.ldap_group_dn! : (groups.data?.find((group) => group.id === values.group_id)?.group_name ?? '');
-      void message.success(t('members.added', { name }));
-      await queryClient.invalidateQueries({ queryKey: ['members', projectId] });
-      form.resetFields();
-      onClose();
-    },
+  const add = useAddMember(projectId, () => {
+    form.resetFields();
+    onClose();
   });
+  const submit = (values: NewGroupMember) =>
+    add.mutate(
+      values.source === 'ldap'
+        ? { name: values.ldap_group_dn!.trim(), body: { role_id: values.role_id, member_group: { ldap_group_dn: values.ldap_group_dn!.trim(), group_type: LDAP_GROUP } } }
+        : { name: groups.data?.find((group) => group.id === values.group_id)?.group_name ?? '', body: { role_id: values.role_id, member_group: { id: values.group_id! } } },
+    );
   return (
     <FormDialog title={t('members.addGroupTitle')} open={open} onClose={onClose} okText={t('common.add')} form={form} submission={add}>
-      <Form<NewGroupMember> form={form} layout="vertical" initialValues={{ source: 'known', role_id: 2 }} onFinish={(values) => add.mutate(values)}>
+      <Form<NewGroupMember> form={form} layout="vertical" initialValues={{ source: 'known', role_id: 2 }} onFinish={submit}>
         {ldap && (
           <Form.Item label={t('members.groupSource')} name="source">
             <Radio.Group

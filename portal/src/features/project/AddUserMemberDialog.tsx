@@ -1,10 +1,11 @@
 import { useState } from 'react';
-import { App, AutoComplete, Form, Input, Select } from 'antd';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { AutoComplete, Form, Input, Select } from 'antd';
+import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
 import type { UserSearchResult } from '../../api/types.ts';
 import { useRoleOptions } from './role-options.ts';
+import { useAddMember } from './add-member.ts';
 import { FormDialog } from '../../shared/FormDialog.tsx';
 
 interface NewMember {
@@ -15,8 +16,6 @@ interface NewMember {
 /** A user as a member of the project, found by name as it is typed. */
 export function AddUserMemberDialog({ projectId, open, onClose }: { projectId: number; open: boolean; onClose(): void }) {
   const { t } = useTranslation();
-  const { message } = App.useApp();
-  const queryClient = useQueryClient();
   const [form] = Form.useForm<NewMember>();
   const roles = useRoleOptions();
   const [typed, setTyped] = useState('');
@@ -25,18 +24,13 @@ export function AddUserMemberDialog({ projectId, open, onClose }: { projectId: n
     queryFn: () => api.get<UserSearchResult[]>('/api/v2.0/users/search', { query: { username: typed, page_size: 10 } }),
     enabled: typed.length > 0,
   });
-  const add = useMutation({
-    mutationFn: ({ username, role_id }: NewMember) => api.post(`/api/v2.0/projects/${projectId}/members`, { role_id, member_user: { username } }),
-    onSuccess: async (_data, member) => {
-      void message.success(t('members.added', { name: member.username }));
-      await queryClient.invalidateQueries({ queryKey: ['members', projectId] });
-      form.resetFields();
-      onClose();
-    },
+  const add = useAddMember(projectId, () => {
+    form.resetFields();
+    onClose();
   });
   return (
     <FormDialog title={t('members.addTitle')} open={open} onClose={onClose} okText={t('common.add')} form={form} submission={add}>
-      <Form<NewMember> form={form} layout="vertical" initialValues={{ role_id: 2 }} onFinish={(values) => add.mutate(values)}>
+      <Form<NewMember> form={form} layout="vertical" initialValues={{ role_id: 2 }} onFinish={({ username, role_id }) => add.mutate({ name: username, body: { role_id, member_user: { username } } })}>
         <Form.Item label={t('members.username')} name="username" rules={[{ required: true, message: t('common.required') }]}>
           <AutoComplete options={(users.data ?? []).map((user) => ({ value: user.username }))} onSearch={setTyped}>
             <Input autoFocus />
