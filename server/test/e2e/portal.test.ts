@@ -22,6 +22,11 @@ const SCREENSHOTS = fileURLToPath(new URL('../../test-output/portal/', import.me
 const BUILD_SCRIPT = fileURLToPath(new URL('../../../portal/scripts/build-if-stale.ts', import.meta.url));
 const AXE_SOURCE = fileURLToPath(import.meta.resolve('axe-core/axe.min.js'));
 const STEP = { timeout: 120_000 };
+/**
+ * Every browser of the walk. Reduced motion, as some people ask of their
+ * system: no click lands on a dialog that is still zooming in.
+ */
+const BROWSER_CONTEXT = { locale: 'en-US', viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' } as const;
 
 interface AxeViolation {
   id: string;
@@ -91,8 +96,7 @@ describe('the web portal in a browser', () => {
     await harbor.createUser('alice');
     image = await makeImage({ layerSizes: [4096, 2048] });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
-    // Reduced motion, as some people ask of their system: no click lands on a dialog still zooming in.
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
+    const context = await browser.newContext(BROWSER_CONTEXT);
     page = await context.newPage();
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());
@@ -168,7 +172,7 @@ describe('the web portal in a browser', () => {
     assert.equal((await harbor.call('DELETE', `/projects/${limited.project_id}`)).status, 200);
 
     // Anyone else creates projects with the default limit: the field is not offered to them.
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+    const context = await browser.newContext(BROWSER_CONTEXT);
     try {
       const alice = await context.newPage();
       await alice.goto(`${berth.url}/sign-in`);
@@ -796,7 +800,7 @@ describe('the web portal in a browser', () => {
     await page.goto(`${berth.url}/projects/${projectId}/repositories/frontend`);
     await page.getByRole('row', { name: new RegExp(short) }).waitFor();
     for (const name of changes) await page.getByRole('button', { name }).first().waitFor();
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+    const context = await browser.newContext(BROWSER_CONTEXT);
     try {
       // alice has been a guest of webshop since the members step.
       const guest = await context.newPage();
@@ -821,8 +825,7 @@ describe('the web portal in a browser', () => {
   });
 
   step('lets a visitor sign up while self-registration is on; the new user sees no administration', async () => {
-    // Reduced motion, as some people ask of their system: no click lands on a dialog still zooming in.
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
+    const context = await browser.newContext(BROWSER_CONTEXT);
     try {
       const visitor = await context.newPage();
       await visitor.goto(`${berth.url}/sign-in`);
@@ -923,7 +926,7 @@ describe('the web portal in a browser', () => {
       primary_auth_mode: true,
     };
     assert.equal((await harbor.call('PUT', '/configurations', { body: oidc })).status, 200);
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+    const context = await browser.newContext(BROWSER_CONTEXT);
     const olga = await context.newPage();
     try {
       await olga.goto(`${berth.url}/sign-in`);
