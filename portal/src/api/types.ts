@@ -3,6 +3,7 @@
 export interface SystemInfo {
   auth_mode: string;
   primary_auth_mode?: boolean;
+  project_creation_restriction?: 'everyone' | 'adminonly';
   self_registration?: boolean;
   oidc_provider_name?: string;
   harbor_version?: string;
@@ -188,8 +189,11 @@ export interface RobotCreated {
 }
 
 /** Harbor's project role ids. */
+/** Harbor's role id of project administrators, who may delete their project. */
+export const PROJECT_ADMIN = 1;
+
 export const ROLES = [
-  { id: 1, key: 'projectAdmin' },
+  { id: PROJECT_ADMIN, key: 'projectAdmin' },
   { id: 4, key: 'maintainer' },
   { id: 2, key: 'developer' },
   { id: 3, key: 'guest' },

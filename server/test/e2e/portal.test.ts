@@ -824,7 +824,7 @@ describe('the web portal in a browser', () => {
     }
   });
 
-  step('lets a visitor sign up while self-registration is on; the new user sees no administration', async () => {
+  step('lets a visitor sign up while self-registration is on; the new user sees no administration and no button the server would refuse', async () => {
     const context = await browser.newContext(BROWSER_CONTEXT);
     try {
       const visitor = await context.newPage();
@@ -843,12 +843,21 @@ describe('the web portal in a browser', () => {
       await visitor.getByLabel('Password').fill(TEST_PASSWORD);
       await visitor.getByRole('button', { name: 'Sign in' }).click();
       await visitor.getByRole('heading', { name: 'Projects' }).waitFor();
+      // Only the buttons the server would honour: carol may create projects, but delete none of those she sees.
+      await visitor.getByRole('link', { name: 'library' }).waitFor();
+      await visitor.getByRole('button', { name: 'New project' }).waitFor();
+      assert.equal(await visitor.getByRole('row', { name: /library/ }).getByRole('button', { name: 'Delete' }).count(), 0);
+      assert.equal((await harbor.call('PUT', '/configurations', { body: { project_creation_restriction: 'adminonly' } })).status, 200);
+      await visitor.reload();
+      await visitor.getByRole('link', { name: 'library' }).waitFor();
+      assert.equal(await visitor.getByRole('button', { name: 'New project' }).count(), 0);
       assert.equal(await visitor.getByRole('link', { name: 'Administration' }).count(), 0);
       await visitor.goto(`${berth.url}/admin/users`);
       await visitor.getByText('Only system administrators may open the administration pages.').waitFor();
       assert.equal(await visitor.getByRole('button', { name: 'New user' }).count(), 0);
     } finally {
       await context.close();
+      await harbor.call('PUT', '/configurations', { body: { project_creation_restriction: 'everyone' } });
     }
     const carol = (await harbor.call('GET', '/users?q=username%3Dcarol')).body[0];
     assert.equal(carol.sysadmin_flag, false);

@@ -5,7 +5,8 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, getPage } from '../../api/client.ts';
-import { ROLES, type Project } from '../../api/types.ts';
+import { PROJECT_ADMIN, ROLES, type Project } from '../../api/types.ts';
+import { useCurrentUser, useSystemInfo } from '../../shared/queries.ts';
 import { AccessTag } from '../../shared/AccessTag.tsx';
 import { DateText } from '../../shared/DateText.tsx';
 import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
@@ -37,6 +38,11 @@ export default function ProjectsPage() {
       await queryClient.invalidateQueries({ queryKey: ['projects'] });
     },
   });
+  // Shown only what the server would allow: creating unless restricted to administrators, deleting to project admins.
+  const sysadmin = useCurrentUser().data?.sysadmin_flag ?? false;
+  const restriction = useSystemInfo().data?.project_creation_restriction;
+  const mayCreate = sysadmin || restriction !== 'adminonly';
+  const mayDelete = (project: Project) => sysadmin || project.current_user_role_id === PROJECT_ADMIN;
   const roleName = (project: Project) => {
     const role = ROLES.find((r) => r.id === project.current_user_role_id);
     return role ? t(`roles.${role.key}`) : '—';
@@ -48,9 +54,13 @@ export default function ProjectsPage() {
         {t('projects.title')}
       </Typography.Title>
       <Space style={{ marginBottom: 16, width: '100%', justifyContent: 'space-between' }} wrap>
-        <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
-          {t('projects.new')}
-        </Button>
+        {mayCreate ? (
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
+            {t('projects.new')}
+          </Button>
+        ) : (
+          <span />
+        )}
         <Space wrap>
           <Select
             aria-label={t('projects.show')}
@@ -91,9 +101,10 @@ export default function ProjectsPage() {
           {
             title: t('common.actions'),
             key: 'actions',
-            render: (_, project) => (
-              <DeleteButton title={t('projects.deleteTitle')} content={t('projects.deleteConfirm', { name: project.name })} onDelete={() => remove.mutateAsync(project)} />
-            ),
+            render: (_, project) =>
+              mayDelete(project) && (
+                <DeleteButton title={t('projects.deleteTitle')} content={t('projects.deleteConfirm', { name: project.name })} onDelete={() => remove.mutateAsync(project)} />
+              ),
           },
         ]}
       />
