@@ -81,6 +81,18 @@ describe('the web portal in a browser', () => {
       }
     });
 
+  /** Another browser, with cookies of its own, signed in as `username`; the caller closes its context. */
+  const signedInBrowser = async (username: string) => {
+    const context = await browser.newContext(BROWSER_CONTEXT);
+    const other = await context.newPage();
+    await other.goto(`${berth.url}/sign-in`);
+    await other.getByLabel('Username').fill(username);
+    await other.getByLabel('Password').fill(TEST_PASSWORD);
+    await other.getByRole('button', { name: 'Sign in' }).click();
+    await other.getByRole('heading', { name: 'Projects' }).waitFor();
+    return { context, page: other };
+  };
+
   const openUserMenu = async () => {
     await page.getByRole('button', { name: /admin/ }).click();
   };
@@ -172,13 +184,8 @@ describe('the web portal in a browser', () => {
     assert.equal((await harbor.call('DELETE', `/projects/${limited.project_id}`)).status, 200);
 
     // Anyone else creates projects with the default limit: the field is not offered to them.
-    const context = await browser.newContext(BROWSER_CONTEXT);
+    const { context, page: alice } = await signedInBrowser('alice');
     try {
-      const alice = await context.newPage();
-      await alice.goto(`${berth.url}/sign-in`);
-      await alice.getByLabel('Username').fill('alice');
-      await alice.getByLabel('Password').fill(TEST_PASSWORD);
-      await alice.getByRole('button', { name: 'Sign in' }).click();
       await alice.getByRole('button', { name: 'New project' }).click();
       const own = alice.getByRole('dialog', { name: 'New project' });
       await own.getByLabel('Project name').waitFor();
@@ -800,15 +807,9 @@ describe('the web portal in a browser', () => {
     await page.goto(`${berth.url}/projects/${projectId}/repositories/frontend`);
     await page.getByRole('row', { name: new RegExp(short) }).waitFor();
     for (const name of changes) await page.getByRole('button', { name }).first().waitFor();
-    const context = await browser.newContext(BROWSER_CONTEXT);
+    // alice has been a guest of webshop since the members step.
+    const { context, page: guest } = await signedInBrowser('alice');
     try {
-      // alice has been a guest of webshop since the members step.
-      const guest = await context.newPage();
-      await guest.goto(`${berth.url}/sign-in`);
-      await guest.getByLabel('Username').fill('alice');
-      await guest.getByLabel('Password').fill(TEST_PASSWORD);
-      await guest.getByRole('button', { name: 'Sign in' }).click();
-      await guest.getByRole('heading', { name: 'Projects' }).waitFor();
       await guest.goto(`${berth.url}/projects/${projectId}/repositories`);
       await guest.getByRole('link', { name: 'webshop/frontend' }).waitFor();
       assert.equal(await guest.getByRole('button', { name: /Delete repository/ }).count(), 0);

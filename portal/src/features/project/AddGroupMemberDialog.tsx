@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
 import { LDAP_GROUP, type UserGroup } from '../../api/types.ts';
 import { useSystemInfo } from '../../shared/queries.ts';
-import { useRoleOptions } from './role-options.ts';
+import { RoleField } from './RoleField.tsx';
 import { useAddMember } from './add-member.ts';
 import { FormDialog } from '../../shared/FormDialog.tsx';
 
@@ -24,7 +24,6 @@ interface NewGroupMember {
 export function AddGroupMemberDialog({ projectId, open, onClose }: { projectId: number; open: boolean; onClose(): void }) {
   const { t } = useTranslation();
   const [form] = Form.useForm<NewGroupMember>();
-  const roles = useRoleOptions();
   const ldap = useSystemInfo().data?.auth_mode === 'ldap_auth';
   const source = Form.useWatch('source', form) ?? 'known';
   const [typed, setTyped] = useState('');
@@ -71,9 +70,7 @@ export function AddGroupMemberDialog({ projectId, open, onClose }: { projectId: 
             />
           </Form.Item>
         )}
-        <Form.Item label={t('members.role')} name="role_id">
-          <Select options={roles} />
-        </Form.Item>
+        <RoleField />
       </Form>
     </FormDialog>
   );

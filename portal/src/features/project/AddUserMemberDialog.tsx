@@ -1,10 +1,10 @@
 import { useState } from 'react';
-import { AutoComplete, Form, Input, Select } from 'antd';
+import { AutoComplete, Form, Input } from 'antd';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
 import type { UserSearchResult } from '../../api/types.ts';
-import { useRoleOptions } from './role-options.ts';
+import { RoleField } from './RoleField.tsx';
 import { useAddMember } from './add-member.ts';
 import { FormDialog } from '../../shared/FormDialog.tsx';
 
@@ -17,7 +17,6 @@ interface NewMember {
 export function AddUserMemberDialog({ projectId, open, onClose }: { projectId: number; open: boolean; onClose(): void }) {
   const { t } = useTranslation();
   const [form] = Form.useForm<NewMember>();
-  const roles = useRoleOptions();
   const [typed, setTyped] = useState('');
   const users = useQuery({
     queryKey: ['user-search', typed],
@@ -36,9 +35,7 @@ export function AddUserMemberDialog({ projectId, open, onClose }: { projectId: n
             <Input autoFocus />
           </AutoComplete>
         </Form.Item>
-        <Form.Item label={t('members.role')} name="role_id">
-          <Select options={roles} />
-        </Form.Item>
+        <RoleField />
       </Form>
     </FormDialog>
   );
