@@ -422,10 +422,13 @@ done
 hwm_phase request_rates
 
 # 5. skopeo push and pull of a (layers x layer MiB) image
-log "5. skopeo: building two ${IMAGE_LAYERS}x${LAYER_MIB} MiB OCI images (tar layers in level-0 gzip)"
-IMG_A=$(cd "$TMP" && "$NODE" "$BENCH/make-oci-image.ts" "$TMP/oci-a" v1 "$IMAGE_LAYERS" "$LAYER_MIB" 2>/dev/null)
-IMG_B=$(cd "$TMP" && "$NODE" "$BENCH/make-oci-image.ts" "$TMP/oci-b" v1 "$IMAGE_LAYERS" "$LAYER_MIB" 2>/dev/null)
-rec meta.image_bytes "$(du -sb "$TMP/oci-a/blobs" | cut -f1)"
+# One fresh image per push round (its layers are new to both registries), pushed to both in alternating order.
+log "5. skopeo: building $REPEATS ${IMAGE_LAYERS}x${LAYER_MIB} MiB OCI images (tar layers in level-0 gzip)"
+IMGS=()
+for ((k = 1; k <= REPEATS; k++)); do
+  IMGS[k]=$(cd "$TMP" && "$NODE" "$BENCH/make-oci-image.ts" "$TMP/oci-$k" v1 "$IMAGE_LAYERS" "$LAYER_MIB" 2>/dev/null)
+done
+rec meta.image_bytes "$(du -sb "$TMP/oci-1/blobs" | cut -f1)"
 
 skopeo_push() { # who image-dir expected-digest
   local who=$1 dir=$2 want=$3 base creds=() auth=() t1 t2 got
@@ -459,13 +462,13 @@ skopeo_pull() { # who tag expected-digest run
   rec "$who.skopeo_pull.seconds" "$(calc "$t2 - $t1")"
   log "  $(printf '%-12s' "$who") pull #$4: $(calc "$t2 - $t1") s"
 }
-skopeo_push berth "$TMP/oci-a" "$IMG_A"
-skopeo_push distribution "$TMP/oci-a" "$IMG_A"
-skopeo_push distribution "$TMP/oci-b" "$IMG_B"
-skopeo_push berth "$TMP/oci-b" "$IMG_B"
 for ((k = 1; k <= REPEATS; k++)); do
   if ((k % 2)); then order="berth distribution"; else order="distribution berth"; fi
-  for who in $order; do skopeo_pull "$who" oci-a "$IMG_A" "$k"; done
+  for who in $order; do skopeo_push "$who" "$TMP/oci-$k" "${IMGS[k]}"; done
+done
+for ((k = 1; k <= REPEATS; k++)); do
+  if ((k % 2)); then order="berth distribution"; else order="distribution berth"; fi
+  for who in $order; do skopeo_pull "$who" oci-1 "${IMGS[1]}" "$k"; done
 done
 rec check.skopeo ok
 hwm_phase skopeo
