@@ -70,10 +70,9 @@ export class AuditLog {
   #buffer: AuditEvent[] = [];
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
-  readonly #settings: SettingsService | undefined;
+  readonly #settings: SettingsService;
 
-  /** Without `settings`, every event type is recorded. */
-  constructor(db: Db, log: Logger, settings?: SettingsService) {
+  constructor(db: Db, log: Logger, settings: SettingsService) {
     this.#db = db;
     this.#log = log;
     this.#settings = settings;
@@ -87,7 +86,6 @@ export class AuditLog {
 
   /** The event types an administrator turned off (disabled_audit_log_event_types). */
   async #disabled(): Promise<ReadonlySet<string>> {
-    if (!this.#settings) return new Set();
     return new Set(eventTypeList((await this.#settings.general()).disabled_audit_log_event_types));
   }
 

@@ -126,7 +126,7 @@ describe('the audit log', () => {
 
   it('writes a burst of buffered pull events in one flush, each under its project', async () => {
     const projectId = String(await harbor.createProject('burst'));
-    const audit = new AuditLog(t.db, createLogger('warn'));
+    const audit = new AuditLog(t.db, createLogger('warn'), t.settings);
     // 9 000 rows of 8 parameters are more than one PostgreSQL statement may bind.
     for (let i = 0; i < 9_000; i++) audit.recordLater({ eventType: 'pull_artifact', projectName: 'burst', resourceType: 'artifact', resource: `burst/app@sha256:${i}`, username: 'admin' });
     audit.recordLater({ eventType: 'pull_artifact', projectName: 'gone', resourceType: 'artifact', resource: 'gone/app@sha256:0', username: 'admin' });
