@@ -11,17 +11,11 @@ export interface SystemInfo {
   external_url?: string;
 }
 
-export interface CurrentUser {
-  user_id: number;
-  username: string;
-  email: string;
-  realname: string;
-  comment: string;
-  sysadmin_flag: boolean;
+/** Harbor's UserResp for GET /users/current: the listed fields and how the user signs in. */
+export interface CurrentUser extends User {
   admin_role_in_auth?: boolean;
   /** Present for users onboarded through OIDC (Harbor's OIDCUserMeta, without the CLI secret Berth never shows again). */
   oidc_user_meta?: { user_id: number; subiss: string } | null;
-  creation_time: string;
 }
 
 export interface Permission {

@@ -5,6 +5,7 @@ import { api } from '../../api/client.ts';
 import type { Permission, Project, Robot, RobotCreated } from '../../api/types.ts';
 import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { FormDialog } from '../../shared/FormDialog.tsx';
+import { updateRobot } from './update-robot.ts';
 
 type Access = Record<string, string[]>;
 
@@ -125,8 +126,7 @@ export function RobotDialog({
     mutationFn: async (values: RobotForm): Promise<RobotCreated | undefined> => {
       const fields = { description: values.description ?? '', duration: values.never ? -1 : values.days, permissions: [...permissionsOf(values, project), ...kept] };
       if (robot) {
-        // Harbor's PUT takes the whole robot: name, level and the disable flag go back unchanged.
-        await api.put(`/api/v2.0/robots/${robot.id}`, { ...fields, name: robot.name, level: robot.level, disable: robot.disable });
+        await updateRobot(robot, fields);
         return undefined;
       }
       return await api.post<RobotCreated>('/api/v2.0/robots', { ...fields, name: values.name, level: project ? 'project' : 'system', disable: false });

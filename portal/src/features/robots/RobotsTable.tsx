@@ -12,6 +12,7 @@ import { DeleteButton } from '../../shared/DeleteButton.tsx';
 import { RefreshSecretDialog } from './RefreshSecretDialog.tsx';
 import { RobotDialog } from './RobotDialog.tsx';
 import { RobotSecretDialog } from './RobotSecretDialog.tsx';
+import { updateRobot } from './update-robot.ts';
 
 function expiry(robot: Robot): string | undefined {
   return robot.expires_at < 0 ? undefined : new Date(robot.expires_at * 1000).toISOString();
@@ -43,10 +44,8 @@ export function RobotsTable({ project, canCreate, canUpdate, canDelete }: { proj
     placeholderData: keepPreviousData,
   });
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['robots', projectId ?? 'system'] });
-  // Harbor's PUT takes the whole robot; only the flag changes.
   const setDisabled = useMutation({
-    mutationFn: ({ robot, disable }: { robot: Robot; disable: boolean }) =>
-      api.put(`/api/v2.0/robots/${robot.id}`, { name: robot.name, level: robot.level, description: robot.description ?? '', duration: robot.duration, permissions: robot.permissions, disable }),
+    mutationFn: ({ robot, disable }: { robot: Robot; disable: boolean }) => updateRobot(robot, { disable }),
     onSuccess: async (_data, { robot, disable }) => {
       void message.success(disable ? t('robots.disabledMessage', { name: robot.name }) : t('robots.enabledMessage', { name: robot.name }));
       await refresh();
