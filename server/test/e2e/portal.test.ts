@@ -1,123 +1,48 @@
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startBerth, TEST_ADMIN_PASSWORD, type BerthProcess } from '../fixtures/berth-process.ts';
 import { ADMIN_CREDS, createContainerTools, type ContainerTools } from '../fixtures/cli-tools.ts';
 import { basic, HarborApi, TEST_PASSWORD } from '../fixtures/harbor-api.ts';
 import { imageBlobs, makeImage, writeOciLayout, type Image } from '../fixtures/image-builder.ts';
 import { startOidcProvider } from '../fixtures/oidc-provider.ts';
+import { PortalWalk } from '../fixtures/portal-walk.ts';
 
 /**
  * The web portal as a person uses it, in headless Chromium against a real
  * `berth serve`: every step clicks and types as a person would and checks
  * what the screen then says. Screenshots of the main screens go to
- * test-output/portal/; every main screen is checked with axe-core.
+ * test-output/portal/; every main screen is checked with axe-core
+ * (the harness: fixtures/portal-walk.ts).
  */
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOTS = fileURLToPath(new URL('../../test-output/portal/', import.meta.url));
-const BUILD_SCRIPT = fileURLToPath(new URL('../../../portal/scripts/build-if-stale.ts', import.meta.url));
-const AXE_SOURCE = fileURLToPath(import.meta.resolve('axe-core/axe.min.js'));
-const STEP = { timeout: 120_000 };
-/**
- * Every browser of the walk. Reduced motion, as some people ask of their
- * system: no click lands on a dialog that is still zooming in.
- */
-const BROWSER_CONTEXT = { locale: 'en-US', viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' } as const;
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
 
 describe('the web portal in a browser', () => {
+  const walk = new PortalWalk();
+  const step = walk.step.bind(walk);
+  const shoot = walk.shoot.bind(walk);
+  const checkAccessibility = walk.checkAccessibility.bind(walk);
+  const choose = walk.choose.bind(walk);
   let berth: BerthProcess;
   let tools: ContainerTools;
   let harbor: HarborApi;
-  let browser: Browser;
   let page: Page;
   let image: Image;
   let projectId: number;
-  const consoleErrors: string[] = [];
-
-  const shoot = async (name: string) => {
-    await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
-  };
-
-  /** axe-core's rules on the current screen; serious and critical findings fail the step. */
-  const checkAccessibility = async (screen: string) => {
-    // Finite animations (a dialog zooming in, a message fading in) end first: axe measures contrast as drawn.
-    await page.evaluate('Promise.all(document.getAnimations().filter((a) => a.effect?.getComputedTiming().iterations !== Infinity).map((a) => a.finished.catch(() => undefined)))');
-    // Evaluated through the DevTools protocol: the portal's CSP (rightly) refuses inline scripts.
-    // (Expressions as strings: they run in the page, whose globals this Node-typed file does not declare.)
-    if (!(await page.evaluate("typeof axe !== 'undefined'"))) await page.evaluate(readFileSync(AXE_SOURCE, 'utf8'));
-    const violations = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] }).then((result) => result.violations)")) as AxeViolation[];
-    const blocking = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    assert.deepEqual(
-      blocking.map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`),
-      [],
-      `accessibility of ${screen}`,
-    );
-  };
-
-  /**
-   * One step of the walk through the portal. A failing step leaves a
-   * screenshot and says which page the browser was on, so a failure seen
-   * only in CI can be understood afterwards.
-   */
-  const step = (name: string, body: () => Promise<void>) =>
-    it(name, STEP, async () => {
-      try {
-        await body();
-      } catch (failure) {
-        const where = page ? page.url() : 'no page';
-        if (page) await shoot(`failed-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => undefined);
-        throw new Error(`${failure instanceof Error ? failure.message : String(failure)}\n(on ${where}; browser console: ${consoleErrors.slice(-5).join(' | ') || 'no errors'})`, { cause: failure });
-      }
-    });
-
-  /** Another browser, with cookies of its own, signed in as `username`; the caller closes its context. */
-  const signedInBrowser = async (username: string) => {
-    const context = await browser.newContext(BROWSER_CONTEXT);
-    const other = await context.newPage();
-    await other.goto(`${berth.url}/sign-in`);
-    await other.getByLabel('Username').fill(username);
-    await other.getByLabel('Password').fill(TEST_PASSWORD);
-    await other.getByRole('button', { name: 'Sign in' }).click();
-    await other.getByRole('heading', { name: 'Projects' }).waitFor();
-    return { context, page: other };
-  };
 
   const openUserMenu = async () => {
     await page.getByRole('button', { name: /admin/ }).click();
   };
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: run scripts/install-test-deps.sh`);
-    // The portal of this checkout, built unless dist/ is current.
-    execFileSync(process.execPath, [BUILD_SCRIPT], { stdio: 'inherit' });
-    mkdirSync(SCREENSHOTS, { recursive: true });
     tools = createContainerTools();
     berth = await startBerth();
     harbor = new HarborApi(berth.url);
     await harbor.createUser('alice');
     image = await makeImage({ layerSizes: [4096, 2048] });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
-    const context = await browser.newContext(BROWSER_CONTEXT);
-    page = await context.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text());
-    });
-    // Generous: the suite shares two cores with Chromium, PostgreSQL and skopeo.
-    page.setDefaultTimeout(30_000);
+    page = await walk.launch();
   });
   after(async () => {
-    await browser?.close();
+    await walk.close();
     await berth?.destroy();
     await tools?.destroy();
   });
@@ -184,7 +109,7 @@ describe('the web portal in a browser', () => {
     assert.equal((await harbor.call('DELETE', `/projects/${limited.project_id}`)).status, 200);
 
     // Anyone else creates projects with the default limit: the field is not offered to them.
-    const { context, page: alice } = await signedInBrowser('alice');
+    const { context, page: alice } = await walk.signedInBrowser(berth.url, 'alice');
     try {
       await alice.getByRole('button', { name: 'New project' }).click();
       const own = alice.getByRole('dialog', { name: 'New project' });
@@ -411,12 +336,6 @@ describe('the web portal in a browser', () => {
     await page.getByRole('link', { name: 'webshop' }).waitFor();
     await shoot('10-project-not-deleted');
   });
-
-  /** antd's list of choices of the open select; its role="option" twins are an invisible screen-reader copy. */
-  const choose = async (label: string, option: string) => {
-    await page.getByLabel(label, { exact: true }).click();
-    await page.locator('.ant-select-item-option:visible').filter({ hasText: new RegExp(`^${option}$`) }).click();
-  };
 
   step("manages the project's labels, reads its log and makes it public from its configuration", async () => {
     await page.goto(`${berth.url}/projects/${projectId}/labels`);
@@ -808,7 +727,7 @@ describe('the web portal in a browser', () => {
     await page.getByRole('row', { name: new RegExp(short) }).waitFor();
     for (const name of changes) await page.getByRole('button', { name }).first().waitFor();
     // alice has been a guest of webshop since the members step.
-    const { context, page: guest } = await signedInBrowser('alice');
+    const { context, page: guest } = await walk.signedInBrowser(berth.url, 'alice');
     try {
       await guest.goto(`${berth.url}/projects/${projectId}/repositories`);
       await guest.getByRole('link', { name: 'webshop/frontend' }).waitFor();
@@ -826,7 +745,7 @@ describe('the web portal in a browser', () => {
   });
 
   step('lets a visitor sign up while self-registration is on; the new user sees no administration and no button the server would refuse', async () => {
-    const context = await browser.newContext(BROWSER_CONTEXT);
+    const context = await walk.newContext();
     try {
       const visitor = await context.newPage();
       await visitor.goto(`${berth.url}/sign-in`);
@@ -838,7 +757,7 @@ describe('the web portal in a browser', () => {
       await visitor.getByLabel('Confirm the password').fill(TEST_PASSWORD);
       await visitor.getByRole('button', { name: 'Create account' }).click();
       await visitor.getByText('Account carol created: you can sign in now').waitFor();
-      await visitor.screenshot({ path: `${SCREENSHOTS}25-signed-up.png`, fullPage: true });
+      await shoot('25-signed-up', visitor);
       await visitor.getByRole('button', { name: 'Go to sign-in' }).click();
       await visitor.getByLabel('Username').fill('carol');
       await visitor.getByLabel('Password').fill(TEST_PASSWORD);
@@ -936,7 +855,7 @@ describe('the web portal in a browser', () => {
       primary_auth_mode: true,
     };
     assert.equal((await harbor.call('PUT', '/configurations', { body: oidc })).status, 200);
-    const context = await browser.newContext(BROWSER_CONTEXT);
+    const context = await walk.newContext();
     const olga = await context.newPage();
     try {
       await olga.goto(`${berth.url}/sign-in`);
@@ -958,7 +877,7 @@ describe('the web portal in a browser', () => {
       await olga.getByRole('dialog').filter({ hasText: 'Replace the CLI secret?' }).getByRole('button', { name: 'Replace the CLI secret' }).click();
       const generated = (await profile.getByTestId('cli-secret').textContent())!.trim();
       await olga.getByRole('dialog').filter({ hasText: 'Replace the CLI secret?' }).waitFor({ state: 'detached' });
-      await olga.screenshot({ path: `${SCREENSHOTS}26-cli-secret.png`, fullPage: true });
+      await shoot('26-cli-secret', olga);
       const token = (secret: string) => fetch(`${berth.url}/service/token?service=harbor-registry`, { headers: { authorization: basic('olga', secret) } }).then((r) => r.status);
       assert.equal(await token(generated), 200, 'registry clients sign in with the new CLI secret');
 
@@ -971,14 +890,10 @@ describe('the web portal in a browser', () => {
       await profile.getByTestId('cli-secret').waitFor({ state: 'detached' });
       assert.equal(await token('Olga-Cli-Secret-1'), 200);
       assert.equal(await token(generated), 401, 'the replaced secret stopped working');
-      // Axe on the page, not only the dialog: the dialog is where the reader is.
-      const axeSource = readFileSync(AXE_SOURCE, 'utf8');
-      await olga.evaluate(axeSource);
-      const violations = (await olga.evaluate("axe.run(document, { resultTypes: ['violations'] }).then((result) => result.violations)")) as AxeViolation[];
-      assert.deepEqual(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id), [], 'accessibility of the profile');
+      await checkAccessibility('the profile', olga);
     } catch (failure) {
       // The step's own screenshot shows the administrator's page; this one shows olga's.
-      await olga.screenshot({ path: `${SCREENSHOTS}failed-oidc-user.png`, fullPage: true }).catch(() => undefined);
+      await shoot('failed-oidc-user', olga).catch(() => undefined);
       throw failure;
     } finally {
       await context.close();
