@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { newHasher, type Digest } from '../oci/digest.ts';
+import { noteBodyBytes } from './body-garbage.ts';
 import type { StreamHasher } from './parallel-hash.ts';
 import { blobPath, uploadDir, uploadSegmentPath, UPLOADS_ROOT, isUploadId } from './paths.ts';
 import { PathNotFoundError, type ByteSink, type StorageDriver } from './storage-driver.ts';
@@ -51,6 +52,7 @@ export class BlobStore {
         };
         const onData = (chunk: Buffer) => {
           size += chunk.length;
+          noteBodyBytes(chunk.length);
           const waits: Promise<void>[] = [];
           for (const hasher of hashers) waits.push(hasher.update(chunk));
           const previous = pending;

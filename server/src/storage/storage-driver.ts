@@ -86,8 +86,8 @@ export interface StorageDriver {
 export interface FileWriter {
   /**
    * Writes a chunk; resolves when the driver can take more (back-pressure).
-   * The driver may hold on to `chunk` until commit or cancel (writing it
-   * without a copy), so callers must not reuse or modify it.
+   * Drivers copy what they keep, so the caller may reuse `chunk` as soon
+   * as write() resolves, and a chunk's memory is never held past that.
    */
   write(chunk: Buffer): Promise<void>;
   /** Bytes written so far. */

@@ -27,6 +27,8 @@ const IO_BUFFER_SIZE = 1024 * 1024;
 const COPY_BUFFER_SIZE = 2 * 1024 * 1024;
 const EARLY_FLUSH_BYTES = 32 * 1024 * 1024;
 const WRITES_IN_FLIGHT = 4;
+/** Enough for a few concurrent uploads; more are allocated when needed and left to the collector. */
+const IDLE_WRITE_BUFFERS = 16;
 
 export interface FilesystemDriverOptions {
   rootDirectory: string;
@@ -225,14 +227,16 @@ class FilesystemFileWriter implements FileWriter {
   private readonly tempPath: string;
   private readonly destination: string;
   /**
-   * Chunks (HTTP delivers ~64 KiB) are gathered, uncopied, until 1 MiB is
-   * pending, then written with one positional writev in the background while
-   * more arrive, with at most WRITES_IN_FLIGHT outstanding. So the caller
-   * keeps receiving while the disk writes, and each syscall carries ~1 MiB.
-   * Callers must not modify a chunk after handing it over.
+   * Chunks (HTTP delivers 16–64 KiB) are copied into a pooled 1 MiB buffer,
+   * which is written with one positional write in the background once full,
+   * while the next fills; at most WRITES_IN_FLIGHT are outstanding. So the
+   * caller keeps receiving while the disk writes, each syscall carries 1 MiB,
+   * and the caller's chunks die young: holding them until their write
+   * finished moved them to the old generation, and freeing them took
+   * mark-compact collections costing more CPU than hashing the same bytes.
    */
-  private gathered: Buffer[] = [];
-  private gatheredBytes = 0;
+  private current: Buffer | undefined;
+  private filled = 0;
   private readonly inFlight: Promise<void>[] = [];
   private writeError: unknown;
   private submitted = 0;
@@ -256,28 +260,33 @@ class FilesystemFileWriter implements FileWriter {
   async write(chunk: Buffer): Promise<void> {
     this.assertOpen();
     if (this.writeError) throw this.writeError;
-    if (chunk.length === 0) return;
-    this.gathered.push(chunk);
-    this.gatheredBytes += chunk.length;
-    this.written += chunk.length;
-    if (this.gatheredBytes >= IO_BUFFER_SIZE) await this.submit();
+    let consumed = 0;
+    while (consumed < chunk.length) {
+      this.current ??= takeWriteBuffer();
+      const copied = chunk.copy(this.current, this.filled, consumed);
+      this.filled += copied;
+      consumed += copied;
+      this.written += copied;
+      if (this.filled === this.current.length) await this.submit();
+    }
   }
 
-  /** Starts writing what was gathered at its position; waits only when too many writes are outstanding. */
+  /** Starts writing the filled buffer at its position; waits only when too many writes are outstanding. */
   private async submit(): Promise<void> {
-    if (this.gatheredBytes === 0) return;
-    const buffers = this.gathered;
+    const buffer = this.current;
+    if (!buffer || this.filled === 0) return;
     const position = this.submitted;
-    this.submitted += this.gatheredBytes;
-    this.gathered = [];
-    this.gatheredBytes = 0;
-    const job = writeFully(this.handle, buffers, position).then(
+    const length = this.filled;
+    this.submitted += length;
+    this.current = undefined;
+    this.filled = 0;
+    const job = writeFully(this.handle, buffer.subarray(0, length), position).then(
       () => this.flushEarly(),
       (error: unknown) => {
         this.writeError ??= error;
       },
     );
-    this.inFlight.push(job);
+    this.inFlight.push(job.finally(() => releaseWriteBuffer(buffer)));
     if (this.inFlight.length >= WRITES_IN_FLIGHT) await this.inFlight.shift();
   }
 
@@ -324,6 +333,8 @@ class FilesystemFileWriter implements FileWriter {
     if (this.state !== 'open') return;
     this.state = 'cancelled';
     await this.drain();
+    if (this.current) releaseWriteBuffer(this.current);
+    this.current = undefined;
     await this.flushing;
     await this.closeHandle().catch(() => {});
     await unlink(this.tempPath).catch((err: NodeJS.ErrnoException) => {
@@ -342,24 +353,23 @@ class FilesystemFileWriter implements FileWriter {
   }
 }
 
-/** writev may write less than asked (e.g. on a nearly full disk); the rest must follow at the right position. */
-async function writeFully(handle: FileHandle, buffers: Buffer[], position: number): Promise<void> {
-  let pending = buffers;
-  let at = position;
-  while (pending.length > 0) {
-    let { bytesWritten } = await handle.writev(pending, at);
-    at += bytesWritten;
-    const rest: Buffer[] = [];
-    for (const buffer of pending) {
-      if (bytesWritten >= buffer.length) {
-        bytesWritten -= buffer.length;
-      } else {
-        rest.push(bytesWritten > 0 ? buffer.subarray(bytesWritten) : buffer);
-        bytesWritten = 0;
-      }
-    }
-    pending = rest;
+/** A write may take less than asked (e.g. on a nearly full disk); the rest must follow at the right position. */
+async function writeFully(handle: FileHandle, buffer: Buffer, position: number): Promise<void> {
+  for (let offset = 0; offset < buffer.length; ) {
+    const { bytesWritten } = await handle.write(buffer, offset, buffer.length - offset, position + offset);
+    offset += bytesWritten;
   }
+}
+
+/** Write buffers no writer is using, kept for the next: a steady stream of uploads allocates none. */
+const idleWriteBuffers: Buffer[] = [];
+
+function takeWriteBuffer(): Buffer {
+  return idleWriteBuffers.pop() ?? Buffer.allocUnsafeSlow(IO_BUFFER_SIZE);
+}
+
+function releaseWriteBuffer(buffer: Buffer): void {
+  if (idleWriteBuffers.length < IDLE_WRITE_BUFFERS) idleWriteBuffers.push(buffer);
 }
 
 /**
