@@ -148,6 +148,18 @@ rows.push({
 const imageMiB = Number(str('meta.image_bytes')) / 1048576;
 lowerBetter(`skopeo push ${imageMiB.toFixed(0)} MiB image`, 'skopeo_push.seconds');
 lowerBetter(`skopeo pull ${imageMiB.toFixed(0)} MiB image`, 'skopeo_pull.seconds');
+const pushCpu = { berth: nums('berth.skopeo_push.cpu_seconds'), distribution: nums('distribution.skopeo_push.cpu_seconds') };
+rows.push({
+  metric: 'registry CPU per skopeo push (user + system; berth: node + its PostgreSQL), median',
+  unit: 's',
+  berth: median(pushCpu.berth),
+  distribution: median(pushCpu.distribution),
+  ratio: median(pushCpu.distribution) / median(pushCpu.berth),
+  ratio_definition: 'distribution CPU / berth CPU (> 1: Berth uses less; informational)',
+  target: '-',
+  pass: null,
+  runs: pushCpu,
+});
 const berthHwm = MB(Number(str('berth.vmhwm_kib')));
 rows.push({
   metric: 'peak RSS (VmHWM) at the end of the run',
@@ -271,6 +283,7 @@ if (hasApi) {
 const phases = (raw.get('berth.vmhwm_phase') ?? []).map((v) => v.split(' ')).map(([phase, kib]) => `${phase} ${MB(Number(kib)).toFixed(0)}`);
 console.log(`  * Berth VmHWM (MB) after each phase: ${phases.join(', ')}.`);
 console.log(`  * peak RSS is the node process only; Berth's embedded PostgreSQL processes add ${MB(Number(str('berth.postgres_rss_kib'))).toFixed(0)} MB summed VmRSS (shared buffers counted per process).`);
+console.log(`  * registry data on ${str('meta.data_filesystem')}; skopeo: ${str('meta.skopeo_rounds')} rounds (push and pull), other sections: ${str('meta.repeats')}.`);
 console.log(`  * machine: ${str('meta.cpus')} x ${str('meta.cpu_model')}; load average ${str('meta.loadavg_start')} at start, ${str('meta.loadavg_end')} at end; node ${str('meta.node_version')}; ${str('meta.curl_version')}; ${str('meta.skopeo_version')}.`);
 if (str('meta.berth_node_flags')) console.log(`  * Berth ran with extra node flags: ${str('meta.berth_node_flags')}`);
 console.log(`  * bench wall time ${str('meta.wall_seconds')} s (from registry start to the end of the measurements).`);

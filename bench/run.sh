@@ -11,6 +11,9 @@
 # costs, listings of 100 000 artifacts / 10 000 repositories) is Berth only.
 #
 # Knobs (environment): BENCH_BLOB_MIB (1024), BENCH_REPEATS (3),
+# BENCH_SKOPEO_ROUNDS (5: skopeo is the noisiest figure, so it gets more runs),
+# BENCH_DATA_ROOT (/tmp: where both registries keep their data; /dev/shm
+# takes the disk out of the comparison and leaves CPU as the floor),
 # BENCH_WRK_SECONDS (10), BENCH_IMAGE_LAYERS (4), BENCH_LAYER_MIB (64),
 # BENCH_SEED_ARTIFACTS (100000), BENCH_SEED_REPOS (10000),
 # BENCH_BERTH_NODE_FLAGS (extra node flags for Berth only, passed as
@@ -44,7 +47,8 @@ PW="Bench-$(openssl rand -hex 8)9a"
 BASIC="Basic $(printf 'admin:%s' "$PW" | base64 -w0)"
 
 # ---------------------------------------------------------------- temp + cleanup
-TMP=$(mktemp -d /tmp/berth-bench.XXXXXX)
+SKOPEO_ROUNDS=${BENCH_SKOPEO_ROUNDS:-5}
+TMP=$(mktemp -d "${BENCH_DATA_ROOT:-/tmp}/berth-bench.XXXXXX")
 # Berth runs as root here, so its embedded PostgreSQL runs as user postgres,
 # which must be able to traverse down to the data dir.
 chmod 711 "$TMP"
@@ -178,6 +182,8 @@ rec meta.cpu_model "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed '
 rec meta.loadavg_start "$(cut -d' ' -f1-3 /proc/loadavg)"
 rec meta.blob_bytes "$BLOB_BYTES"
 rec meta.repeats "$REPEATS"
+rec meta.skopeo_rounds "$SKOPEO_ROUNDS"
+rec meta.data_filesystem "$(stat -f -c %T "$TMP") ($(df --output=source "$TMP" | tail -1))"
 rec meta.berth_node_flags "${BENCH_BERTH_NODE_FLAGS:-}"
 
 # ---------------------------------------------------------------- 1 GiB blob
@@ -423,27 +429,45 @@ hwm_phase request_rates
 
 # 5. skopeo push and pull of a (layers x layer MiB) image
 # One fresh image per push round (its layers are new to both registries), pushed to both in alternating order.
-log "5. skopeo: building $REPEATS ${IMAGE_LAYERS}x${LAYER_MIB} MiB OCI images (tar layers in level-0 gzip)"
+log "5. skopeo: building $SKOPEO_ROUNDS ${IMAGE_LAYERS}x${LAYER_MIB} MiB OCI images (tar layers in level-0 gzip)"
 IMGS=()
-for ((k = 1; k <= REPEATS; k++)); do
+for ((k = 1; k <= SKOPEO_ROUNDS; k++)); do
   IMGS[k]=$(cd "$TMP" && "$NODE" "$BENCH/make-oci-image.ts" "$TMP/oci-$k" v1 "$IMAGE_LAYERS" "$LAYER_MIB" 2>/dev/null)
 done
 rec meta.image_bytes "$(du -sb "$TMP/oci-1/blobs" | cut -f1)"
 
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() { # who -> CPU (user + system) the registry has used so far. Berth's
+  # includes its PostgreSQL, whose backends do its database work: the
+  # postmaster with its reaped children and every live backend.
+  if [[ $1 == distribution ]]; then awk '{ print $14 + $15 }' "/proc/$DIST_PID/stat"; return; fi
+  local total p
+  total=$(awk '{ print $14 + $15 }' "/proc/$BERTH_PID/stat")
+  if [[ -n $PG_PID ]]; then
+    total=$((total + $(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$PG_PID/stat")))
+    for p in $(cat "/proc/$PG_PID/task/$PG_PID/children" 2>/dev/null); do
+      total=$((total + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+    done
+  fi
+  echo "$total"
+}
 skopeo_push() { # who image-dir expected-digest
-  local who=$1 dir=$2 want=$3 base creds=() auth=() t1 t2 got
+  local who=$1 dir=$2 want=$3 base creds=() auth=() t1 t2 got c1 c2
   if [[ $who == berth ]]; then base=$BERTH creds=(--dest-creds "admin:$PW"); else base=$DIST; fi
   sync
+  c1=$(cpu_ticks "$who")
   t1=$(now)
   skopeo copy -q --retry-times 0 --dest-tls-verify=false "${creds[@]}" "oci:$dir:v1" "docker://${base#http://}/bench/img:$(basename "$dir")" >"$TMP/skopeo.log" 2>&1 ||
     { cat "$TMP/skopeo.log" >&2; fail "$who: skopeo push failed"; }
   t2=$(now)
+  c2=$(cpu_ticks "$who")
   if [[ $who == berth ]]; then auth=("${BERTH_CURL[@]}"); else auth=(); fi
   curl -sS -o /dev/null -D "$TMP/img.h" -I "${auth[@]}" -H "Accept: $OCI_MANIFEST" "$base/v2/bench/img/manifests/$(basename "$dir")"
   got=$(header "$TMP/img.h" docker-content-digest)
   [[ $got == "$want" ]] || fail "$who: pushed manifest digest $got, want $want (did skopeo recompress?)"
   rec "$who.skopeo_push.seconds" "$(calc "$t2 - $t1")"
-  log "  $(printf '%-12s' "$who") push $(basename "$dir"): $(calc "$t2 - $t1") s"
+  rec "$who.skopeo_push.cpu_seconds" "$(calc "($c2 - $c1) / $CLK_TCK" 2)"
+  log "  $(printf '%-12s' "$who") push $(basename "$dir"): $(calc "$t2 - $t1") s, registry CPU $(calc "($c2 - $c1) / $CLK_TCK" 2) s"
 }
 skopeo_pull() { # who tag expected-digest run
   local who=$1 tag=$2 want=$3 base creds=() t1 t2 dest=$TMP/pull-$1-$4 got
@@ -462,11 +486,11 @@ skopeo_pull() { # who tag expected-digest run
   rec "$who.skopeo_pull.seconds" "$(calc "$t2 - $t1")"
   log "  $(printf '%-12s' "$who") pull #$4: $(calc "$t2 - $t1") s"
 }
-for ((k = 1; k <= REPEATS; k++)); do
+for ((k = 1; k <= SKOPEO_ROUNDS; k++)); do
   if ((k % 2)); then order="berth distribution"; else order="distribution berth"; fi
   for who in $order; do skopeo_push "$who" "$TMP/oci-$k" "${IMGS[k]}"; done
 done
-for ((k = 1; k <= REPEATS; k++)); do
+for ((k = 1; k <= SKOPEO_ROUNDS; k++)); do
   if ((k % 2)); then order="berth distribution"; else order="distribution berth"; fi
   for who in $order; do skopeo_pull "$who" oci-1 "${IMGS[1]}" "$k"; done
 done
