@@ -176,6 +176,20 @@ describe('the berth command', () => {
   });
 });
 
+/** The log lines (pino JSON) of a run, each parsed; anything else on the output fails the assertion. */
+function logLines(output: string): { level: number; msg: string }[] {
+  return output
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => {
+      try {
+        return JSON.parse(line) as { level: number; msg: string };
+      } catch {
+        assert.fail(`not a log line: ${line}`);
+      }
+    });
+}
+
 describe('start-up errors', () => {
   it('says in one line which configuration value is invalid, naming the variable when it came from the environment', async () => {
     const dir = tempDir();
@@ -203,7 +217,9 @@ describe('start-up errors', () => {
     const port = await freePort();
     await new Promise<void>((resolve) => holder.listen(port, '127.0.0.1', resolve));
     try {
-      const data = join(tempDir(), 'data');
+      // Where the embedded PostgreSQL could start (see the shutdown test), so only the port check can keep it from starting.
+      const data = mkdtempSync(join(tmpdir(), 'berth-cli-port-'));
+      after(() => rmSync(data, { recursive: true, force: true }));
       const result = await berth(['serve'], { env: { BERTH_HTTP_HOST: '127.0.0.1', BERTH_HTTP_PORT: String(port), BERTH_DATA_DIR: data, BERTH_DATABASE_URL: '' } });
       assert.deepEqual(result, { code: 1, stdout: '', stderr: `berth: cannot listen on 127.0.0.1:${port} (http.port): the port is already in use by another process\n` });
       assert.equal(existsSync(join(data, 'postgres')), false, 'no PostgreSQL was started');
@@ -238,9 +254,8 @@ describe('start-up errors', () => {
       const result = await berth(['migrate'], { env: { BERTH_DATABASE_URL: database.url, BERTH_LOG_LEVEL: 'warn', BERTH_HTTP_PROT: '9000', BERTH_SHINY: '1' } });
       assert.equal(result.code, 0, result.stderr);
       assert.equal(result.stderr, '');
-      const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { level: number; msg: string });
       assert.deepEqual(
-        lines.map(({ level, msg }) => ({ level, msg })),
+        logLines(result.stdout).map(({ level, msg }) => ({ level, msg })),
         [
           { level: 40, msg: 'ignoring unknown environment variable BERTH_HTTP_PROT (did you mean BERTH_HTTP_PORT?)' },
           { level: 40, msg: 'ignoring unknown environment variable BERTH_SHINY' },
@@ -251,20 +266,6 @@ describe('start-up errors', () => {
     }
   });
 });
-
-/** The log lines (pino JSON) of a run, each parsed; anything else on the output fails the assertion. */
-function logLines(output: string): { level: number; msg: string }[] {
-  return output
-    .trim()
-    .split('\n')
-    .map((line) => {
-      try {
-        return JSON.parse(line) as { level: number; msg: string };
-      } catch {
-        assert.fail(`not a log line: ${line}`);
-      }
-    });
-}
 
 describe('a normal shutdown', () => {
   it('logs no warning or error on SIGTERM or SIGINT, with the embedded PostgreSQL', async () => {
