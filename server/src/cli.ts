@@ -55,7 +55,7 @@ ${HELP_HELP}`,
 ${HELP_HELP}`,
   },
   help: {
-    summary: 'show this text, or a command’s (berth help serve)',
+    summary: "show this text, or a command's (berth help serve)",
     usage: 'berth help [COMMAND]',
     options: {},
     positionals: true,

@@ -268,15 +268,34 @@ describe('start-up errors', () => {
 });
 
 describe('a normal shutdown', () => {
-  it('logs no warning or error on SIGTERM or SIGINT, with the embedded PostgreSQL', async () => {
+  it('logs no warning or error on SIGTERM or SIGINT, with the embedded or an external PostgreSQL', async () => {
     // Directly under the system's temporary directory: the embedded PostgreSQL (run as `postgres` under root) must reach it.
     const data = mkdtempSync(join(tmpdir(), 'berth-cli-shutdown-'));
-    after(() => rmSync(data, { recursive: true, force: true }));
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    const external = await createTestDatabase();
+    after(async () => {
+      rmSync(data, { recursive: true, force: true });
+      await external.drop();
+    });
+    const runs: [NodeJS.Signals, string][] = [
+      ['SIGTERM', ''],
+      ['SIGINT', ''],
+      ['SIGTERM', external.url],
+    ];
+    for (const [signal, databaseUrl] of runs) {
+      const what = `${signal}, ${databaseUrl ? 'external' : 'embedded'} PostgreSQL`;
       const port = await freePort();
       const child = spawn(LAUNCHER, ['serve'], {
         cwd: tempDir(),
-        env: { ...process.env, PATH: SYSTEM_PATH, BERTH_HTTP_HOST: '127.0.0.1', BERTH_HTTP_PORT: String(port), BERTH_DATA_DIR: data, BERTH_ADMIN_PASSWORD: TEST_PASSWORD, BERTH_LOG_LEVEL: 'info' },
+        env: {
+          ...process.env,
+          PATH: SYSTEM_PATH,
+          BERTH_HTTP_HOST: '127.0.0.1',
+          BERTH_HTTP_PORT: String(port),
+          BERTH_DATA_DIR: data,
+          BERTH_DATABASE_URL: databaseUrl,
+          BERTH_ADMIN_PASSWORD: TEST_PASSWORD,
+          BERTH_LOG_LEVEL: 'info',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
@@ -289,17 +308,22 @@ describe('a normal shutdown', () => {
         assert.ok(Date.now() < deadline && child.exitCode === null, `berth did not start: ${stdout}${stderr}`);
         await new Promise((r) => setTimeout(r, 100));
       }
-      assert.equal((await fetch(`http://127.0.0.1:${port}/api/v2.0/ping`)).status, 200);
+      // Requests that leave idle connections in the pool, which the stop then closes.
+      const listings = await Promise.all(Array.from({ length: 4 }, () => fetch(`http://127.0.0.1:${port}/api/v2.0/projects`)));
+      assert.deepEqual(
+        listings.map((response) => response.status),
+        [200, 200, 200, 200],
+      );
       child.kill(signal);
-      assert.equal(await exited, 0, `${signal}: ${stdout}${stderr}`);
-      assert.equal(stderr, '', signal);
+      assert.equal(await exited, 0, `${what}: ${stdout}${stderr}`);
+      assert.equal(stderr, '', what);
       const lines = logLines(stdout);
       assert.deepEqual(
         lines.filter((line) => line.level >= 40),
         [],
-        signal,
+        what,
       );
-      assert.equal(lines.at(-1)?.msg, 'shutting down', `${signal}: the stop is logged, and nothing after it`);
+      assert.equal(lines.at(-1)?.msg, 'shutting down', `${what}: the stop is logged, and nothing after it`);
     }
   });
 });
