@@ -7,7 +7,9 @@ set -euo pipefail
 # slapd and ldap-utils: the LDAP tests run their own OpenLDAP server (test/fixtures/slapd.ts), never the system one.
 # chromium: the portal's end-to-end tests (server/test/e2e/portal.test.ts) drive it headless through playwright-core;
 # fonts-wqy-zenhei gives its screenshots Chinese and Japanese glyphs.
-packages=(skopeo podman buildah curl util-linux mount slapd ldap-utils chromium fonts-wqy-zenhei)
+# nodejs: the distribution's Node, older than Berth needs: the launcher must still run on the pinned Node when it is
+# first on PATH (server/test/e2e/cli.test.ts).
+packages=(skopeo podman buildah curl util-linux mount slapd ldap-utils chromium fonts-wqy-zenhei nodejs)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

@@ -5,6 +5,7 @@ import type { Logger } from './logger.ts';
 import { installErrorHandler } from './http/error-handler.plugin.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { DatabaseUserVerifier } from './auth/local-users.verifier.ts';
+import { retireInitialAdminPassword } from './auth/admin.ts';
 import { LdapDirectory } from './auth/ldap/ldap-directory.ts';
 import { LdapUsersStore } from './auth/ldap/ldap-users.store.ts';
 import { LdapUserVerifier } from './auth/ldap/ldap.verifier.ts';
@@ -174,7 +175,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
     });
   });
 
-  const users = new UsersService(db, new UsersStore(), authenticator, settings, audit, access);
+  const users = new UsersService(db, new UsersStore(), authenticator, settings, audit, access, (username) => retireInitialAdminPassword(config.data_volume, log, username));
   const quotas = new QuotasService(db, quotasStore, settings, audit);
   const projects = new ProjectsService(db, projectsStore, access, settings, audit, quotas);
   const labelsStore = new LabelsStore();

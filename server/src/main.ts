@@ -1,6 +1,6 @@
-#!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { ConfigError, loadConfig, type BerthConfig } from './config/config.ts';
+import type { Server } from 'node:http';
+import { ConfigError, loadConfig, unknownVariables, type BerthConfig } from './config/config.ts';
 import { createDatabase, migrateToLatest, type Db } from './db/database.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -8,7 +8,8 @@ import { ensureAdmin } from './auth/admin.ts';
 import { buildApp } from './app.ts';
 import { createStorageDriver } from './storage/create-driver.ts';
 import { startHttpsRedirect } from './http/https-redirect.ts';
-import { BERTH_VERSION } from './version.ts';
+import type { Invocation } from './cli.ts';
+import { checkDatabaseReachable, checkPortFree, listenError, StartupError } from './startup.ts';
 
 function readTls(config: BerthConfig): { key: Buffer; cert: Buffer } | undefined {
   if (!config.https) return undefined;
@@ -22,16 +23,6 @@ function readTls(config: BerthConfig): { key: Buffer; cert: Buffer } | undefined
   return { cert: read('certificate', config.https.certificate), key: read('private_key', config.https.private_key) };
 }
 
-const USAGE = `usage: berth <command> [--config berth.yml]
-
-commands:
-  serve      run the registry (applies migrations first)
-  migrate    apply database migrations and exit
-  version    print Berth's version
-  help       show this text
-
-Configuration comes from berth.yml (or --config / BERTH_CONFIG) and BERTH_* variables.`;
-
 interface Runtime {
   config: BerthConfig;
   log: Logger;
@@ -42,7 +33,8 @@ interface Runtime {
 async function openDatabase(config: BerthConfig, log: Logger): Promise<Runtime> {
   let embedded: EmbeddedDatabase | undefined;
   let url = config.database.url;
-  if (!url) {
+  if (url) await checkDatabaseReachable(url);
+  else {
     embedded = await startEmbeddedPostgres(config.data_volume, log);
     url = embedded.url();
   }
@@ -59,15 +51,31 @@ async function close(runtime: Runtime): Promise<void> {
 
 async function serve(config: BerthConfig, log: Logger): Promise<void> {
   const tls = readTls(config);
+  const listenPort = config.https?.port ?? config.http.port;
+  const listenSetting = config.https ? 'https.port' : 'http.port';
+  await checkPortFree(config.http.host, listenPort, listenSetting);
+  if (config.https) await checkPortFree(config.http.host, config.http.port, 'http.port');
   const runtime = await openDatabase(config, log);
   await ensureAdmin(runtime.db, config.admin_password, config.data_volume, log);
   const { app, registry } = await buildApp({ config, db: runtime.db, storage: await createStorageDriver(config), log, ...(tls && { tls }) });
+  let redirect: Server | undefined;
+  let listening = { port: listenPort, setting: listenSetting };
+  try {
+    await app.listen({ port: listenPort, host: config.http.host });
+    if (config.https) {
+      listening = { port: config.http.port, setting: 'http.port' };
+      redirect = await startHttpsRedirect(config.http.port, config.http.host, config.https.port);
+    }
+  } catch (error) {
+    // A port taken between the check and now: release the database as a shutdown would, then say which port.
+    await app.close();
+    await close(runtime);
+    throw listenError(error, config.http.host, listening.port, listening.setting);
+  }
   const purging = config.storage_service.upload_purging;
   const purge = () => registry.purgeUploads(purging.age).catch((error: unknown) => log.error({ err: error }, 'upload purge failed'));
   const timer = purging.enabled ? setInterval(purge, purging.interval) : undefined;
   timer?.unref();
-  await app.listen({ port: config.https?.port ?? config.http.port, host: config.http.host });
-  const redirect = config.https ? await startHttpsRedirect(config.http.port, config.http.host, config.https.port) : undefined;
   if (purging.enabled) void purge();
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -84,60 +92,36 @@ async function serve(config: BerthConfig, log: Logger): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const args = [...argv];
-  const command = args.shift() ?? 'serve';
-  let file: string | undefined;
-  const configIndex = args.indexOf('--config');
-  if (configIndex >= 0) file = args[configIndex + 1];
-  if (command === 'help' || command === '--help' || command === '-h') {
-    console.log(USAGE);
-    return 0;
-  }
-  if (command === 'version' || command === '--version') {
-    console.log(`berth ${BERTH_VERSION}`);
-    return 0;
-  }
+/** Prints a configuration mistake: one line for one mistake, one line each for several. */
+function configProblem(error: ConfigError): number {
+  console.error(error.message.includes('\n') ? `berth: invalid configuration:\n${error.message}` : `berth: invalid configuration: ${error.message}`);
+  return 2;
+}
+
+/** Runs serve or migrate; the exit code, or -1 while serving (the process exits at shutdown). */
+export async function main(commandLine: Invocation): Promise<number> {
   let config: BerthConfig;
   try {
-    config = loadConfig({ ...(file && { file }) });
+    config = loadConfig({ ...(commandLine.configFile && { file: commandLine.configFile }) });
   } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`berth: invalid configuration:\n${error.message}`);
-      return 2;
-    }
+    if (error instanceof ConfigError) return configProblem(error);
     throw error;
   }
   const log = createLogger(config.log.level);
-  switch (command) {
-    case 'serve':
-      try {
-        await serve(config, log);
-      } catch (error) {
-        if (!(error instanceof ConfigError)) throw error;
-        console.error(`berth: invalid configuration:\n${error.message}`);
-        return 2;
-      }
-      return -1;
-    case 'migrate': {
-      const runtime = await openDatabase(config, log);
-      await close(runtime);
-      return 0;
-    }
-    default:
-      console.error(`berth: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
-      return 2;
+  for (const { name, nearest } of unknownVariables()) {
+    log.warn({ variable: name }, `ignoring unknown environment variable ${name}${nearest ? ` (did you mean ${nearest}?)` : ''}`);
   }
-}
-
-if (import.meta.main) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      if (code >= 0) process.exit(code);
-    },
-    (error: unknown) => {
-      console.error('berth: fatal:', error);
-      process.exit(1);
-    },
-  );
+  try {
+    if (commandLine.command === 'serve') {
+      await serve(config, log);
+      return -1;
+    }
+    await close(await openDatabase(config, log));
+    return 0;
+  } catch (error) {
+    if (error instanceof ConfigError) return configProblem(error);
+    if (!(error instanceof StartupError)) throw error;
+    console.error(`berth: ${error.message}`);
+    return 1;
+  }
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, unknownVariables } from './config.ts';
 
 function withFile(content: string): { dir: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), 'berth-config-'));
@@ -87,5 +87,40 @@ log:
       const { dir, file } = withFile(content);
       assert.throws(() => loadConfig({ env, cwd: dir, file }), (error: unknown) => error instanceof ConfigError && pattern.test(error.message), content);
     }
+  });
+
+  it('names the BERTH_* variable, not the key, when a value from the environment is invalid', () => {
+    const cases: [Record<string, string>, string][] = [
+      [{ BERTH_HTTP_PORT: 'abc' }, 'BERTH_HTTP_PORT: expected a whole number, got "abc"'],
+      [{ BERTH_HTTP_PORT: '99999' }, 'BERTH_HTTP_PORT (http.port): Too big: expected number to be <=65535'],
+      [{ BERTH_LOG_LEVEL: 'loud' }, 'BERTH_LOG_LEVEL (log.level): Invalid option: expected one of "fatal"|"error"|"warn"|"info"|"debug"|"trace"'],
+      [{ BERTH_DATABASE_URL: 'mysql://x' }, 'BERTH_DATABASE_URL (database.url): expected a postgres:// URL'],
+      [{ BERTH_UPLOAD_PURGING_AGE: 'forever' }, 'BERTH_UPLOAD_PURGING_AGE (storage_service.upload_purging.age): expected a duration such as 30s, 15m, 168h or 7d'],
+    ];
+    for (const [env, message] of cases) {
+      const { dir } = withFile('');
+      assert.throws(() => loadConfig({ env, cwd: dir }), (error: unknown) => error instanceof ConfigError && error.message === message, JSON.stringify(env));
+    }
+    const { dir, file } = withFile('http:\n  port: 99999\n');
+    assert.throws(() => loadConfig({ env: {}, cwd: dir, file }), { message: `${file}: http.port: Too big: expected number to be <=65535` });
+  });
+
+  it('lists BERTH_* variables it does not read, with the known name each is likely a misspelling of', () => {
+    const env = {
+      BERTH_HTTP_PROT: '9000',
+      BERTH_DATABASE: 'postgres://db/berth',
+      BERTH_ADMIN_PASWORD: 'x',
+      BERTH_SOMETHING_ELSE: '1',
+      BERTH_HTTP_PORT: '9000',
+      BERTH_CONFIG: 'berth.yml',
+      BERTH_TEST_DATABASE_URL: 'postgres://test',
+      PATH: '/usr/bin',
+    };
+    assert.deepEqual(unknownVariables(env), [
+      { name: 'BERTH_ADMIN_PASWORD', nearest: 'BERTH_ADMIN_PASSWORD' },
+      { name: 'BERTH_DATABASE', nearest: 'BERTH_DATABASE_URL' },
+      { name: 'BERTH_HTTP_PROT', nearest: 'BERTH_HTTP_PORT' },
+      { name: 'BERTH_SOMETHING_ELSE' },
+    ]);
   });
 });

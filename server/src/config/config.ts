@@ -61,11 +61,57 @@ function setPath(target: Record<string, unknown>, key: string[], value: unknown)
   node[key[key.length - 1]!] = value;
 }
 
-function formatIssues(error: z.ZodError, source: string): string {
+/**
+ * Variables Berth's own tooling reads, not the server: the test suite's
+ * PostgreSQL (test/fixtures/global-setup.ts) and the portal's dev-server proxy
+ * target (portal/vite.config.ts). Set beside a server, they are not typos.
+ */
+const TOOLING_VARIABLES = ['BERTH_TEST_DATABASE_URL', 'BERTH_URL'];
+const KNOWN_VARIABLES = ['BERTH_CONFIG', ...Object.keys(ENV_OVERRIDES), ...TOOLING_VARIABLES];
+
+/** Edits (insert, delete, substitute, swap two neighbours) between two names: the optimal string alignment distance. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/**
+ * BERTH_* variables Berth does not read — most likely misspelt, so a setting
+ * the operator believes applied is silently at its default — each with the
+ * known name it is closest to, when one is close (a third of the name or two edits).
+ */
+export function unknownVariables(env: NodeJS.ProcessEnv = process.env): { name: string; nearest?: string }[] {
+  return Object.keys(env)
+    .filter((name) => name.startsWith('BERTH_') && !KNOWN_VARIABLES.includes(name))
+    .sort()
+    .map((name) => {
+      let nearest: string | undefined;
+      let best = Infinity;
+      for (const known of KNOWN_VARIABLES) {
+        const distance = editDistance(name, known);
+        if (distance < best && distance <= Math.max(2, Math.floor((known.length - 'BERTH_'.length) / 3))) {
+          best = distance;
+          nearest = known;
+        }
+      }
+      return { name, ...(nearest && { nearest }) };
+    });
+}
+
+/** Names each mistake where the operator made it: the BERTH_* variable that set the key, else the file and key. */
+function formatIssues(error: z.ZodError, source: string, fromEnv: Map<string, string>): string {
   return error.issues
     .map((issue) => {
       const key = issue.path.join('.') || '(root)';
-      return `${source}: ${key}: ${issue.message}`;
+      const variable = [...fromEnv].find(([envKey]) => key === envKey || key.startsWith(`${envKey}.`))?.[1];
+      return variable ? `${variable} (${key}): ${issue.message}` : `${source}: ${key}: ${issue.message}`;
     })
     .join('\n');
 }
@@ -96,13 +142,15 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; cw
     if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`${file}: expected a mapping at the top level`);
     raw = parsed as Record<string, unknown>;
   }
+  const fromEnv = new Map<string, string>();
   for (const [name, spec] of Object.entries(ENV_OVERRIDES)) {
     const value = env[name];
     if (value === undefined || value === '') continue;
     setPath(raw, spec.key, envValue(name, value, spec.type));
+    fromEnv.set(spec.key.join('.'), name);
   }
   const result = configSchema.safeParse(raw);
-  if (!result.success) throw new ConfigError(formatIssues(result.error, explicit || existsSync(file) ? file : 'configuration'));
+  if (!result.success) throw new ConfigError(formatIssues(result.error, explicit || existsSync(file) ? file : 'configuration', fromEnv));
   const config = result.data;
   config.data_volume = resolve(cwd, config.data_volume);
   if (config.storage_service.filesystem?.rootdirectory) {

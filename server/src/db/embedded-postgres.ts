@@ -103,7 +103,7 @@ async function initialise(bin: Binaries, dataDir: string, password: string, ids:
   }
 }
 
-function startServer(bin: Binaries, dataDir: string, port: number, ids: { uid: number; gid: number } | undefined, log: Logger): Promise<ChildProcess> {
+function startServer(bin: Binaries, dataDir: string, port: number, ids: { uid: number; gid: number } | undefined, log: Logger, stopping: () => boolean): Promise<ChildProcess> {
   const args = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'];
   return new Promise((resolve, reject) => {
     const child = spawn(bin.postgres, args, { ...ids, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
@@ -124,7 +124,8 @@ function startServer(bin: Binaries, dataDir: string, port: number, ids: { uid: n
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       if (!ready) reject(new Error(`embedded PostgreSQL exited during start (${code ?? signal}):\n${output}`));
-      else log.warn({ code, signal }, 'embedded PostgreSQL exited');
+      // Berth's own stop is a normal shutdown; any other exit loses the database under a running Berth.
+      else if (!stopping()) log.warn({ code, signal }, 'embedded PostgreSQL exited');
     });
   });
 }
@@ -158,7 +159,8 @@ export async function startEmbeddedPostgres(dataVolume: string, log: Logger): Pr
   const password = readFileSync(passwordFile, 'utf8').trim();
   await stopLeftoverServer(dataDir, log);
   const port = await freePort();
-  const server = await startServer(bin, dataDir, port, ids, log);
+  let stopping = false;
+  const server = await startServer(bin, dataDir, port, ids, log, () => stopping);
   const watchdog = spawn(
     'sh',
     ['-c', 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -INT "$2" 2>/dev/null', 'berth-pg-watchdog', String(process.pid), String(server.pid)],
@@ -169,6 +171,7 @@ export async function startEmbeddedPostgres(dataVolume: string, log: Logger): Pr
   return {
     url: (database = 'postgres') => `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
     stop: async () => {
+      stopping = true;
       watchdog.kill();
       if (server.exitCode !== null || server.signalCode !== null) return;
       const exited = new Promise((resolve) => server.once('exit', resolve));

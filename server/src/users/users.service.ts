@@ -60,9 +60,12 @@ export class UsersService {
   readonly #settings: SettingsService;
   readonly #audit: AuditLog;
   readonly #access: AccessService;
+  readonly #passwordChanged: (username: string) => void;
 
-  constructor(db: Db, store: UsersStore, authenticator: Authenticator, settings: SettingsService, audit: AuditLog, access: AccessService) {
+  /** passwordChanged: told after a local user's password changed (the initial admin password file goes then). */
+  constructor(db: Db, store: UsersStore, authenticator: Authenticator, settings: SettingsService, audit: AuditLog, access: AccessService, passwordChanged: (username: string) => void) {
     this.#access = access;
+    this.#passwordChanged = passwordChanged;
     this.#db = db;
     this.#store = store;
     this.#authenticator = authenticator;
@@ -142,6 +145,7 @@ export class UsersService {
     if (await verifyPassword(change.new_password, hash)) throw new BerthError('BAD_REQUEST', 'the new password must differ from the old one');
     await this.#store.updatePasswordHash(this.#db, id, await hashPassword(change.new_password));
     this.#authenticator.forget(user.username);
+    this.#passwordChanged(user.username);
     await this.#audit.record({ eventType: 'update_user', resourceType: 'user', resource: user.username, username: actor.username, description: 'password' });
   }
 

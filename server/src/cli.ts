@@ -1,0 +1,160 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { BERTH_VERSION } from './version.ts';
+
+/** A command that starts Berth (main.ts). */
+export interface Invocation {
+  kind: 'run';
+  command: 'serve' | 'migrate';
+  configFile?: string;
+}
+
+/** What the command line asks for: a command to run, text to print, or a mistake to report with usage (exit 2). */
+export type CommandLine =
+  | Invocation
+  | { kind: 'print'; text: string }
+  | { kind: 'refuse'; text: string };
+
+const CONFIG_HELP = `  --config FILE   read FILE instead of ./berth.yml (or set BERTH_CONFIG)`;
+const HELP_HELP = `  -h, --help      show this text`;
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  help: string;
+  positionals?: boolean;
+}
+
+const COMMANDS: Record<string, Command> = {
+  serve: {
+    summary: 'run the registry (applies migrations first)',
+    usage: 'berth serve [--config FILE]',
+    options: { config: { type: 'string' } },
+    help: `Applies pending database migrations, creates the first admin on an empty
+database, then serves the registry, the API and the portal until SIGTERM or SIGINT.
+
+options:
+${CONFIG_HELP}
+${HELP_HELP}`,
+  },
+  migrate: {
+    summary: 'apply database migrations and exit',
+    usage: 'berth migrate [--config FILE]',
+    options: { config: { type: 'string' } },
+    help: `Applies pending database migrations and exits (replicas starting together apply each once).
+
+options:
+${CONFIG_HELP}
+${HELP_HELP}`,
+  },
+  version: {
+    summary: "print Berth's version",
+    usage: 'berth version',
+    options: {},
+    help: `options:
+${HELP_HELP}`,
+  },
+  help: {
+    summary: "show this text, or a command's (berth help serve)",
+    usage: 'berth help [COMMAND]',
+    options: {},
+    positionals: true,
+    help: `options:
+${HELP_HELP}`,
+  },
+};
+
+export const USAGE = `usage: berth <command> [options]
+
+commands:
+${Object.entries(COMMANDS)
+  .map(([name, command]) => `  ${name.padEnd(9)}  ${command.summary}`)
+  .join('\n')}
+
+Without a command, berth runs serve. \`berth <command> --help\` describes each.
+Configuration comes from berth.yml (or --config / BERTH_CONFIG) and BERTH_* variables.`;
+
+function commandUsage(name: string): string {
+  const command = COMMANDS[name]!;
+  return `usage: ${command.usage}\n\n${command.help}`;
+}
+
+/** parseArgs follows the mistake with advice (how to pass a value starting with "-"); the mistake is its first sentence. */
+function firstSentence(message: string): string {
+  const end = message.indexOf('. ');
+  return end < 0 ? message : message.slice(0, end);
+}
+
+/**
+ * Reads `berth <command> [options]` strictly: every command has --help, and an
+ * unknown command, option or argument is refused with the usage rather than
+ * ignored (an ignored --help would start a server).
+ */
+export function parseCommandLine(argv: string[]): CommandLine {
+  const [first, ...rest] = argv;
+  if (first === undefined) return { kind: 'run', command: 'serve' };
+  if (first === '--help' || first === '-h') return argv.length === 1 ? { kind: 'print', text: USAGE } : { kind: 'refuse', text: `berth: --help takes no arguments\n\n${USAGE}` };
+  if (first === '--version') return argv.length === 1 ? { kind: 'print', text: `berth ${BERTH_VERSION}` } : { kind: 'refuse', text: `berth: --version takes no arguments\n\n${USAGE}` };
+  const command = Object.hasOwn(COMMANDS, first) ? COMMANDS[first]! : undefined;
+  if (!command) {
+    const what = first.startsWith('-') ? `expected a command before ${first}` : `unknown command ${JSON.stringify(first)}`;
+    return { kind: 'refuse', text: `berth: ${what}\n\n${USAGE}` };
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: command.positionals ?? false,
+    });
+  } catch (error) {
+    return { kind: 'refuse', text: `berth ${first}: ${firstSentence((error as Error).message)}\n\n${commandUsage(first)}` };
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: 'print', text: commandUsage(first) };
+  switch (first) {
+    case 'version':
+      return { kind: 'print', text: `berth ${BERTH_VERSION}` };
+    case 'help': {
+      if (positionals.length === 0) return { kind: 'print', text: USAGE };
+      const [topic, ...extra] = positionals;
+      if (extra.length > 0 || !Object.hasOwn(COMMANDS, topic!)) return { kind: 'refuse', text: `berth help: unknown command ${JSON.stringify(positionals.join(' '))}\n\n${USAGE}` };
+      return { kind: 'print', text: commandUsage(topic!) };
+    }
+    default: {
+      const configFile = values.config;
+      return { kind: 'run', command: first as 'serve' | 'migrate', ...(typeof configFile === 'string' && { configFile }) };
+    }
+  }
+}
+
+/**
+ * The entry point bin/berth runs. Help, version and refusals answer without
+ * loading the server's modules (about a second of CPU).
+ */
+async function run(argv: string[]): Promise<number> {
+  const commandLine = parseCommandLine(argv);
+  if (commandLine.kind === 'print') {
+    console.log(commandLine.text);
+    return 0;
+  }
+  if (commandLine.kind === 'refuse') {
+    console.error(commandLine.text);
+    return 2;
+  }
+  const { main } = await import('./main.ts');
+  return await main(commandLine);
+}
+
+if (import.meta.main) {
+  run(process.argv.slice(2)).then(
+    (code) => {
+      if (code >= 0) process.exit(code);
+    },
+    (error: unknown) => {
+      console.error('berth: fatal:', error);
+      process.exit(1);
+    },
+  );
+}
