@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { BerthError } from '../errors.ts';
+import { isValidRepositoryName } from '../oci/names.ts';
 import { InvalidOffsetError, PathNotFoundError } from '../storage/storage-driver.ts';
 import { parseByteRange, parseContentRange, parsePageSize } from './http-params.ts';
 import { MAX_MANIFEST_BYTES, requireName, type RegistryService } from './registry.service.ts';
@@ -20,6 +21,8 @@ type Handler = (ctx: { request: FastifyRequest; reply: FastifyReply; name: strin
 interface Route {
   pattern: RegExp;
   methods: Partial<Record<string, Handler>>;
+  /** A second repository the request reads (a mount's source), which authorization must cover too. */
+  source?: (request: FastifyRequest) => string | undefined;
 }
 
 function uploadLocation(name: string, id: string): string {
@@ -67,6 +70,13 @@ function actionOf(method: string, path: string): RegistryAction {
   if ((method === 'GET' || method === 'HEAD') && !upload) return 'pull';
   if (method === 'DELETE' && !upload) return 'delete';
   return 'push';
+}
+
+/** The repository a blob-upload POST asks to mount from, when it is a valid name (anything else just starts an upload). */
+function mountSource(request: FastifyRequest): string | undefined {
+  const query = queryOf(request);
+  if (request.method !== 'POST' || typeof query.mount !== 'string' || typeof query.from !== 'string') return undefined;
+  return isValidRepositoryName(query.from) ? query.from : undefined;
 }
 
 export async function registryRoutes(
@@ -136,12 +146,14 @@ export async function registryRoutes(
   const routes: Route[] = [
     {
       pattern: /^(.+)\/blobs\/uploads\/?$/,
+      source: mountSource,
       methods: {
         POST: async ({ request, reply, name }) => {
           const query = queryOf(request);
+          const from = mountSource(request);
           // Mounting needs pull on the source; without it the client just gets a fresh upload, revealing nothing.
-          if (query.mount !== undefined && query.from !== undefined && (await access.isAllowed(callerOf(request), query.from, 'pull'))) {
-            if (await registry.mountBlob(name, query.from, query.mount)) {
+          if (from !== undefined && query.mount !== undefined && (await access.isAllowed(callerOf(request), from, 'pull'))) {
+            if (await registry.mountBlob(name, from, query.mount)) {
               return reply.status(201).headers({ Location: `/v2/${name}/blobs/${query.mount}`, 'Docker-Content-Digest': query.mount }).send();
             }
           }
@@ -284,7 +296,7 @@ export async function registryRoutes(
         requireName(name);
         const handler = route.methods[request.method];
         if (!handler) throw new BerthError('UNSUPPORTED', `${request.method} is not supported here`);
-        await access.require(request, callerOf(request), name, actionOf(request.method, path));
+        await access.require(request, callerOf(request), name, actionOf(request.method, path), route.source?.(request));
         let ref = match[2] ?? '';
         try {
           ref = decodeURIComponent(ref);
