@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { IncomingMessage } from 'node:http';
+import { METHODS, type IncomingMessage } from 'node:http';
 import { BerthError } from '../errors.ts';
 import { isValidRepositoryName } from '../oci/names.ts';
 import { InvalidOffsetError, PathNotFoundError } from '../storage/storage-driver.ts';
@@ -72,6 +72,13 @@ function actionOf(method: string, path: string): RegistryAction {
   return 'push';
 }
 
+/** Every method Node hands to a server (CONNECT never reaches a route), so /v2 answers the ones it does not serve with 405, not 404. */
+const ALL_METHODS = METHODS.filter((method) => method !== 'CONNECT');
+
+function methodNotAllowed(method: string, allowed: string[]): BerthError {
+  return new BerthError('UNSUPPORTED', `${method} is not supported here`, { status: 405, headers: { Allow: allowed.join(', ') } });
+}
+
 /** The repository a blob-upload POST asks to mount from, when it is a valid name (anything else just starts an upload). */
 function mountSource(request: FastifyRequest): string | undefined {
   const query = queryOf(request);
@@ -89,6 +96,8 @@ export async function registryRoutes(
   app.addHook('onRequest', async (request) => {
     request.registryCaller = await access.identify(request);
   });
+
+  for (const method of ALL_METHODS) if (!app.supportedMethods.includes(method)) app.addHttpMethod(method, { hasBody: true });
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
@@ -266,19 +275,25 @@ export async function registryRoutes(
     return reply.status(200).send(manifest.content);
   }
 
-  app.get('/v2/', async (request, reply) => {
-    if (callerOf(request).kind === 'anonymous') throw access.challenge(request, undefined, { message: 'authentication required' });
-    return reply.header('Content-Type', 'application/json').send('{}');
+  app.route({
+    method: ALL_METHODS,
+    url: '/v2/',
+    exposeHeadRoute: false,
+    handler: async (request, reply) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD') throw methodNotAllowed(request.method, ['GET', 'HEAD']);
+      if (callerOf(request).kind === 'anonymous') throw access.challenge(request, undefined, { message: 'authentication required' });
+      return reply.header('Content-Type', 'application/json').send('{}');
+    },
   });
 
   app.route({
-    method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    method: ALL_METHODS,
     url: '/v2/*',
     exposeHeadRoute: false,
     handler: async (request, reply) => {
       const path = request.url.slice(0, (request.url.indexOf('?') + 1 || request.url.length + 1) - 1).slice('/v2/'.length);
       if (path === '_catalog') {
-        if (request.method !== 'GET') throw new BerthError('UNSUPPORTED', 'method not allowed');
+        if (request.method !== 'GET') throw methodNotAllowed(request.method, ['GET']);
         const visibility = await access.catalogVisibility(callerOf(request));
         if (!visibility) throw access.challenge(request, 'registry:catalog:*', { message: 'authentication required' });
         const query = queryOf(request);
@@ -295,7 +310,7 @@ export async function registryRoutes(
         const name = match[1]!;
         requireName(name);
         const handler = route.methods[request.method];
-        if (!handler) throw new BerthError('UNSUPPORTED', `${request.method} is not supported here`);
+        if (!handler) throw methodNotAllowed(request.method, Object.keys(route.methods));
         await access.require(request, callerOf(request), name, actionOf(request.method, path), route.source?.(request));
         let ref = match[2] ?? '';
         try {
