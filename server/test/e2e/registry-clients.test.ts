@@ -410,15 +410,12 @@ function registryClientCases(suite: Suite): void {
     // The push records where the layers live in skopeo's blob-info cache, which is what makes it try mounts.
     await pushWithSkopeo(image, 'clients/mount-source', 'v1');
     const copy = await suite.tools.skopeo(['--debug', 'copy', ...pullFlags, ...pushFlags, docker('clients/mount-source', 'v1'), docker('curl/mount-copy', 'v1')]);
-    const mounted = new Set<string>();
-    let trying: string | undefined;
-    for (const line of copy.stderr.split('\n')) {
-      const attempt = /Trying to mount \/v2\/curl\/mount-copy\/blobs\/uploads\/\?from=clients%2Fmount-source&mount=(sha256%3A[0-9a-f]{64})/.exec(line);
-      if (attempt) trying = decodeURIComponent(attempt[1]!);
-      else if (line.includes('mount OK') && trying) mounted.add(trying);
-    }
+    // skopeo copies layers in parallel, so its log interleaves attempts and results: every attempt must succeed.
+    const attempts = [...copy.stderr.matchAll(/Trying to mount \/v2\/curl\/mount-copy\/blobs\/uploads\/\?from=clients%2Fmount-source&mount=(sha256%3A[0-9a-f]{64})/g)].map((m) => decodeURIComponent(m[1]!));
+    const log = copy.stderr.split('\n').filter((line) => /mount|POST|PUT/i.test(line)).join('\n');
+    assert.equal(copy.stderr.split('... mount OK').length - 1, attempts.length, `every mount attempt succeeded:\n${log}`);
     for (const layer of image.layers) {
-      assert.ok(mounted.has(layer.digest), `skopeo mounted ${layer.digest}`);
+      assert.ok(attempts.includes(layer.digest), `skopeo mounted ${layer.digest}:\n${log}`);
       assert.ok(!copy.stderr.includes(`digest=${encodeURIComponent(layer.digest)}`), `skopeo did not upload ${layer.digest} again`);
       await assertBlob('curl/mount-copy', layer.digest, layer.bytes);
     }
