@@ -3,7 +3,7 @@ import { BerthError } from '../errors.ts';
 import { requirePrincipal } from '../auth/api-auth.plugin.ts';
 import { pagingHeaders, parsePaging, parseQ, parseSort, type FieldSpec } from '../http/harbor-query.ts';
 import { parseInput } from '../http/validate.ts';
-import { ADDITIONS, repositoryUpdateSchema, tagCreationSchema, type ArtifactView, type ArtifactsService, type ViewOptions } from './artifacts.service.ts';
+import { additionsOf, isIndex, repositoryUpdateSchema, tagCreationSchema, type ArtifactView, type ArtifactsService, type ViewOptions } from './artifacts.service.ts';
 import type { ArtifactRow, RepositorySummary, TagRow } from './artifacts.store.ts';
 import { iconByDigest, iconDigest } from './icons.ts';
 import { labelResponse } from '../labels/label-response.ts';
@@ -112,14 +112,10 @@ function accessoryResponse(accessory: ArtifactRow, subject: ArtifactRow, reposit
   };
 }
 
-function isIndex(artifact: ArtifactRow): boolean {
-  return artifact.mediaType.includes('index') || artifact.mediaType.includes('manifest.list');
-}
-
 function artifactResponse(view: ArtifactView, base: string): Record<string, unknown> {
   const { artifact } = view;
   const links: Record<string, { href: string; absolute: boolean }> = {};
-  for (const addition of ADDITIONS[artifact.type] ?? []) links[addition.replace('.', '_')] = { href: `${base}/${artifact.digest}/additions/${addition}`, absolute: false };
+  for (const addition of additionsOf(artifact)) links[addition] = { href: `${base}/${artifact.digest}/additions/${addition}`, absolute: false };
   return {
     id: Number(artifact.id),
     type: artifact.type,

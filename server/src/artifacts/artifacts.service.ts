@@ -21,8 +21,18 @@ import type { ArtifactRow, ArtifactsStore, ReferenceRow, RepositoryRow, Reposito
 export const repositoryUpdateSchema = z.object({ description: z.string().max(30_000) }).loose();
 export const tagCreationSchema = z.object({ name: z.string().refine(isValidTag, 'must be a valid tag: letters, digits, _ . - (first not . or -), at most 128 characters') }).loose();
 
-/** The additions Harbor serves per artifact type. */
-export const ADDITIONS: Record<string, readonly string[]> = { IMAGE: ['build_history'], CHART: ['values.yaml', 'readme.md', 'dependencies'] };
+/** The additions Harbor serves per artifact type; their names are also the keys of `addition_links`, as in Harbor. */
+const ADDITIONS: Record<string, readonly string[]> = { IMAGE: ['build_history'], CHART: ['values.yaml', 'readme.md', 'dependencies'] };
+
+/** An OCI image index or Docker manifest list. */
+export function isIndex(artifact: ArtifactRow): boolean {
+  return artifact.mediaType.includes('index') || artifact.mediaType.includes('manifest.list');
+}
+
+/** The additions an artifact has: none for an index, whose children carry their own (Harbor's index processor lists none). */
+export function additionsOf(artifact: ArtifactRow): readonly string[] {
+  return isIndex(artifact) ? [] : (ADDITIONS[artifact.type] ?? []);
+}
 
 const MAX_ADDITION_BLOB = 16 * 1024 * 1024;
 
@@ -214,7 +224,7 @@ export class ArtifactsService {
 
   /** Harbor's additions: an image's build history, a chart's values.yaml, README and dependencies. */
   async addition(artifact: ArtifactRow, addition: string): Promise<{ contentType: string; body: string | unknown[] }> {
-    if (!(ADDITIONS[artifact.type] ?? []).includes(addition)) throw new BerthError('NOT_FOUND', `no ${addition} for a ${artifact.type} artifact`);
+    if (!additionsOf(artifact).includes(addition)) throw new BerthError('NOT_FOUND', `no ${addition} for a ${artifact.type} artifact`);
     const manifest = JSON.parse((await this.#store.manifestContent(this.#db, artifact.id)).toString('utf8')) as {
       config?: { digest: string; size: number };
       layers?: { mediaType: string; digest: string; size: number }[];

@@ -31,7 +31,10 @@ export function hasDescriptiveConfig(type: ArtifactType): boolean {
   return type === 'IMAGE' || type === 'CHART' || type === 'WASM';
 }
 
-const IMAGE_ATTRS = ['architecture', 'os', 'os.version', 'variant', 'author', 'created', 'config'];
+/** Harbor's image processor writes exactly these; other keys of the config are not Harbor's `extra_attrs`. */
+const IMAGE_ATTRS = ['architecture', 'os', 'author', 'created', 'config'];
+/** Where Harbor looks for an image's author when the config names none: these labels, in order. */
+const AUTHOR_LABELS = ['org.opencontainers.image.authors', 'maintainer'];
 const CHART_ATTRS = ['apiVersion', 'name', 'version', 'kubeVersion', 'description', 'type', 'keywords', 'home', 'sources', 'dependencies', 'maintainers', 'icon', 'appVersion', 'deprecated', 'annotations'];
 
 /** Harbor's `extra_attrs`: chosen fields of the config (images: platform, author, creation, runtime config; charts: Chart.yaml). */
@@ -47,6 +50,11 @@ export function extraAttrsOf(type: ArtifactType, config: Buffer): Record<string,
   const keys = type === 'IMAGE' ? IMAGE_ATTRS : type === 'CHART' ? CHART_ATTRS : Object.keys(source);
   const attrs: Record<string, unknown> = {};
   for (const key of keys) if (source[key] !== undefined) attrs[key] = source[key];
+  if (type === 'IMAGE' && !attrs.author) {
+    const labels = (source.config as { Labels?: Record<string, unknown> } | undefined)?.Labels;
+    const label = AUTHOR_LABELS.map((name) => labels?.[name]).find((value) => typeof value === 'string' && value !== '');
+    if (label !== undefined) attrs.author = label;
+  }
   return attrs;
 }
 

@@ -33,6 +33,22 @@ const METADATA: Record<string, z.ZodType<string>> = {
   proxy_cache_filter_kind: z.enum(['doublestar', 'regex']),
 };
 
+/**
+ * Image policies Harbor enforces and Berth does not yet. Storing them "on"
+ * would let an administrator believe a policy holds when it does not, so only
+ * their off value ("false", also Harbor's default) is accepted; Harbor
+ * clients and Terraform that send the defaults keep working. `severity` is
+ * prevent_vul's threshold and does nothing while prevent_vul is off, so any
+ * valid value is kept.
+ */
+const NOT_ENFORCED_YET: Record<string, string> = {
+  enable_content_trust: 'Notary content trust',
+  enable_content_trust_cosign: 'cosign signature enforcement',
+  prevent_vul: 'blocking pulls of vulnerable images',
+  auto_scan: 'vulnerability scanning on push',
+  auto_sbom_generation: 'SBOM generation on push',
+};
+
 /** Accepts Harbor's habit of sending booleans as either JSON booleans or "true"/"false". */
 const metadataValue = z.union([z.string(), z.boolean(), z.number()]).transform((value) => String(value));
 
@@ -41,6 +57,9 @@ export const metadataSchema = z.record(z.string(), metadataValue).superRefine((m
     const rule = Object.hasOwn(METADATA, key) ? METADATA[key] : undefined;
     if (!rule) ctx.addIssue({ code: 'custom', path: [key], message: `unknown project metadata; supported: ${Object.keys(METADATA).join(', ')}` });
     else if (!rule.safeParse(value).success) ctx.addIssue({ code: 'custom', path: [key], message: `invalid value ${JSON.stringify(value)}` });
+    else if (Object.hasOwn(NOT_ENFORCED_YET, key) && value !== 'false') {
+      ctx.addIssue({ code: 'custom', path: [key], message: `not supported yet: Berth does not enforce ${NOT_ENFORCED_YET[key]} yet, so ${key} can only be "false"` });
+    }
   }
 });
 

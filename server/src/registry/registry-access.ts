@@ -109,12 +109,24 @@ export class RegistryAccess {
     }
   }
 
-  /** Throws the right refusal when `caller` may not perform `action` on `repository`. */
-  async require(request: FastifyRequest, caller: RegistryCaller, repository: string, action: RegistryAction): Promise<void> {
-    if (await this.isAllowed(caller, repository, action)) return;
-    const scope = `repository:${repository}:${SCOPE_ACTIONS[action]}`;
+  /**
+   * Throws the right refusal when `caller` may not perform `action` on
+   * `repository`. `mountFrom` is the source of a cross-repository mount: as in
+   * distribution and Harbor, the challenge then names pull on it too (one
+   * space-separated `scope`), so a token client fetches one token holding
+   * both. A token that does not mention the source at all is challenged again
+   * for it; a token whose source entry the token service left empty is not —
+   * that caller was refused pull, and the mount just becomes an upload.
+   */
+  async require(request: FastifyRequest, caller: RegistryCaller, repository: string, action: RegistryAction, mountFrom?: string): Promise<void> {
+    const scopes = [`repository:${repository}:${SCOPE_ACTIONS[action]}`];
+    if (mountFrom !== undefined) scopes.push(`repository:${mountFrom}:pull`);
+    if (await this.isAllowed(caller, repository, action)) {
+      if (mountFrom === undefined || caller.kind !== 'token' || caller.claims.access.some((item) => item.type === 'repository' && item.name === mountFrom)) return;
+      throw this.challenge(request, scopes.join(' '), { error: 'insufficient_scope', message: 'insufficient scope' });
+    }
     if (caller.kind === 'principal') throw new BerthError('DENIED', 'requested access to the resource is denied');
-    throw this.challenge(request, scope, caller.kind === 'token' ? { error: 'insufficient_scope', message: 'insufficient scope' } : { message: 'authentication required' });
+    throw this.challenge(request, scopes.join(' '), caller.kind === 'token' ? { error: 'insufficient_scope', message: 'insufficient scope' } : { message: 'authentication required' });
   }
 
   challenge(request: FastifyRequest, scope: string | undefined, options: { error?: string; message: string }): BerthError {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { IncomingMessage } from 'node:http';
+import { METHODS, type IncomingMessage } from 'node:http';
 import { BerthError } from '../errors.ts';
+import { isValidRepositoryName } from '../oci/names.ts';
 import { InvalidOffsetError, PathNotFoundError } from '../storage/storage-driver.ts';
 import { parseByteRange, parseContentRange, parsePageSize } from './http-params.ts';
 import { MAX_MANIFEST_BYTES, requireName, type RegistryService } from './registry.service.ts';
@@ -20,6 +21,8 @@ type Handler = (ctx: { request: FastifyRequest; reply: FastifyReply; name: strin
 interface Route {
   pattern: RegExp;
   methods: Partial<Record<string, Handler>>;
+  /** A second repository the request reads (a mount's source), which authorization must cover too. */
+  source?: (request: FastifyRequest) => string | undefined;
 }
 
 function uploadLocation(name: string, id: string): string {
@@ -69,6 +72,20 @@ function actionOf(method: string, path: string): RegistryAction {
   return 'push';
 }
 
+/** Every method Node hands to a server (CONNECT never reaches a route), so /v2 answers the ones it does not serve with 405, not 404. */
+const ALL_METHODS = METHODS.filter((method) => method !== 'CONNECT');
+
+function methodNotAllowed(method: string, allowed: string[]): BerthError {
+  return new BerthError('UNSUPPORTED', `${method} is not supported here`, { status: 405, headers: { Allow: allowed.join(', ') } });
+}
+
+/** The repository a blob-upload POST asks to mount from, when it is a valid name (anything else just starts an upload). */
+function mountSource(request: FastifyRequest): string | undefined {
+  const query = queryOf(request);
+  if (request.method !== 'POST' || typeof query.mount !== 'string' || typeof query.from !== 'string') return undefined;
+  return isValidRepositoryName(query.from) ? query.from : undefined;
+}
+
 export async function registryRoutes(
   app: FastifyInstance,
   opts: { registry: RegistryService; access: RegistryAccess; audit: AuditLog; pulls: PullRecorder; settings: SettingsService },
@@ -79,6 +96,8 @@ export async function registryRoutes(
   app.addHook('onRequest', async (request) => {
     request.registryCaller = await access.identify(request);
   });
+
+  for (const method of ALL_METHODS) if (!app.supportedMethods.includes(method)) app.addHttpMethod(method, { hasBody: true });
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
@@ -136,12 +155,14 @@ export async function registryRoutes(
   const routes: Route[] = [
     {
       pattern: /^(.+)\/blobs\/uploads\/?$/,
+      source: mountSource,
       methods: {
         POST: async ({ request, reply, name }) => {
           const query = queryOf(request);
+          const from = mountSource(request);
           // Mounting needs pull on the source; without it the client just gets a fresh upload, revealing nothing.
-          if (query.mount !== undefined && query.from !== undefined && (await access.isAllowed(callerOf(request), query.from, 'pull'))) {
-            if (await registry.mountBlob(name, query.from, query.mount)) {
+          if (from !== undefined && query.mount !== undefined && (await access.isAllowed(callerOf(request), from, 'pull'))) {
+            if (await registry.mountBlob(name, from, query.mount)) {
               return reply.status(201).headers({ Location: `/v2/${name}/blobs/${query.mount}`, 'Docker-Content-Digest': query.mount }).send();
             }
           }
@@ -254,19 +275,25 @@ export async function registryRoutes(
     return reply.status(200).send(manifest.content);
   }
 
-  app.get('/v2/', async (request, reply) => {
-    if (callerOf(request).kind === 'anonymous') throw access.challenge(request, undefined, { message: 'authentication required' });
-    return reply.header('Content-Type', 'application/json').send('{}');
+  app.route({
+    method: ALL_METHODS,
+    url: '/v2/',
+    exposeHeadRoute: false,
+    handler: async (request, reply) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD') throw methodNotAllowed(request.method, ['GET', 'HEAD']);
+      if (callerOf(request).kind === 'anonymous') throw access.challenge(request, undefined, { message: 'authentication required' });
+      return reply.header('Content-Type', 'application/json').send('{}');
+    },
   });
 
   app.route({
-    method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    method: ALL_METHODS,
     url: '/v2/*',
     exposeHeadRoute: false,
     handler: async (request, reply) => {
       const path = request.url.slice(0, (request.url.indexOf('?') + 1 || request.url.length + 1) - 1).slice('/v2/'.length);
       if (path === '_catalog') {
-        if (request.method !== 'GET') throw new BerthError('UNSUPPORTED', 'method not allowed');
+        if (request.method !== 'GET') throw methodNotAllowed(request.method, ['GET']);
         const visibility = await access.catalogVisibility(callerOf(request));
         if (!visibility) throw access.challenge(request, 'registry:catalog:*', { message: 'authentication required' });
         const query = queryOf(request);
@@ -283,8 +310,8 @@ export async function registryRoutes(
         const name = match[1]!;
         requireName(name);
         const handler = route.methods[request.method];
-        if (!handler) throw new BerthError('UNSUPPORTED', `${request.method} is not supported here`);
-        await access.require(request, callerOf(request), name, actionOf(request.method, path));
+        if (!handler) throw methodNotAllowed(request.method, Object.keys(route.methods));
+        await access.require(request, callerOf(request), name, actionOf(request.method, path), route.source?.(request));
         let ref = match[2] ?? '';
         try {
           ref = decodeURIComponent(ref);

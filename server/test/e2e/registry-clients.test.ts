@@ -405,6 +405,39 @@ function registryClientCases(suite: Suite): void {
     await assertBlob('curl/mount-elsewhere', elsewhere.digest, elsewhere.bytes);
   });
 
+  it('skopeo, a token client, copies an image between two projects by mounting its layers (201), not uploading them again', { timeout: TEST_TIMEOUT }, async () => {
+    const image = await makeImage({ layerSizes: [2048, 4096] });
+    // The push records where the layers live in skopeo's blob-info cache, which is what makes it try mounts.
+    await pushWithSkopeo(image, 'clients/mount-source', 'v1');
+    const copy = await suite.tools.skopeo(['--debug', 'copy', ...pullFlags, ...pushFlags, docker('clients/mount-source', 'v1'), docker('curl/mount-copy', 'v1')]);
+    // skopeo copies layers in parallel, so its log interleaves attempts and results: every attempt must succeed.
+    const attempts = [...copy.stderr.matchAll(/Trying to mount \/v2\/curl\/mount-copy\/blobs\/uploads\/\?from=clients%2Fmount-source&mount=(sha256%3A[0-9a-f]{64})/g)].map((m) => decodeURIComponent(m[1]!));
+    const log = copy.stderr.split('\n').filter((line) => /mount|POST|PUT/i.test(line)).join('\n');
+    assert.equal(copy.stderr.split('... mount OK').length - 1, attempts.length, `every mount attempt succeeded:\n${log}`);
+    for (const layer of image.layers) {
+      assert.ok(attempts.includes(layer.digest), `skopeo mounted ${layer.digest}:\n${log}`);
+      assert.ok(!copy.stderr.includes(`digest=${encodeURIComponent(layer.digest)}`), `skopeo did not upload ${layer.digest} again`);
+      await assertBlob('curl/mount-copy', layer.digest, layer.bytes);
+    }
+  });
+
+  it('curl, following the token challenge: a mount asks for both scopes, one token holds them, and the blob is mounted (201)', { timeout: TEST_TIMEOUT }, async () => {
+    const blob = blobOf(randomBytes(2048), 'application/octet-stream');
+    await new RegistryClient(suite.berth.url).pushBlob('clients/mount-token-source', blob);
+    const path = `/v2/curl/mount-token/blobs/uploads/?mount=${blob.digest}&from=clients/mount-token-source`;
+    const challenge = await curl(suite.berth, 'POST', path, { anonymous: true });
+    assert.equal(challenge.status, 401);
+    const scope = /scope="([^"]*)"/.exec(challenge.headers.get('www-authenticate') ?? '')?.[1];
+    assert.equal(scope, 'repository:curl/mount-token:pull,push repository:clients/mount-token-source:pull');
+    const issued = await curl(suite.berth, 'GET', `/service/token?${new URLSearchParams({ service: 'harbor-registry', scope: scope! })}`);
+    assert.equal(issued.status, 200);
+    const mount = await curl(suite.berth, 'POST', path, { anonymous: true, headers: { Authorization: `Bearer ${issued.json<{ token: string }>().token}` } });
+    assert.equal(mount.status, 201, mount.body.toString());
+    assert.equal(mount.headers.get('location'), `/v2/curl/mount-token/blobs/${blob.digest}`);
+    assert.equal(mount.headers.get('docker-content-digest'), blob.digest);
+    await assertBlob('curl/mount-token', blob.digest, blob.bytes);
+  });
+
   it('curl: the tag list pages with n and last, following Link, to every tag in byte order', { timeout: TEST_TIMEOUT }, async () => {
     const client = new RegistryClient(suite.berth.url);
     const image = await makeImage({ layerSizes: [64] });

@@ -88,7 +88,7 @@ describe('artifacts API', () => {
     assert.equal(a.type, 'CHART');
     assert.equal(a.extra_attrs.name, 'demo');
     assert.equal(a.extra_attrs.version, '0.1.0');
-    assert.ok(a.addition_links.values_yaml && a.addition_links.readme_md && a.addition_links.dependencies);
+    assert.deepEqual(Object.keys(a.addition_links), ['values.yaml', 'readme.md', 'dependencies']);
   });
 
   it('lists an index with its platforms, hides its untagged children and accessories, sorts and pages newest first', async () => {
@@ -99,6 +99,9 @@ describe('artifacts API', () => {
     const multi = listed.body[0];
     assert.equal(multi.type, 'IMAGE');
     assert.equal(multi.manifest_media_type, 'application/vnd.oci.image.index.v1+json');
+    // As Harbor: an index has no additions of its own; its children have theirs.
+    assert.deepEqual(multi.addition_links, {});
+    assert.equal((await harbor.call('GET', `${repo('app')}/artifacts/${list.digest}/additions/build_history`)).status, 404);
     assert.deepEqual(
       multi.references.map((r: { child_digest: string; platform: { architecture: string } }) => [r.child_digest, r.platform.architecture]).sort(),
       [[image.manifest.digest, 'amd64'], [arm.manifest.digest, 'arm64']].sort(),

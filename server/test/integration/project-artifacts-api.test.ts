@@ -69,7 +69,7 @@ describe('GET /projects/{project_name_or_id}/artifacts', () => {
   it('links each artifact’s additions under its own repository, double-encoded as Harbor clients expect', async () => {
     const { body } = await harbor.call('GET', '/projects/gallery/artifacts?q=type%3DCHART');
     assert.equal(body.length, 1);
-    const href = body[0].addition_links.values_yaml.href;
+    const href = body[0].addition_links['values.yaml']!.href;
     assert.equal(href, `/api/v2.0/projects/gallery/repositories/charts%252Fdemo/artifacts/${chart.manifest.digest}/additions/values.yaml`);
     const values = await fetch(`${t.url}${href}`, { headers: { authorization: t.client.auth! } });
     assert.equal(await values.text(), 'replicaCount: 2\n');

@@ -95,10 +95,36 @@ describe('projects API', () => {
     }
   });
 
+  it('refuses to turn on an image policy Berth does not enforce yet (400 naming the key), and accepts it off', async () => {
+    const policies = ['enable_content_trust', 'enable_content_trust_cosign', 'prevent_vul', 'auto_scan', 'auto_sbom_generation'];
+    const refused = (response: { status: number; body: any }, where: string) => {
+      assert.equal(response.status, 400, where);
+      assert.equal(response.body.errors[0].code, 'BAD_REQUEST', where);
+      assert.match(response.body.errors[0].message, new RegExp(`${where.split(' ').pop()}: not supported yet`), where);
+    };
+    // Off, as Harbor's clients and Terraform send them by default (booleans too), is accepted everywhere.
+    const off = Object.fromEntries(policies.map((key) => [key, 'false']));
+    const created = await harbor.call('POST', '/projects', { body: { project_name: 'policies', metadata: { ...off, severity: 'low' } } });
+    assert.equal(created.status, 201);
+    const id = Number(created.headers.get('location')!.split('/').pop());
+    assert.equal((await harbor.call('PUT', `/projects/${id}`, { body: { metadata: { auto_scan: false, prevent_vul: 'false' } } })).status, 200);
+    assert.equal((await harbor.call('POST', `/projects/${id}/metadatas/`, { body: { enable_content_trust: 'false' } })).status, 200);
+    assert.equal((await harbor.call('PUT', `/projects/${id}/metadatas/auto_scan`, { body: { auto_scan: 'false' } })).status, 200);
+    for (const key of policies) {
+      refused(await harbor.call('POST', '/projects', { body: { project_name: `on-${key.replaceAll('_', '-')}`, metadata: { [key]: 'true' } } }), `POST /projects metadata.${key}`);
+      refused(await harbor.call('PUT', `/projects/${id}`, { body: { metadata: { [key]: true } } }), `PUT /projects/{id} metadata.${key}`);
+      refused(await harbor.call('POST', `/projects/${id}/metadatas/`, { body: { [key]: 'true' } }), `POST metadatas ${key}`);
+      refused(await harbor.call('PUT', `/projects/${id}/metadatas/${key}`, { body: { [key]: 'true' } }), `PUT metadatas ${key}`);
+    }
+    assert.equal((await harbor.call('GET', '/projects?name=on-auto-scan')).body.length, 0);
+    const metadata = (await harbor.call('GET', `/projects/${id}/metadatas/`)).body;
+    for (const key of policies) assert.equal(metadata[key], 'false', key);
+  });
+
   it('keeps Harbor metadata as strings, validates keys and values, and toggles public', async () => {
     const id = await harbor.createProject('meta');
     assert.deepEqual((await harbor.call('GET', `/projects/${id}/metadatas/`)).body, { public: 'false' });
-    assert.equal((await harbor.call('POST', `/projects/${id}/metadatas/`, { body: { auto_scan: 'true', severity: 'high' } })).status, 200);
+    assert.equal((await harbor.call('POST', `/projects/${id}/metadatas/`, { body: { auto_scan: 'false', severity: 'high' } })).status, 200);
     assert.deepEqual((await harbor.call('GET', `/projects/${id}/metadatas/severity`)).body, { severity: 'high' });
     assert.equal((await harbor.call('PUT', `/projects/${id}/metadatas/severity`, { body: { severity: 'critical' } })).status, 200);
     assert.equal((await harbor.call('PUT', `/projects/${id}/metadatas/severity`, { body: { severity: 'apocalyptic' } })).status, 400);

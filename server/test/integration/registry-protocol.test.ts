@@ -415,22 +415,3 @@ describe('deleting', () => {
     assert.equal(await errorCode(gone), 'BLOB_UNKNOWN');
   });
 });
-
-describe('with deletes disabled', () => {
-  it('answers 405 UNSUPPORTED to manifest and blob deletes', async () => {
-    const locked = await startTestApp({ BERTH_STORAGE_DELETE_ENABLED: 'false' });
-    try {
-      await locked.client.createProject('team');
-      const image = await makeImage({ layerSizes: [10] });
-      await locked.client.pushImage('team/keep', 'v1', image);
-      for (const path of ['/v2/team/keep/manifests/v1', `/v2/team/keep/manifests/${image.manifest.digest}`, `/v2/team/keep/blobs/${image.config.digest}`]) {
-        const response = await locked.client.request('DELETE', path);
-        assert.equal(response.status, 405, path);
-        assert.equal(await errorCode(response), 'UNSUPPORTED');
-      }
-      assert.equal((await locked.client.request('GET', '/v2/team/keep/manifests/v1')).status, 200);
-    } finally {
-      await locked.close();
-    }
-  });
-});

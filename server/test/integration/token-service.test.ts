@@ -4,6 +4,7 @@ import { exportJWK, generateKeyPair, importPKCS8, SignJWT } from 'jose';
 import { startTestApp, type TestApp } from '../fixtures/app-harness.ts';
 import { basic, HarborApi, TEST_PASSWORD } from '../fixtures/harbor-api.ts';
 import { makeImage } from '../fixtures/image-builder.ts';
+import { ADMIN_AUTH } from '../fixtures/registry-client.ts';
 
 let t: TestApp;
 let harbor: HarborApi;
@@ -31,6 +32,12 @@ async function token(scope: string | undefined, authorization?: string | null): 
 
 function claims(jwt: string): any {
   return JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString());
+}
+
+/** The parameters of a `Bearer k="v",…` challenge. */
+function challengeParams(header: string | null): Record<string, string> {
+  assert.ok(header?.startsWith('Bearer '), `a Bearer challenge, got ${header}`);
+  return Object.fromEntries([...header!.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
 }
 
 async function v2(path: string, authorization?: string, method = 'GET'): Promise<Response> {
@@ -120,12 +127,15 @@ describe('the Docker token service', () => {
     }
   });
 
-  it('grants registry:catalog:* only to signed-in callers, and lists only what they may see', async () => {
+  it('grants registry:catalog:* only to system administrators; others still list, filtered, what they may see', async () => {
     const anonymous = await token('registry:catalog:*', null);
-    assert.deepEqual(claims(anonymous.token!).access[0].actions, []);
-    const signedIn = await token('registry:catalog:*', dev);
-    assert.deepEqual(claims(signedIn.token!).access[0].actions, ['*']);
-    const response = await fetch(`${t.url}/v2/_catalog`, { headers: { authorization: `Bearer ${signedIn.token}` } });
+    assert.deepEqual(claims(anonymous.token!).access, [{ type: 'registry', name: 'catalog', actions: [] }]);
+    const member = await token('registry:catalog:*', dev);
+    assert.deepEqual(claims(member.token!).access, [{ type: 'registry', name: 'catalog', actions: [] }]);
+    const admin = await token('registry:catalog:*', ADMIN_AUTH);
+    assert.deepEqual(claims(admin.token!).access, [{ type: 'registry', name: 'catalog', actions: ['*'] }]);
+    const response = await fetch(`${t.url}/v2/_catalog`, { headers: { authorization: `Bearer ${member.token}` } });
+    assert.equal(response.status, 200);
     const listed = ((await response.json()) as { repositories: string[] }).repositories;
     assert.ok(listed.includes('priv/app') && listed.includes('pub/app'));
   });
@@ -147,5 +157,60 @@ describe('the Docker token service', () => {
     } finally {
       await external.close();
     }
+  });
+
+  describe('cross-repository mounts by a token client', () => {
+    let layer: string;
+    before(async () => {
+      await harbor.createProject('mnt');
+      await harbor.addMember('mnt', 'tok-dev', 2);
+      await harbor.createProject('hidden');
+      const image = await makeImage({ layerSizes: [64] });
+      await t.client.pushImage('hidden/app', 'v1', image);
+      await t.client.pushImage('priv/app', 'v2', image);
+      layer = image.layers[0]!.digest;
+    });
+
+    it('challenges for push on the target and pull on the source in one scope, gets both in one token, and mounts (201)', async () => {
+      const path = `mnt/copy/blobs/uploads/?mount=${layer}&from=priv/app`;
+      const challenge = await v2(path, undefined, 'POST');
+      assert.equal(challenge.status, 401);
+      const params = challengeParams(challenge.headers.get('www-authenticate'));
+      assert.deepEqual(params, { realm: `${t.url}/service/token`, service: 'harbor-registry', scope: 'repository:mnt/copy:pull,push repository:priv/app:pull' });
+      // What a client that follows the challenge does: ask for exactly the challenge's scope.
+      const granted = await token(params.scope, dev);
+      assert.deepEqual(claims(granted.token!).access, [
+        { type: 'repository', name: 'mnt/copy', actions: ['pull', 'push'] },
+        { type: 'repository', name: 'priv/app', actions: ['pull'] },
+      ]);
+      const mounted = await v2(path, `Bearer ${granted.token}`, 'POST');
+      assert.equal(mounted.status, 201);
+      assert.equal(mounted.headers.get('location'), `/v2/mnt/copy/blobs/${layer}`);
+      assert.equal(mounted.headers.get('docker-content-digest'), layer);
+      const read = await v2(`mnt/copy/blobs/${layer}`, `Bearer ${granted.token}`);
+      assert.equal(read.status, 200);
+    });
+
+    it('challenges again, naming both scopes, a token that holds the target but does not mention the source', async () => {
+      const targetOnly = await token('repository:mnt/other:pull,push', dev);
+      const response = await v2(`mnt/other/blobs/uploads/?mount=${layer}&from=priv/app`, `Bearer ${targetOnly.token}`, 'POST');
+      assert.equal(response.status, 401);
+      assert.deepEqual(challengeParams(response.headers.get('www-authenticate')), {
+        realm: `${t.url}/service/token`,
+        service: 'harbor-registry',
+        scope: 'repository:mnt/other:pull,push repository:priv/app:pull',
+        error: 'insufficient_scope',
+      });
+    });
+
+    it('starts a plain upload (202) when the token service refused pull on the source, without linking the blob', async () => {
+      const path = `mnt/third/blobs/uploads/?mount=${layer}&from=hidden/app`;
+      const granted = await token(challengeParams((await v2(path, undefined, 'POST')).headers.get('www-authenticate')).scope, dev);
+      assert.deepEqual(claims(granted.token!).access[1], { type: 'repository', name: 'hidden/app', actions: [] });
+      const response = await v2(path, `Bearer ${granted.token}`, 'POST');
+      assert.equal(response.status, 202);
+      assert.match(response.headers.get('location') ?? '', /^\/v2\/mnt\/third\/blobs\/uploads\/[0-9a-f-]{36}$/);
+      assert.equal((await v2(`mnt/third/blobs/${layer}`, `Bearer ${granted.token}`)).status, 404);
+    });
   });
 });

@@ -70,8 +70,8 @@ export default function ArtifactPage({ repositoryName, digest }: { repositoryNam
   const assignable = useAssignableLabels(projectId, can('label', 'list'));
   const { attach, detach } = useArtifactLabelMutations(projectName ?? '', repositoryName);
   const history = useAddition<BuildHistoryEntry[]>(artifact.data, 'build_history', false);
-  const values = useAddition<string>(artifact.data, 'values_yaml', true);
-  const readme = useAddition<string>(artifact.data, 'readme_md', true);
+  const values = useAddition<string>(artifact.data, 'values.yaml', true);
+  const readme = useAddition<string>(artifact.data, 'readme.md', true);
   const dependencies = useAddition<ChartDependency[]>(artifact.data, 'dependencies', false);
 
   if (project.isError) return <ErrorAlert error={project.error} />;
@@ -222,10 +222,10 @@ export default function ArtifactPage({ repositoryName, digest }: { repositoryNam
       ),
     });
   }
-  if (links.values_yaml) {
+  if (links['values.yaml']) {
     items.push({ key: 'values', label: t('artifact.values'), children: <AdditionPanel query={values}>{values.data ? <Preformatted text={values.data} /> : <Empty />}</AdditionPanel> });
   }
-  if (links.readme_md) {
+  if (links['readme.md']) {
     items.push({ key: 'readme', label: t('artifact.readme'), children: <AdditionPanel query={readme}>{readme.data ? <Preformatted text={readme.data} /> : <Empty />}</AdditionPanel> });
   }
   if (links.dependencies) {

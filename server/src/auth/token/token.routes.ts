@@ -71,8 +71,9 @@ export async function tokenRoutes(app: FastifyInstance, opts: { tokens: Registry
         entries.push({ type: 'repository', name: scope.name, actions: wanted });
         if (wanted.length > 0 && held.projectName !== undefined) projects[held.projectName] = held.projectId!;
       } else if (scope.type === 'registry' && scope.name === 'catalog') {
-        // The catalog is filtered per caller when listed, so any authenticated caller may ask for it.
-        entries.push({ type: 'registry', name: 'catalog', actions: principal && scope.actions.includes('*') ? ['*'] : [] });
+        // As Harbor: only system administrators hold the catalog. Others still list it (filtered to what they
+        // see), but a token never claims more than its holder has.
+        entries.push({ type: 'registry', name: 'catalog', actions: principal?.sysadmin && scope.actions.includes('*') ? ['*'] : [] });
       } else {
         entries.push({ type: scope.type, name: scope.name, actions: [] });
       }
