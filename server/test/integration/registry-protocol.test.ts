@@ -246,9 +246,13 @@ describe('input validation', () => {
   });
 
   it('never lets a path escape the storage root', async () => {
-    for (const path of ['/v2/../../etc/passwd/blobs/sha256:' + 'a'.repeat(64), '/v2/a/%2e%2e/blobs/uploads/', '/v2/a/blobs/sha256:..%2F..%2Fetc']) {
-      const response = await rawRequest(t.url, 'GET', path, c.auth!);
-      assert.ok([400, 404].includes(response.status), `${path} → ${response.status}`);
+    for (const [path, code] of [
+      ['/v2/../../etc/passwd/blobs/sha256:' + 'a'.repeat(64), 'NAME_INVALID'],
+      ['/v2/a/%2e%2e/blobs/uploads/', 'NAME_INVALID'],
+      ['/v2/a/blobs/sha256:..%2F..%2Fetc', 'DIGEST_INVALID'],
+    ]) {
+      const response = await rawRequest(t.url, 'GET', path!, c.auth!);
+      assert.deepEqual([response.status, JSON.parse(response.body).errors[0].code], [400, code], `${path} → ${response.status} ${response.body}`);
     }
   });
 
