@@ -1,7 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createDatabase, type Db } from '../../src/db/database.ts';
 import { SettingsService } from '../../src/settings/settings.service.ts';
 import { startBerth, type BerthProcess } from '../fixtures/berth-process.ts';
@@ -10,6 +9,7 @@ import { imageBlobs, makeImage, writeOciLayout, type Image } from '../fixtures/i
 import { startOidcProvider, type OidcTestProvider } from '../fixtures/oidc-provider.ts';
 import { PortalBrowser } from '../fixtures/portal-browser.ts';
 import { RegistryClient } from '../fixtures/registry-client.ts';
+import { waitUntil } from '../fixtures/wait.ts';
 
 /**
  * What an OIDC user does to use the registry from the command line: sign in
@@ -48,7 +48,7 @@ describe('OIDC users on the command line with a CLI secret', () => {
       oidc_auto_onboard: true,
     });
     // The running process picks settings up within its two-second settings cache.
-    await sleep(2_100);
+    await waitUntil(async () => ((await (await fetch(`${berth.url}/api/v2.0/systeminfo`)).json()) as { auth_mode: string }).auth_mode === 'oidc_auth', 'Berth signs in through OIDC');
     const admin = new RegistryClient(berth.url);
     await admin.createProject('oidc-team');
     await admin.createProject('oidc-other');
