@@ -29,6 +29,9 @@ const s3Storage = z.strictObject({
   rootdirectory: z.string().optional(),
   multipartpartsize: z.number().int().min(5 * 1024 * 1024).optional(),
   redirect: z.boolean().default(false),
+  // Moves of objects above the threshold copy in parts of the chunk size (distribution's names; S3Driver checks the ranges).
+  multipartcopythresholdsize: z.number().int().optional(),
+  multipartcopychunksize: z.number().int().optional(),
 });
 
 /**
