@@ -102,5 +102,4 @@ log:
       assert.throws(() => loadConfig({ env, cwd: dir, file }), (error: unknown) => error instanceof ConfigError && pattern.test(error.message), content);
     }
   });
-
 });
