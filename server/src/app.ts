@@ -91,6 +91,8 @@ export interface BerthApp {
   registry: RegistryService;
   settings: SettingsService;
   quotas: QuotasService;
+  /** Writes the pull counts and audit events buffered off the request path (closing the app does too). */
+  flushBuffered(): Promise<void>;
 }
 
 /** Builds the HTTP application on ready dependencies. Never listens: callers (main, tests) decide. */
@@ -124,10 +126,11 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   const registry = new RegistryService(db, new RegistryStore(), new BlobStore(storage), hashing, quotaLedger, { deleteEnabled: config.storage_service.delete.enabled }, log);
   const audit = new AuditLog(db, log, settings);
   const pulls = new PullRecorder(db, settings, log);
-  app.addHook('onClose', async () => {
+  const flushBuffered = async (): Promise<void> => {
     await pulls.flush();
     await audit.flush();
-  });
+  };
+  app.addHook('onClose', flushBuffered);
   const robotsStore = new RobotsStore();
   const directory = new LdapDirectory(settings);
   const ldapUsers = new LdapUsersStore();
@@ -211,5 +214,5 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   // Last: its catch-all page route yields to every API route above.
   await app.register(async (scope) => portalRoutes(scope, { ...(deps.portalDir !== undefined && { dir: deps.portalDir }) }));
 
-  return { app, registry, settings, quotas };
+  return { app, registry, settings, quotas, flushBuffered };
 }

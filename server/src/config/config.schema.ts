@@ -29,6 +29,9 @@ const s3Storage = z.strictObject({
   rootdirectory: z.string().optional(),
   multipartpartsize: z.number().int().min(5 * 1024 * 1024).optional(),
   redirect: z.boolean().default(false),
+  // Moves of objects above the threshold copy in parts of the chunk size (distribution's names); 5 GiB is CopyObject's limit.
+  multipartcopythresholdsize: z.number().int().min(0).max(5 * 1024 ** 3).optional(),
+  multipartcopychunksize: z.number().int().min(5 * 1024 * 1024).max(5 * 1024 ** 3).optional(),
 });
 
 /**

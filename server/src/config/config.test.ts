@@ -50,6 +50,20 @@ log:
     assert.equal(config.log.level, 'debug');
   });
 
+  it("takes distribution's S3 multipart copy settings within what S3 accepts", () => {
+    const s3 = (settings: string) => withFile(`storage_service:\n  s3:\n    bucket: images\n${settings}`);
+    const good = s3('    multipartcopythresholdsize: 33554432\n    multipartcopychunksize: 33554432\n');
+    const config = loadConfig({ env: {}, cwd: good.dir, file: good.file });
+    assert.deepEqual([config.storage_service.s3?.multipartcopythresholdsize, config.storage_service.s3?.multipartcopychunksize], [33554432, 33554432]);
+    for (const [settings, key] of [
+      ['    multipartcopychunksize: 1048576\n', 'multipartcopychunksize'],
+      ['    multipartcopythresholdsize: 6000000000\n', 'multipartcopythresholdsize'],
+    ]) {
+      const { dir, file } = s3(settings!);
+      assert.throws(() => loadConfig({ env: {}, cwd: dir, file }), (error: unknown) => error instanceof ConfigError && error.message.includes(`storage_service.s3.${key}`), settings);
+    }
+  });
+
   it('lets BERTH_* variables override the file', () => {
     const { dir, file } = withFile('http:\n  port: 9000\n');
     const config = loadConfig({

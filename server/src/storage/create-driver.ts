@@ -22,6 +22,8 @@ export async function createStorageDriver(config: BerthConfig): Promise<StorageD
       ...(s3.rootdirectory && { rootDirectory: s3.rootdirectory }),
       ...(s3.multipartpartsize && { multipartPartSize: s3.multipartpartsize }),
       redirect: s3.redirect,
+      ...(s3.multipartcopythresholdsize !== undefined && { multipartCopyThreshold: s3.multipartcopythresholdsize }),
+      ...(s3.multipartcopychunksize !== undefined && { multipartCopyPartSize: s3.multipartcopychunksize }),
     });
   }
   const root = config.storage_service.filesystem?.rootdirectory ?? join(config.data_volume, 'registry');

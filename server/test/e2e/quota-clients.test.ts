@@ -4,6 +4,7 @@ import { startBerth, type BerthProcess } from '../fixtures/berth-process.ts';
 import { imageBlobs, makeImage, writeOciLayout, type Image } from '../fixtures/image-builder.ts';
 import { ADMIN_AUTH, RegistryClient } from '../fixtures/registry-client.ts';
 import { ADMIN_CREDS, createContainerTools, type ContainerTools } from '../fixtures/cli-tools.ts';
+import { assertRefused, REFUSAL } from '../fixtures/client-refusals.ts';
 import { formatBytes } from '../../src/quotas/quota-exceeded.ts';
 
 /** Project quotas as a registry client meets them: skopeo pushing into a project that is too small. */
@@ -50,7 +51,7 @@ describe('project quotas with a real registry client', () => {
     const tooMany = await makeImage({ layerSizes: [24 * 1024, 24 * 1024, 24 * 1024] });
     assert.ok(bytesOf(tooMany) > LIMIT && tooMany.layers.every((layer) => layer.size <= LIMIT));
     const manifestRefused = await push(tooMany, 'many');
-    assert.notEqual(manifestRefused.code, 0);
+    assertRefused(manifestRefused, REFUSAL.quotaExceeded, 'a manifest over the quota');
     assert.ok(
       manifestRefused.stderr.includes(`adding ${formatBytes(bytesOf(tooMany))} of storage resource, which when updated to current usage of 0 B will exceed the configured upper limit of ${formatBytes(LIMIT)}`),
       manifestRefused.stderr,
@@ -59,13 +60,13 @@ describe('project quotas with a real registry client', () => {
     // A layer larger than the whole quota is refused as its upload completes.
     const tooBig = await makeImage({ layerSizes: [96 * 1024] });
     const blobRefused = await push(tooBig, 'big');
-    assert.notEqual(blobRefused.code, 0);
+    assertRefused(blobRefused, REFUSAL.quotaExceeded, 'a layer over the quota');
     assert.ok(blobRefused.stderr.includes(`adding ${formatBytes(tooBig.layers[0]!.size)} of storage resource`), blobRefused.stderr);
     assert.match(blobRefused.stderr, /will exceed the configured upper limit of 64\.0 KiB/);
 
     for (const tag of ['many', 'big']) {
       const inspect = await tools.skopeo(['inspect', '--raw', '--tls-verify=false', '--creds', ADMIN_CREDS, `docker://${berth.host}/small/app:${tag}`], { check: false });
-      assert.notEqual(inspect.code, 0, `small/app:${tag} must not exist`);
+      assertRefused(inspect, REFUSAL.manifestUnknown, `small/app:${tag} must not exist`);
     }
     const quotas = await adminApi('GET', `/quotas?reference_id=${projectId}`);
     assert.deepEqual([quotas.body[0].hard, quotas.body[0].used], [{ storage: LIMIT }, { storage: 0 }]);

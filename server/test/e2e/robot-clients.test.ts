@@ -5,6 +5,7 @@ import { startBerth, type BerthProcess } from '../fixtures/berth-process.ts';
 import { imageBlobs, makeImage, writeOciLayout } from '../fixtures/image-builder.ts';
 import { ADMIN_AUTH, RegistryClient } from '../fixtures/registry-client.ts';
 import { createContainerTools, type ContainerTools } from '../fixtures/cli-tools.ts';
+import { assertRefused, REFUSAL } from '../fixtures/client-refusals.ts';
 
 /** Robot accounts as CI systems use them: podman and skopeo logging in with a robot's name and secret. */
 
@@ -54,8 +55,7 @@ describe('robot accounts with real registry clients', () => {
     const pushed = await push('ci/app');
     assert.equal(pushed.code, 0, pushed.stderr);
     const denied = await push('elsewhere/app');
-    assert.notEqual(denied.code, 0, 'the robot cannot push outside its project');
-    assert.match(denied.stderr, /denied|unauthorized/i);
+    assertRefused(denied, REFUSAL.denied, 'the robot pushing outside its project');
 
     const inspect = await tools.skopeo(['inspect', '--raw', '--tls-verify=false', '--authfile', authfile, `docker://${berth.host}/ci/app:v1`]);
     assert.equal(inspect.stdout, image.manifest.bytes.toString());
@@ -63,7 +63,7 @@ describe('robot accounts with real registry clients', () => {
     const refreshed = await adminApi('PATCH', `/robots/${id}`, {});
     assert.equal(refreshed.status, 200);
     const stale = await tools.podman(['login', '--authfile', authfile, '--tls-verify=false', '-u', name, '-p', secret, berth.host], { check: false });
-    assert.notEqual(stale.code, 0, 'the old secret no longer logs in');
+    assertRefused(stale, REFUSAL.badCredentials, 'the old secret logging in');
     const fresh = await tools.podman(['login', '--authfile', authfile, '--tls-verify=false', '-u', name, '-p', refreshed.body.secret, berth.host]);
     assert.match(fresh.stdout, /Login Succeeded/);
   });

@@ -274,8 +274,8 @@ describe('connections', () => {
     try {
       const client = ldap(withMemberOf, { ldap_url: `ldap://127.0.0.1:${(relay.address() as { port: number }).port}` });
       await client.authenticate('alice', PEOPLE.alice.password);
-      await client.authenticate('alice', 'wrong').catch(() => undefined);
-      await client.authenticate(AMBIGUOUS_UID, 'x').catch(() => undefined);
+      await assert.rejects(client.authenticate('alice', 'wrong'), LdapBadCredentialsError);
+      await assert.rejects(client.authenticate(AMBIGUOUS_UID, 'x'), LdapAmbiguousUserError);
       await client.searchUsers('');
       await client.searchGroups('');
       await client.ping();

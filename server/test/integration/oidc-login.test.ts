@@ -1,8 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../src/net/free-port.ts';
-import { SettingsService } from '../../src/settings/settings.service.ts';
 import { startTestApp, type TestApp } from '../fixtures/app-harness.ts';
 import { HarborContract } from '../fixtures/harbor-contract.ts';
 import { startOidcProvider, type OidcTestProvider, type OidcTestUser } from '../fixtures/oidc-provider.ts';
@@ -18,10 +16,9 @@ const mallory: OidcTestUser = { sub: 'u-mallory', preferred_username: '"><script
 let t: TestApp;
 let idp: OidcTestProvider;
 
-/** Settings reach the app through the database; its settings cache lets a change show within two seconds. */
+/** Through the app's own settings service, so the change takes effect at once. */
 async function configure(changes: Record<string, unknown>): Promise<void> {
-  await new SettingsService(t.db).update(changes);
-  await sleep(2_100);
+  await t.settings.update(changes);
 }
 
 before(async () => {

@@ -266,9 +266,20 @@ describe('project quotas', () => {
     const hard = base.size + Math.floor(3.5 * own(images[0]!));
     await setHard(id, hard);
 
-    const results = await Promise.all(images.map((image, i) => t.client.pushManifest(`race/app${i}`, 'v1', image.manifest)));
+    const results = await Promise.all(
+      images.map(async (image, i) => {
+        const response = await t.client.request('PUT', `/v2/race/app${i}/manifests/v1`, { body: image.manifest.bytes, headers: { 'content-type': image.manifest.mediaType } });
+        return { status: response.status, body: await response.text() };
+      }),
+    );
     const statuses = results.map((r) => r.status);
     assert.ok(statuses.every((s) => s === 201 || s === 403), statuses.join());
+    // A refused push is refused for the quota, with Harbor's message, not for anything else.
+    for (const refused of results.filter((r) => r.status === 403)) {
+      const { errors } = JSON.parse(refused.body) as { errors: { code: string; message: string }[] };
+      assert.equal(errors[0]?.code, 'DENIED');
+      assert.match(errors[0]!.message, /will exceed the configured upper limit/);
+    }
     const admitted = images.filter((_, i) => statuses[i] === 201);
     assert.ok(admitted.length >= 1 && admitted.length < images.length, `admitted ${admitted.length} of ${images.length}`);
     const used = await usedOf(id);

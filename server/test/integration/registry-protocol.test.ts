@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import { startTestApp, type TestApp } from '../fixtures/app-harness.ts';
 import { blobOf, descriptor, makeImage, makeIndex, OCI_CONFIG, OCI_INDEX, OCI_MANIFEST, sha256 } from '../fixtures/image-builder.ts';
 import { RegistryClient } from '../fixtures/registry-client.ts';
+import { waitUntil } from '../fixtures/wait.ts';
 
 async function errorCode(response: Response): Promise<string | undefined> {
   const body = (await response.json()) as { errors?: { code: string }[] };
@@ -36,6 +37,11 @@ before(async () => {
   for (const project of ['team', 'cat', 'a']) await c.createProject(project);
 });
 after(async () => t.close());
+
+function tempFiles(): string[] {
+  const dir = join(t.storageRoot, '.tmp');
+  return existsSync(dir) ? readdirSync(dir) : [];
+}
 
 function uploadsLeft(): string[] {
   const dir = join(t.storageRoot, 'uploads');
@@ -183,22 +189,22 @@ describe('chunked uploads', () => {
       const target = new URL(location, t.url);
       const req = httpRequest({ host: target.hostname, port: target.port, method: 'PATCH', path: target.pathname, headers: { authorization: c.auth!, 'content-length': String(10 * 1024 * 1024) } });
       req.on('error', () => resolve());
-      req.write(randomBytes(1024 * 1024), () => {
-        setTimeout(() => {
-          req.destroy();
-          resolve();
-        }, 100);
+      req.write(randomBytes(1024 * 1024));
+      // Cut off once the server is writing the chunk to a temporary file.
+      void waitUntil(() => tempFiles().length > 0, 'the server writes the chunk').then(() => {
+        req.destroy();
+        resolve();
       });
     });
-    // The server notices the disconnect asynchronously; give it a moment before checking.
-    await new Promise((r) => setTimeout(r, 300));
+    // The server is done with the cut-off chunk once its temporary file is gone.
+    await waitUntil(() => tempFiles().length === 0, 'the server discards the cut-off chunk');
     const status = await c.request('GET', location);
     assert.equal(status.status, 204);
     assert.equal(status.headers.get('range'), '0-0');
     const bytes = randomBytes(500);
     await (await c.request('PATCH', location, { body: bytes })).arrayBuffer();
     assert.equal((await c.request('PUT', `${location}?digest=${sha256(bytes)}`)).status, 201);
-    assert.deepEqual(readdirSync(join(t.storageRoot, '.tmp')), [], 'the cut-off chunk left no temporary file');
+    assert.deepEqual(tempFiles(), [], 'the cut-off chunk left no temporary file');
   });
 
   it('cancels an upload with DELETE, after which the session is unknown', async () => {
@@ -246,9 +252,13 @@ describe('input validation', () => {
   });
 
   it('never lets a path escape the storage root', async () => {
-    for (const path of ['/v2/../../etc/passwd/blobs/sha256:' + 'a'.repeat(64), '/v2/a/%2e%2e/blobs/uploads/', '/v2/a/blobs/sha256:..%2F..%2Fetc']) {
-      const response = await rawRequest(t.url, 'GET', path, c.auth!);
-      assert.ok([400, 404].includes(response.status), `${path} → ${response.status}`);
+    for (const [path, code] of [
+      ['/v2/../../etc/passwd/blobs/sha256:' + 'a'.repeat(64), 'NAME_INVALID'],
+      ['/v2/a/%2e%2e/blobs/uploads/', 'NAME_INVALID'],
+      ['/v2/a/blobs/sha256:..%2F..%2Fetc', 'DIGEST_INVALID'],
+    ]) {
+      const response = await rawRequest(t.url, 'GET', path!, c.auth!);
+      assert.deepEqual([response.status, JSON.parse(response.body).errors[0].code], [400, code], `${path} → ${response.status} ${response.body}`);
     }
   });
 

@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import { buffer } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
 import { startS3Server, type S3Server } from '../../../test/fixtures/s3-server.ts';
+import { PathNotFoundError } from '../storage-driver.ts';
 import { runStorageDriverContract } from '../storage-driver.contract.ts';
-import { S3Driver, type S3DriverOptions } from './s3.driver.ts';
+import { planCopyParts, S3Driver, type CopyPart, type S3DriverOptions } from './s3.driver.ts';
 
 const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
 
 let server: S3Server | undefined;
 
@@ -122,5 +124,88 @@ describe('s3 storage driver', () => {
 
   it('rejects a part size below the 5 MiB S3 minimum', () => {
     assert.throws(() => new S3Driver({ bucket: 'b', region: 'us-east-1', multipartPartSize: MiB }), RangeError);
+  });
+
+  it('rejects multipart copy settings outside what S3 accepts', () => {
+    for (const options of [{ multipartCopyThreshold: 5 * GiB + 1 }, { multipartCopyThreshold: -1 }, { multipartCopyPartSize: MiB }, { multipartCopyPartSize: 5 * GiB + 1 }]) {
+      assert.throws(() => new S3Driver({ bucket: 'b', region: 'us-east-1', ...options }), RangeError, JSON.stringify(options));
+    }
+  });
+
+  it('moves an object above the multipart copy threshold server-side in UploadPartCopy parts, byte for byte', async () => {
+    const driver = new S3Driver({ ...driverOptions(s3, `copy/${randomUUID()}`), multipartCopyThreshold: 5 * MiB, multipartCopyPartSize: 5 * MiB });
+    const bytes = randomBytes(12 * MiB + 7);
+    const writer = await driver.writer('uploads/big');
+    await writer.write(bytes);
+    await writer.commit();
+    const before = s3.served.UploadPartCopy;
+    await driver.move('uploads/big', 'blobs/big');
+    assert.equal(s3.served.UploadPartCopy - before, 3, 'three parts: 5 MiB, 5 MiB, 2 MiB + 7 bytes');
+    assert.ok((await driver.getContent('blobs/big')).equals(bytes));
+    await assert.rejects(driver.stat('uploads/big'), PathNotFoundError);
+  });
+
+  it('moves objects up to the threshold with one CopyObject (5 GiB by default)', async () => {
+    const driver = new S3Driver(driverOptions(s3, `copy/${randomUUID()}`));
+    const bytes = randomBytes(6 * MiB);
+    await driver.putContent('uploads/small', bytes);
+    const before = s3.served.UploadPartCopy;
+    await driver.move('uploads/small', 'blobs/small');
+    assert.equal(s3.served.UploadPartCopy, before);
+    assert.ok((await driver.getContent('blobs/small')).equals(bytes));
+  });
+
+  it('aborts the multipart upload of a cancelled writer, and purges uploads older than asked', async () => {
+    const root = `abort/${randomUUID()}`;
+    const driver = new S3Driver(driverOptions(s3, root));
+    const listed = async () => ((await client.send(new ListMultipartUploadsCommand({ Bucket: s3.bucket, Prefix: `${root}/` }))).Uploads ?? []).map((u) => u.Key);
+    const cancelled = await driver.writer('uploads/cancelled');
+    await cancelled.write(randomBytes(6 * MiB));
+    const left = await driver.writer('uploads/left');
+    await left.write(randomBytes(6 * MiB));
+    // A full part was sent, so each writer has started a multipart upload.
+    assert.deepEqual((await listed()).sort(), [`${root}/uploads/cancelled`, `${root}/uploads/left`]);
+    await cancelled.cancel();
+    assert.deepEqual(await listed(), [`${root}/uploads/left`]);
+    assert.equal(await driver.purgeTemporary(new Date(Date.now() - 60_000)), 0, 'the upload is younger than that');
+    assert.equal(await driver.purgeTemporary(new Date(Date.now() + 60_000)), 1);
+    assert.deepEqual(await listed(), []);
+  });
+});
+
+describe('planCopyParts', () => {
+  function assertCovers(parts: CopyPart[], size: number): void {
+    parts.forEach((part, i) => {
+      assert.equal(part.partNumber, i + 1);
+      assert.equal(part.first, i === 0 ? 0 : parts[i - 1]!.last + 1, 'contiguous');
+      assert.ok(part.last - part.first + 1 <= 5 * GiB, "no part above UploadPartCopy's 5 GiB");
+      if (i < parts.length - 1) assert.ok(part.last - part.first + 1 >= 5 * MiB, "only the last part below S3's 5 MiB minimum");
+    });
+    assert.equal(parts.at(-1)!.last, size - 1);
+    assert.ok(parts.length <= 10_000);
+  }
+
+  it('splits an object just over 5 GiB into 512 MiB parts, the last one a single byte', () => {
+    const size = 5 * GiB + 1;
+    const parts = planCopyParts(size, 512 * MiB);
+    assert.equal(parts.length, 11);
+    assert.deepEqual(parts.at(-1), { partNumber: 11, first: 5 * GiB, last: 5 * GiB });
+    assertCovers(parts, size);
+  });
+
+  it('copies an object of exactly one part size in one part', () => {
+    assert.deepEqual(planCopyParts(512 * MiB, 512 * MiB), [{ partNumber: 1, first: 0, last: 512 * MiB - 1 }]);
+  });
+
+  it("grows the parts when the part size would need more than S3's 10,000 parts", () => {
+    const size = 5 * 1024 * GiB;
+    const parts = planCopyParts(size, 5 * MiB);
+    assert.equal(parts.length, 10_000);
+    assertCovers(parts, size);
+  });
+
+  it('refuses what no multipart copy can do', () => {
+    assert.throws(() => planCopyParts(0, 5 * MiB), RangeError);
+    assert.throws(() => planCopyParts(10_000 * 5 * GiB + 1, 5 * MiB), RangeError);
   });
 });

@@ -34,10 +34,12 @@ const GiB = 1024 * MiB;
 /** S3 refuses non-final multipart parts below 5 MiB. */
 const MIN_PART_SIZE = 5 * MiB;
 const DEFAULT_PART_SIZE = 16 * MiB;
-/** CopyObject's limit; larger objects must be copied part by part. */
+/** CopyObject's limit, and UploadPartCopy's per part; larger objects must be copied part by part. */
 const MAX_COPY_OBJECT_SIZE = 5 * GiB;
 /** 10,000 parts (S3's maximum) of this size cover S3's 5 TiB object limit. */
-const COPY_PART_SIZE = 512 * MiB;
+const DEFAULT_COPY_PART_SIZE = 512 * MiB;
+/** S3's maximum number of parts in one multipart upload. */
+const MAX_PARTS = 10_000;
 const COPY_CONCURRENCY = 4;
 /** ListObjectsV2 pages and DeleteObjects batches are both capped at 1,000 keys by S3. */
 const MAX_KEYS_PER_REQUEST = 1000;
@@ -65,15 +67,42 @@ export interface S3DriverOptions {
   multipartPartSize?: number;
   /** Hand clients pre-signed URLs so blob bytes bypass the registry. */
   redirect?: boolean;
+  /**
+   * Objects larger than this are moved with a multipart copy (UploadPartCopy
+   * in parallel parts) instead of one CopyObject; default and maximum 5 GiB,
+   * CopyObject's limit. Distribution's `multipartcopythresholdsize`.
+   */
+  multipartCopyThreshold?: number;
+  /** Bytes per UploadPartCopy (default 512 MiB, 5 MiB to 5 GiB). Distribution's `multipartcopychunksize`. */
+  multipartCopyPartSize?: number;
+}
+
+/** One UploadPartCopy of a multipart copy: the source's bytes first…last (inclusive, as in a Range header). */
+export interface CopyPart {
+  partNumber: number;
+  first: number;
+  last: number;
+}
+
+/**
+ * The parts a multipart copy of `size` bytes is made of: contiguous ranges
+ * of `partSize` bytes (the last one shorter), grown evenly when `partSize`
+ * would take more than S3's 10,000 parts.
+ */
+export function planCopyParts(size: number, partSize: number): CopyPart[] {
+  if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`a multipart copy needs a positive size, got ${size}`);
+  const length = Math.max(partSize, Math.ceil(size / MAX_PARTS));
+  if (length > MAX_COPY_OBJECT_SIZE) throw new RangeError(`${size} bytes do not fit in ${MAX_PARTS} parts of at most ${MAX_COPY_OBJECT_SIZE} bytes`);
+  const parts: CopyPart[] = [];
+  for (let first = 0; first < size; first += length) parts.push({ partNumber: parts.length + 1, first, last: Math.min(size, first + length) - 1 });
+  return parts;
 }
 
 /**
  * Stores each path as the object `<rootDirectory>/<path>`; "directories" are
- * key prefixes.
- *
- * Not every S3-compatible store implements everything used here: s3rver
- * (used by the tests) has no AbortMultipartUpload, which cancel() tolerates,
- * and no UploadPartCopy, which move() only needs for objects over 5 GiB.
+ * key prefixes. Needs the multipart operations of S3 (CreateMultipartUpload,
+ * UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload,
+ * ListMultipartUploads).
  */
 export class S3Driver implements StorageDriver {
   readonly name = 's3';
@@ -82,11 +111,21 @@ export class S3Driver implements StorageDriver {
   private readonly prefix: string;
   private readonly partSize: number;
   private readonly redirect: boolean;
+  private readonly copyThreshold: number;
+  private readonly copyPartSize: number;
 
   constructor(options: S3DriverOptions) {
     const partSize = options.multipartPartSize ?? DEFAULT_PART_SIZE;
     if (!Number.isSafeInteger(partSize) || partSize < MIN_PART_SIZE) {
       throw new RangeError(`multipartPartSize must be an integer of at least ${MIN_PART_SIZE} bytes, got ${partSize}`);
+    }
+    const copyThreshold = options.multipartCopyThreshold ?? MAX_COPY_OBJECT_SIZE;
+    if (!Number.isSafeInteger(copyThreshold) || copyThreshold < 0 || copyThreshold > MAX_COPY_OBJECT_SIZE) {
+      throw new RangeError(`multipartCopyThreshold must be an integer from 0 to ${MAX_COPY_OBJECT_SIZE} bytes, got ${copyThreshold}`);
+    }
+    const copyPartSize = options.multipartCopyPartSize ?? DEFAULT_COPY_PART_SIZE;
+    if (!Number.isSafeInteger(copyPartSize) || copyPartSize < MIN_PART_SIZE || copyPartSize > MAX_COPY_OBJECT_SIZE) {
+      throw new RangeError(`multipartCopyPartSize must be an integer from ${MIN_PART_SIZE} to ${MAX_COPY_OBJECT_SIZE} bytes, got ${copyPartSize}`);
     }
     const root = (options.rootDirectory ?? '').replace(/^\/+|\/+$/g, '');
     if (root !== '') assertSafePath(root);
@@ -107,6 +146,8 @@ export class S3Driver implements StorageDriver {
     this.prefix = root === '' ? '' : `${root}/`;
     this.partSize = partSize;
     this.redirect = options.redirect ?? false;
+    this.copyThreshold = copyThreshold;
+    this.copyPartSize = copyPartSize;
   }
 
   async getContent(path: string): Promise<Buffer> {
@@ -203,7 +244,7 @@ export class S3Driver implements StorageDriver {
     const destKey = this.key(dest);
     const size = await this.objectSize(source);
     if (sourceKey === destKey) return;
-    if (size > MAX_COPY_OBJECT_SIZE) {
+    if (size > this.copyThreshold) {
       await this.multipartCopy(sourceKey, destKey, size);
     } else {
       await this.client.send(
@@ -218,17 +259,9 @@ export class S3Driver implements StorageDriver {
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
     do {
-      let page;
-      try {
-        page = await this.client.send(
-          new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: this.prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
-        );
-      } catch (err) {
-        // Stores without multipart listing (s3rver) rely on a bucket lifecycle rule instead.
-        const status = statusOf(err);
-        if (status === 404 || status === 405 || status === 501) return removed;
-        throw err;
-      }
+      const page = await this.client.send(
+        new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: this.prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+      );
       for (const upload of page.Uploads ?? []) {
         if (upload.Key && upload.UploadId && upload.Initiated && upload.Initiated < olderThan) {
           await abortUpload(this.client, this.bucket, upload.Key, upload.UploadId);
@@ -314,34 +347,32 @@ export class S3Driver implements StorageDriver {
     }
   }
 
-  /** Server-side copy in ranges, for objects CopyObject refuses. Needs real S3: s3rver lacks UploadPartCopy. */
+  /** Server-side copy in ranges, for objects CopyObject refuses (or above the configured threshold). */
   private async multipartCopy(sourceKey: string, destKey: string, size: number): Promise<void> {
+    const plan = planCopyParts(size, this.copyPartSize);
     const { UploadId } = await this.client.send(
       new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: destKey }),
     );
-    const partCount = Math.ceil(size / COPY_PART_SIZE);
     const parts: CompletedPart[] = [];
-    let nextPart = 0;
+    let next = 0;
     const copyParts = async (): Promise<void> => {
-      while (nextPart < partCount) {
-        const index = nextPart++;
-        const start = index * COPY_PART_SIZE;
-        const end = Math.min(size, start + COPY_PART_SIZE) - 1;
+      while (next < plan.length) {
+        const { partNumber, first, last } = plan[next++]!;
         const result = await this.client.send(
           new UploadPartCopyCommand({
             Bucket: this.bucket,
             Key: destKey,
             UploadId,
-            PartNumber: index + 1,
+            PartNumber: partNumber,
             CopySource: copySource(this.bucket, sourceKey),
-            CopySourceRange: `bytes=${start}-${end}`,
+            CopySourceRange: `bytes=${first}-${last}`,
           }),
         );
-        parts.push({ PartNumber: index + 1, ETag: result.CopyPartResult?.ETag });
+        parts.push({ PartNumber: partNumber, ETag: result.CopyPartResult?.ETag });
       }
     };
     try {
-      await Promise.all(Array.from({ length: Math.min(COPY_CONCURRENCY, partCount) }, copyParts));
+      await Promise.all(Array.from({ length: Math.min(COPY_CONCURRENCY, plan.length) }, copyParts));
       await this.client.send(
         new CompleteMultipartUploadCommand({
           Bucket: this.bucket,
@@ -480,25 +511,14 @@ async function abortUpload(client: S3Client, bucket: string, key: string, upload
   try {
     await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
   } catch (err) {
-    // 404: already gone. 405/501: the store cannot abort (s3rver); the parts
-    // never become an object, and on S3 an AbortIncompleteMultipartUpload
-    // lifecycle rule reclaims their space.
-    const status = statusOf(err);
-    if (status !== 404 && status !== 405 && status !== 501) throw err;
+    // NoSuchUpload: already completed or aborted (e.g. by another replica's purge).
+    if (statusOf(err) !== 404) throw err;
   }
 }
 
-/**
- * x-amz-copy-source must be URL-encoded. Characters legal in a URI path
- * segment stay literal because s3rver decodes with decodeURI, which leaves
- * e.g. %3A undecoded; '+' stays encoded because S3 may read it as a space.
- */
+/** x-amz-copy-source is the URL-encoded bucket/key ('+' too, which S3 would read as a space). */
 function copySource(bucket: string, key: string): string {
-  const encoded = key
-    .split('/')
-    .map((segment) => encodeURIComponent(segment).replace(/%(24|26|2C|3A|3B|3D|40)/g, (escape) => decodeURIComponent(escape)))
-    .join('/');
-  return `${bucket}/${encoded}`;
+  return `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
 }
 
 function byPartNumber(a: CompletedPart, b: CompletedPart): number {
