@@ -130,7 +130,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   const settings = new SettingsService(db);
   const quotasStore = new QuotasStore();
   const quotaLedger = new QuotaLedger(db, quotasStore, settings);
-  const registry = new RegistryService(db, new RegistryStore(), new BlobStore(storage), hashing, quotaLedger, { deleteEnabled: config.storage_service.delete.enabled }, log);
+  const registry = new RegistryService(db, new RegistryStore(), new BlobStore(storage), hashing, quotaLedger, { deleteEnabled: config.storage_service.delete.enabled, uploadIdleTimeoutMs: config.http.upload_idle_timeout }, log);
   const audit = new AuditLog(db, log, settings);
   const pulls = new PullRecorder(db, settings, log);
   app.addHook('onClose', async () => {

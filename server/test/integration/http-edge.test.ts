@@ -1,14 +1,18 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { startTestApp, type TestApp } from '../fixtures/app-harness.ts';
 import { ADMIN_AUTH } from '../fixtures/registry-client.ts';
 import { chunkedBody, RawConnection, type RawResponse } from '../fixtures/raw-http.ts';
 
 let t: TestApp;
+const IDLE_TIMEOUT_MS = 1500;
 let uploadPath: string;
 
 before(async () => {
-  t = await startTestApp();
+  t = await startTestApp({ BERTH_HTTP_UPLOAD_IDLE_TIMEOUT: `${IDLE_TIMEOUT_MS}ms` });
   await t.client.createProject('edge');
   const start = await t.client.request('POST', '/v2/edge/app/blobs/uploads/');
   await start.arrayBuffer();
@@ -144,4 +148,66 @@ describe('malformed HTTP is answered in the error envelope, and the connection c
       assert.equal(await connection.readResponse(), 'closed');
     });
   }
+});
+
+describe('an upload body that stalls is ended after the idle timeout, and the upload stays resumable', () => {
+  /** Files of unfinished writes under the filesystem driver's temporary directory. */
+  const temporaryFiles = () => {
+    try {
+      return readdirSync(join(t.storageRoot, '.tmp'));
+    } catch {
+      return [];
+    }
+  };
+
+  it('a PATCH that stops sending gets 408, its partial chunk is discarded, and the session resumes', async (test) => {
+    const start = await t.client.request('POST', '/v2/edge/stall/blobs/uploads/');
+    await start.arrayBuffer();
+    const location = start.headers.get('location')!;
+    const first = Buffer.alloc(300 * 1024, 0x62);
+    const patched = await t.client.request('PATCH', location, { body: first, headers: { 'content-type': 'application/octet-stream' } });
+    await patched.arrayBuffer();
+    assert.equal(patched.status, 202);
+
+    const connection = await RawConnection.open(t.url);
+    test.after(() => connection.close());
+    await connection.send(
+      `PATCH ${location} HTTP/1.1\r\nHost: berth\r\nAuthorization: ${ADMIN_AUTH}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${4 * 1024 * 1024}\r\n\r\n`,
+      Buffer.alloc(200 * 1024, 0x63),
+    );
+    const startedAt = Date.now();
+    const answer = await connection.response(IDLE_TIMEOUT_MS + 10_000);
+    assert.ok(Date.now() - startedAt >= IDLE_TIMEOUT_MS - 100, 'ended before the idle timeout');
+    assert.equal(answer.status, 408, answer.body.toString());
+    assert.equal(answer.json().errors[0].code, 'BLOB_UPLOAD_INVALID');
+    assert.equal(answer.headers.get('connection'), 'close');
+    assert.equal(await connection.readResponse(), 'closed');
+    assert.deepEqual(temporaryFiles(), [], 'the partial chunk is left in storage');
+
+    const status = await t.client.request('GET', location);
+    await status.arrayBuffer();
+    assert.equal(status.status, 204);
+    assert.equal(status.headers.get('range'), `0-${first.length - 1}`);
+    const rest = Buffer.alloc(100 * 1024, 0x64);
+    const blob = Buffer.concat([first, rest]);
+    const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
+    const done = await t.client.request('PUT', `${location}?digest=${digest}`, { body: rest, headers: { 'content-type': 'application/octet-stream' } });
+    assert.equal(done.status, 201, await done.text());
+    const head = await t.client.request('HEAD', `/v2/edge/stall/blobs/${digest}`);
+    assert.equal(head.headers.get('content-length'), String(blob.length));
+  });
+
+  it('a monolithic upload that stops sending gets 408 and leaves nothing behind', async (test) => {
+    const connection = await RawConnection.open(t.url);
+    test.after(() => connection.close());
+    await connection.send(
+      `POST /v2/edge/stall/blobs/uploads/?digest=sha256:${'1'.repeat(64)} HTTP/1.1\r\nHost: berth\r\nAuthorization: ${ADMIN_AUTH}\r\nTransfer-Encoding: chunked\r\n\r\n`,
+      chunkedBody(100 * 1024),
+    );
+    const answer = await connection.response(IDLE_TIMEOUT_MS + 10_000);
+    assert.equal(answer.status, 408, answer.body.toString());
+    assert.equal(answer.json().errors[0].code, 'BLOB_UPLOAD_INVALID');
+    assert.equal(await connection.readResponse(), 'closed');
+    assert.deepEqual(temporaryFiles(), []);
+  });
 });
