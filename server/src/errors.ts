@@ -31,6 +31,8 @@ export const ERROR_CODES = {
   PRECONDITION: 412,
   UNSUPPORTED_MEDIA_TYPE: 415,
   INTERNAL_SERVER_ERROR: 500,
+  /** Storage (or the database's disk) is full: nothing was written, the request can be retried once space is freed. */
+  INSUFFICIENT_STORAGE: 507,
   /** An external service an administrator configured (OIDC provider, LDAP server) is down or misconfigured. */
   SERVICE_UNAVAILABLE: 503,
 } as const;

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { BerthError } from '../errors.ts';
+import { storageFullError } from './storage-full.ts';
 
 /**
  * Writes every error in the {"errors":[{code,message,detail}]} envelope that
@@ -8,6 +9,7 @@ import { BerthError } from '../errors.ts';
  */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | BerthError | Error, request, reply) => {
+    error = storageFullError(error) ?? error;
     if (error instanceof BerthError) {
       reply.status(error.status).headers(error.headers);
       const entry: Record<string, unknown> = { code: error.code, message: error.message };
