@@ -83,6 +83,11 @@ export class RegistryService {
     this.#log = log;
   }
 
+  /** How long a request body (blob or manifest) may send nothing before it is ended; 0: never. */
+  get uploadIdleTimeoutMs(): number {
+    return this.#options.uploadIdleTimeoutMs;
+  }
+
   async #repositoryId(name: string): Promise<string | undefined> {
     requireName(name);
     return await this.#store.findRepositoryId(this.#db, name);

@@ -210,4 +210,20 @@ describe('an upload body that stalls is ended after the idle timeout, and the up
     assert.equal(await connection.readResponse(), 'closed');
     assert.deepEqual(temporaryFiles(), []);
   });
+
+  it('a manifest PUT that stops sending gets 408 and stores nothing', async (test) => {
+    const connection = await RawConnection.open(t.url);
+    test.after(() => connection.close());
+    await connection.send(
+      `PUT /v2/edge/stall/manifests/stalled HTTP/1.1\r\nHost: berth\r\nAuthorization: ${ADMIN_AUTH}\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: 4000\r\n\r\n`,
+      '{"schemaVersion":2,',
+    );
+    const answer = await connection.response(IDLE_TIMEOUT_MS + 10_000);
+    assert.equal(answer.status, 408, answer.body.toString());
+    assert.equal(answer.json().errors[0].code, 'MANIFEST_INVALID');
+    assert.equal(await connection.readResponse(), 'closed');
+    const get = await t.client.request('GET', '/v2/edge/stall/manifests/stalled');
+    await get.arrayBuffer();
+    assert.equal(get.status, 404);
+  });
 });
