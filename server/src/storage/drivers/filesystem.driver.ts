@@ -204,16 +204,19 @@ export class FilesystemDriver implements StorageDriver {
     await rm(this.resolve(path), { recursive: true, force: true });
   }
 
-  async purgeTemporary(olderThan: Date): Promise<number> {
-    let names: string[];
+  /** Names in the temporary directory; none before the first write created it. */
+  private async temporaryNames(): Promise<string[]> {
     try {
-      names = await readdir(this.tempDirectory);
+      return await readdir(this.tempDirectory);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
     }
+  }
+
+  async purgeTemporary(olderThan: Date): Promise<number> {
     let removed = 0;
-    for (const name of names) {
+    for (const name of await this.temporaryNames()) {
       const path = join(this.tempDirectory, name);
       try {
         if ((await stat(path)).mtime < olderThan) {
@@ -234,15 +237,8 @@ export class FilesystemDriver implements StorageDriver {
    */
   async reclaimDeadWriters(): Promise<number> {
     if (!KERNEL) return 0;
-    let names: string[];
-    try {
-      names = await readdir(this.tempDirectory);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-      throw err;
-    }
     let removed = 0;
-    for (const name of names) {
+    for (const name of await this.temporaryNames()) {
       const match = TEMP_NAME.exec(name);
       if (!match || match[3] !== KERNEL) continue;
       const pid = Number(match[1]);
