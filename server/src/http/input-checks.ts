@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, Route
 import { parseBasic } from '../auth/basic-credentials.ts';
 import { BerthError, type ErrorCode } from '../errors.ts';
 import { isStorableText, unstorableTextIn } from '../db/storable-text.ts';
+import { REQUEST_ID_HEADER } from './request-id.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -65,12 +66,19 @@ export function installInputChecks(app: FastifyInstance): void {
 
 /**
  * Fastify answers a URL it cannot route (bad percent-encoding in a path
- * parameter, an overlong parameter) itself, outside the error handler and
- * the hooks: this gives those answers the envelope and the request id.
+ * parameter, an overlong parameter, a failing route constraint) itself,
+ * outside the error handler and the hooks: this gives those answers the
+ * envelope and the request id.
  */
 export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  const status = error.statusCode ?? 400;
+  reply.header(REQUEST_ID_HEADER, request.id);
+  if (status >= 500) {
+    request.log.error({ err: error }, 'router failure');
+    void reply.status(500).send({ errors: [{ code: 'INTERNAL_SERVER_ERROR', message: `internal error; request id ${request.id}` }] });
+    return;
+  }
   const code: ErrorCode = isRegistryPath(request.url) ? 'NAME_INVALID' : 'BAD_REQUEST';
   request.log.info({ err: error }, 'malformed request URL');
-  void reply.status(status).header('X-Request-Id', request.id).send({ errors: [{ code, message: error.message }] });
+  void reply.status(status).send({ errors: [{ code, message: error.message }] });
 }

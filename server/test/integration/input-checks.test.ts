@@ -45,12 +45,15 @@ describe('no value PostgreSQL cannot store reaches it: every route answers 400 i
   it('walks every registered route with NUL in each path parameter, a query value and the body', async () => {
     const routes = t.app.berthRoutes.filter((route) => route.method !== 'HEAD' && route.method !== 'OPTIONS');
     assert.ok(routes.length > 80, `only ${routes.length} routes registered?`);
+    assert.ok(routes.some((route) => route.url === '/api/v2.0/projects/:project_name_or_id/members/:mid'), 'prefixed routes are listed in full');
     const seen = new Set<string>();
     for (const { method, url } of routes) {
       const registry = url.startsWith('/v2');
       const key = `${method} ${url}`;
       if (seen.has(key)) continue;
       seen.add(key);
+      // The walk must hit the routes themselves (prefixes included), not the not-found handler.
+      assert.ok(t.app.hasRoute({ method: method as 'GET', url }), `${key} is not a route as listed`);
       const params = url.split('/').filter((s) => s.startsWith(':') || s === '*').length;
       const plain = pathFor(url, -1, '');
       const checks: Promise<void>[] = [];
