@@ -7,10 +7,10 @@ import type { FastifyInstance } from 'fastify';
  * stopped, Node no longer drains the rest, so the next request on that
  * keep-alive connection is never parsed and hangs. Draining instead would
  * let a client hold the connection by sending forever. So such answers
- * close the connection (Connection: close), which clients expect, and the
- * unread remainder is discarded while the answer goes out, so the client
- * reads the answer rather than a reset. Answers to requests whose body
- * arrived in full keep the connection alive.
+ * close the connection (Connection: close), which clients expect, and what
+ * still arrives is read and discarded until it closes, so the socket is not
+ * left paused under the answer. Answers to requests whose body arrived in
+ * full keep the connection alive.
  */
 export function closeAfterUnreadBodies(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply) => {

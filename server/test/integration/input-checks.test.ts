@@ -43,7 +43,8 @@ const BAD_BODIES = ['{"name":"a\\u0000b"}', '{"metadata":{"public":"true","x":["
 
 describe('no value PostgreSQL cannot store reaches it: every route answers 400 in its envelope', () => {
   it('walks every registered route with NUL in each path parameter, a query value and the body', async () => {
-    const routes = t.app.berthRoutes.filter((route) => route.method !== 'HEAD' && route.method !== 'OPTIONS');
+    // HEAD answers carry no body to check; fetch refuses to send CONNECT, TRACE and TRACK.
+    const routes = t.app.berthRoutes.filter((route) => !['HEAD', 'CONNECT', 'TRACE', 'TRACK'].includes(route.method));
     assert.ok(routes.length > 80, `only ${routes.length} routes registered?`);
     assert.ok(routes.some((route) => route.url === '/api/v2.0/projects/:project_name_or_id/members/:mid'), 'prefixed routes are listed in full');
     const seen = new Set<string>();
