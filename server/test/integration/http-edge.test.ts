@@ -114,6 +114,16 @@ describe('an answer given before the request body was read leaves the connection
     });
   }
 
+  it('requests without a body, and answers that are not early, keep their connection alive', async () => {
+    const connection = await RawConnection.open(t.url);
+    for (const path of ['/v2/', '/v2/edge/app/tags/list', '/api/v2.0/projects', '/v2/edge/nosuch/manifests/v1']) {
+      await connection.send(`GET ${path} HTTP/1.1\r\nHost: berth\r\nAuthorization: ${ADMIN_AUTH}\r\n\r\n`);
+      const response = await connection.response();
+      assert.notEqual(response.headers.get('connection')?.toLowerCase(), 'close', path);
+    }
+    connection.close();
+  });
+
   it('a request whose body arrived in full keeps its connection alive', async () => {
     const connection = await RawConnection.open(t.url);
     const body = JSON.stringify({ project_name: 'edge' });
