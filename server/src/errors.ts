@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   // Not in the spec's table, but what distribution answers for these cases.
   RANGE_INVALID: 416,
   MANIFEST_TOO_LARGE: 413,
+  // Either API: storage (or the database's disk) is full; nothing was written, retry once space is freed.
+  INSUFFICIENT_STORAGE: 507,
   // Harbor API codes (/api/v2.0)
   BAD_REQUEST: 400,
   FORBIDDEN: 403,
@@ -31,8 +33,6 @@ export const ERROR_CODES = {
   PRECONDITION: 412,
   UNSUPPORTED_MEDIA_TYPE: 415,
   INTERNAL_SERVER_ERROR: 500,
-  /** Storage (or the database's disk) is full: nothing was written, the request can be retried once space is freed. */
-  INSUFFICIENT_STORAGE: 507,
   /** An external service an administrator configured (OIDC provider, LDAP server) is down or misconfigured. */
   SERVICE_UNAVAILABLE: 503,
 } as const;

@@ -9,7 +9,9 @@ import { storageFullError } from './storage-full.ts';
  */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | BerthError | Error, request, reply) => {
-    error = storageFullError(error) ?? error;
+    const full = storageFullError(error);
+    if (full) request.log.error({ err: error }, 'storage full');
+    error = full ?? error;
     if (error instanceof BerthError) {
       reply.status(error.status).headers(error.headers);
       const entry: Record<string, unknown> = { code: error.code, message: error.message };
