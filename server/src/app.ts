@@ -3,6 +3,10 @@ import type { BerthConfig } from './config/config.ts';
 import type { Db } from './db/database.ts';
 import type { Logger } from './logger.ts';
 import { installErrorHandler } from './http/error-handler.plugin.ts';
+import { answerFrameworkError, installInputChecks } from './http/input-checks.ts';
+import { REQUEST_ID_HEADER, requestIdOf } from './http/request-id.ts';
+import { answerClientError } from './http/client-error.ts';
+import { closeAfterUnreadBodies } from './http/unread-body.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { DatabaseUserVerifier } from './auth/local-users.verifier.ts';
 import { retireInitialAdminPassword } from './auth/admin.ts';
@@ -111,19 +115,25 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
     connectionTimeout: 0,
     return503OnClosing: true,
     exposeHeadRoutes: false,
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   });
   installErrorHandler(app);
-  // Set on arrival, not in onSend, so that hijacked responses (blob downloads) carry it too.
-  app.addHook('onRequest', async (_request, reply) => {
-    reply.header('Docker-Distribution-API-Version', 'registry/2.0');
+  // Set on arrival, not in onSend, so that hijacked responses (blob downloads) carry them too.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('Docker-Distribution-API-Version', 'registry/2.0').header(REQUEST_ID_HEADER, request.id);
   });
+  installInputChecks(app);
+  closeAfterUnreadBodies(app);
 
   const hashing = new HashWorker();
   app.addHook('onClose', async () => hashing.close());
   const settings = new SettingsService(db);
   const quotasStore = new QuotasStore();
   const quotaLedger = new QuotaLedger(db, quotasStore, settings);
-  const registry = new RegistryService(db, new RegistryStore(), new BlobStore(storage), hashing, quotaLedger, { deleteEnabled: config.storage_service.delete.enabled }, log);
+  const registry = new RegistryService(db, new RegistryStore(), new BlobStore(storage), hashing, quotaLedger, { deleteEnabled: config.storage_service.delete.enabled, uploadIdleTimeoutMs: config.http.upload_idle_timeout }, log);
   const audit = new AuditLog(db, log, settings);
   const pulls = new PullRecorder(db, settings, log);
   const flushBuffered = async (): Promise<void> => {

@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   // Not in the spec's table, but what distribution answers for these cases.
   RANGE_INVALID: 416,
   MANIFEST_TOO_LARGE: 413,
+  // Either API: storage (or the database's disk) is full; nothing was written, retry once space is freed.
+  INSUFFICIENT_STORAGE: 507,
   // Harbor API codes (/api/v2.0)
   BAD_REQUEST: 400,
   FORBIDDEN: 403,

@@ -43,7 +43,14 @@ export const configSchema = z.strictObject({
   external_url: z.url().optional(),
   /** Trust X-Forwarded-Proto/Host from a reverse proxy when building URLs (token realm, redirects). Only when one is in front. */
   behind_proxy: z.boolean().default(false),
-  http: z.strictObject({ port: port.default(8080), host: z.string().default('0.0.0.0') }).prefault({}),
+  http: z
+    .strictObject({
+      port: port.default(8080),
+      host: z.string().default('0.0.0.0'),
+      /** An upload body sending nothing for this long is ended (408) and its partial chunk discarded; 0s: never. */
+      upload_idle_timeout: duration.default(parseDuration('60s')),
+    })
+    .prefault({}),
   https: z
     .strictObject({ port: port.default(8443), certificate: z.string().min(1), private_key: z.string().min(1) })
     .optional(),

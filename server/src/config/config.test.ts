@@ -17,6 +17,7 @@ describe('configuration', () => {
     const dir = mkdtempSync(join(tmpdir(), 'berth-config-'));
     const config = loadConfig({ env: {}, cwd: dir });
     assert.equal(config.http.port, 8080);
+    assert.equal(config.http.upload_idle_timeout, 60_000);
     assert.equal(config.data_volume, join(dir, 'data'));
     assert.equal(config.database.url, undefined);
     assert.equal(config.storage_service.delete.enabled, true);
@@ -74,11 +75,13 @@ log:
         BERTH_DATABASE_URL: 'postgresql://x@y/z',
         BERTH_ADMIN_PASSWORD: 'S3cret-pass',
         BERTH_LOG_LEVEL: 'warn',
+        BERTH_HTTP_UPLOAD_IDLE_TIMEOUT: '90s',
       },
       cwd: dir,
       file,
     });
     assert.equal(config.http.port, 7000);
+    assert.equal(config.http.upload_idle_timeout, 90_000);
     assert.equal(config.data_volume, '/srv/berth');
     assert.equal(config.external_url, 'https://r.example.com');
     assert.equal(config.database.url, 'postgresql://x@y/z');

@@ -20,6 +20,7 @@ const ENV_OVERRIDES: Record<string, { key: string[]; type: 'string' | 'number' |
   BERTH_HTTP_PORT: { key: ['http', 'port'], type: 'number' },
   BERTH_BEHIND_PROXY: { key: ['behind_proxy'], type: 'boolean' },
   BERTH_HTTP_HOST: { key: ['http', 'host'], type: 'string' },
+  BERTH_HTTP_UPLOAD_IDLE_TIMEOUT: { key: ['http', 'upload_idle_timeout'], type: 'string' },
   BERTH_HTTPS_PORT: { key: ['https', 'port'], type: 'number' },
   BERTH_HTTPS_CERTIFICATE: { key: ['https', 'certificate'], type: 'string' },
   BERTH_HTTPS_PRIVATE_KEY: { key: ['https', 'private_key'], type: 'string' },

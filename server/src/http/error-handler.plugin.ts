@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { BerthError } from '../errors.ts';
+import { storageFullError } from './storage-full.ts';
 
 /**
  * Writes every error in the {"errors":[{code,message,detail}]} envelope that
@@ -8,6 +9,9 @@ import { BerthError } from '../errors.ts';
  */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | BerthError | Error, request, reply) => {
+    const full = storageFullError(error);
+    if (full) request.log.error({ err: error }, 'storage full');
+    error = full ?? error;
     if (error instanceof BerthError) {
       reply.status(error.status).headers(error.headers);
       const entry: Record<string, unknown> = { code: error.code, message: error.message };

@@ -1,4 +1,5 @@
 import { parseDigest } from './digest.ts';
+import { unstorableTextIn } from '../db/storable-text.ts';
 import { baseMediaType, IMAGE_MANIFEST_TYPES, INDEX_TYPES, isNonDistributable, MANIFEST_TYPES, MediaType } from './media-types.ts';
 
 export interface Descriptor {
@@ -81,6 +82,9 @@ export function parseManifest(body: Buffer, contentType: string | undefined): Pa
   } catch {
     throw new ManifestError('manifest is not valid JSON');
   }
+  // Its fields are stored as PostgreSQL text and jsonb, which cannot hold these.
+  const unstorable = unstorableTextIn(json);
+  if (unstorable !== undefined) throw new ManifestError(`${unstorable}: contains a character that cannot be stored (NUL or an unpaired UTF-16 surrogate)`);
   if (!isRecord(json)) throw new ManifestError('manifest must be a JSON object');
   if (json.schemaVersion !== 2) throw new ManifestError('only schemaVersion 2 manifests are supported');
   const declared = json.mediaType;

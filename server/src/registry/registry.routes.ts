@@ -40,17 +40,42 @@ function hasBody(raw: IncomingMessage): boolean {
   return raw.headers['transfer-encoding'] !== undefined;
 }
 
-async function readLimited(raw: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(raw.headers['content-length'] ?? 0);
-  if (declared > limit) throw new BerthError('MANIFEST_TOO_LARGE', `manifest exceeds ${limit} bytes`, { status: 413 });
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of raw as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new BerthError('MANIFEST_TOO_LARGE', `manifest exceeds ${limit} bytes`, { status: 413 });
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size);
+/**
+ * A manifest body, refused past `limit` bytes (413) or when it sends nothing
+ * for `idleMs` (408, 0: no limit). The request stream is left undestroyed so
+ * the refusal can still be written; the connection is then closed
+ * (http/unread-body.ts).
+ */
+async function readLimited(raw: IncomingMessage, limit: number, idleMs: number): Promise<Buffer> {
+  const tooLarge = () => new BerthError('MANIFEST_TOO_LARGE', `manifest exceeds ${limit} bytes`, { status: 413 });
+  if (Number(raw.headers['content-length'] ?? 0) > limit) throw tooLarge();
+  return await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let idle: NodeJS.Timeout | undefined;
+    const finish = (error?: Error) => {
+      clearTimeout(idle);
+      raw.off('data', onData).off('end', onEnd).off('error', finish).off('close', onClose);
+      if (error) reject(error);
+      else resolve(Buffer.concat(chunks, size));
+    };
+    const watchIdle = () => {
+      clearTimeout(idle);
+      if (idleMs > 0) idle = setTimeout(() => finish(new BerthError('MANIFEST_INVALID', `the manifest body sent nothing for ${idleMs / 1000} s`, { status: 408 })), idleMs);
+    };
+    const onData = (chunk: Buffer) => {
+      watchIdle();
+      size += chunk.length;
+      if (size > limit) finish(tooLarge());
+      else chunks.push(chunk);
+    };
+    const onEnd = () => finish();
+    const onClose = () => {
+      if (!raw.readableEnded) finish(new Error('the request ended before its body was complete'));
+    };
+    raw.on('data', onData).on('end', onEnd).on('error', finish).on('close', onClose);
+    watchIdle();
+  });
 }
 
 function queryOf(request: FastifyRequest): Record<string, string | undefined> {
@@ -217,7 +242,7 @@ export async function registryRoutes(
         HEAD: async (ctx) => manifestGet(ctx),
         GET: async (ctx) => manifestGet(ctx),
         PUT: async ({ request, reply, name, ref }) => {
-          const body = await readLimited(request.raw, MAX_MANIFEST_BYTES);
+          const body = await readLimited(request.raw, MAX_MANIFEST_BYTES, registry.uploadIdleTimeoutMs);
           const result = await registry.putManifest(name, ref, request.headers['content-type'], body);
           await audit.record({ eventType: 'create_artifact', projectName: projectNameOf(name)!, resourceType: 'artifact', resource: `${name}:${ref}`, username: callerName(callerOf(request)) });
           reply.headers({ Location: `/v2/${name}/manifests/${result.digest}`, 'Docker-Content-Digest': result.digest });

@@ -9,10 +9,10 @@ import { artifactTypeOf, extraAttrsOf, hasDescriptiveConfig, type ArtifactType }
 import { InvalidOffsetError, PathNotFoundError } from '../storage/storage-driver.ts';
 import { MediaType } from '../oci/media-types.ts';
 import { isValidRepositoryName, isValidTag } from '../oci/names.ts';
-import { BlobStore } from '../storage/blob-store.ts';
+import { BlobStore, BodyStalledError, type WrittenSegment } from '../storage/blob-store.ts';
 import { isUploadId } from '../storage/paths.ts';
 import type { ByteSink } from '../storage/storage-driver.ts';
-import type { HashWorker } from '../storage/parallel-hash.ts';
+import type { HashWorker, StreamHasher } from '../storage/parallel-hash.ts';
 import type { RegistryStore, ReferrerRow } from './registry.store.ts';
 import { UploadHashCache } from './upload-hash-cache.ts';
 import { projectNameOf } from './registry-access.ts';
@@ -28,6 +28,8 @@ export const MAX_PAGE_SIZE = 1000;
 
 export interface RegistryOptions {
   deleteEnabled: boolean;
+  /** How long an upload body may send nothing before it is ended (0: never), so stalled clients free their connection. */
+  uploadIdleTimeoutMs: number;
 }
 
 export interface BlobInfo {
@@ -79,6 +81,11 @@ export class RegistryService {
     this.#blobs = blobs;
     this.#options = options;
     this.#log = log;
+  }
+
+  /** How long a request body (blob or manifest) may send nothing before it is ended; 0: never. */
+  get uploadIdleTimeoutMs(): number {
+    return this.#options.uploadIdleTimeoutMs;
   }
 
   async #repositoryId(name: string): Promise<string | undefined> {
@@ -162,7 +169,7 @@ export class RegistryService {
     const uploadId = randomUUID();
     const hasher = this.#hashing.create(digest.algorithm);
     try {
-      const segment = await this.#blobs.writeSegment(uploadId, BlobStore.newSegmentName(0), body, [hasher]);
+      const segment = await this.#writeSegment(uploadId, BlobStore.newSegmentName(0), body, [hasher]);
       const actual = await hasher.digest();
       if (actual !== digest.value) throw new BerthError('DIGEST_INVALID', 'provided digest did not match uploaded content', { detail: { expected: digest.value, actual } });
       await this.#quotas.requireRoomForBlob(repositoryId, digest.value, segment.size);
@@ -171,6 +178,16 @@ export class RegistryService {
     } finally {
       hasher.dispose();
       await this.#blobs.deleteUpload(uploadId);
+    }
+  }
+
+  /** A stalled body is the client's failure (408); the session, if any, keeps what it had and resumes from there. */
+  async #writeSegment(uploadId: string, name: string, body: Readable, hashers: StreamHasher[]): Promise<WrittenSegment> {
+    try {
+      return await this.#blobs.writeSegment(uploadId, name, body, hashers, this.#options.uploadIdleTimeoutMs);
+    } catch (error) {
+      if (!(error instanceof BodyStalledError)) throw error;
+      throw new BerthError('BLOB_UPLOAD_INVALID', `the upload body sent nothing for ${error.idleMs / 1000} s; the chunk was discarded, resume from the upload's current range`, { status: 408 });
     }
   }
 
@@ -197,7 +214,7 @@ export class RegistryService {
     const hasher = this.#hashes.take(uploadId, upload.size) ?? (upload.size === 0 ? this.#hashing.create() : undefined);
     let segment;
     try {
-      segment = await this.#blobs.writeSegment(uploadId, BlobStore.newSegmentName(upload.segments.length), body, hasher ? [hasher] : []);
+      segment = await this.#writeSegment(uploadId, BlobStore.newSegmentName(upload.segments.length), body, hasher ? [hasher] : []);
     } catch (error) {
       hasher?.dispose();
       throw error;

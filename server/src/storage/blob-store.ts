@@ -9,6 +9,16 @@ import { PathNotFoundError, type ByteSink, type StorageDriver } from './storage-
 /** Chunks of a request body (16–64 KiB each) that may wait for the writer and hashers before reading pauses. */
 const CHUNKS_IN_FLIGHT = 16;
 
+/** A request body that sent nothing for longer than allowed while Berth was ready to read it. */
+export class BodyStalledError extends Error {
+  readonly idleMs: number;
+  constructor(idleMs: number) {
+    super(`no data received for ${idleMs} ms`);
+    this.name = 'BodyStalledError';
+    this.idleMs = idleMs;
+  }
+}
+
 export interface WrittenSegment {
   name: string;
   size: number;
@@ -34,9 +44,12 @@ export class BlobStore {
    * Streams `source` into a new segment of an upload, feeding every byte to
    * `hashers` (which digest on another thread) while the writer is still
    * busy with the previous chunk, so receiving, hashing and writing overlap.
-   * Nothing is visible until the segment is complete and durable.
+   * Nothing is visible until the segment is complete and durable. A source
+   * that sends nothing for `idleTimeoutMs` (0: no limit) while it is being
+   * read fails with BodyStalledError and its partial segment is discarded;
+   * time spent paused for the writer or hashers does not count against it.
    */
-  async writeSegment(uploadId: string, name: string, source: Readable, hashers: StreamHasher[]): Promise<WrittenSegment> {
+  async writeSegment(uploadId: string, name: string, source: Readable, hashers: StreamHasher[], idleTimeoutMs = 0): Promise<WrittenSegment> {
     const writer = await this.driver.writer(uploadSegmentPath(uploadId, name));
     let size = 0;
     let pending: Promise<void> = Promise.resolve();
@@ -50,26 +63,43 @@ export class BlobStore {
       await new Promise<void>((resolve, reject) => {
         let failed = false;
         let waiting = 0;
+        let idle: NodeJS.Timeout | undefined;
+        const watchIdle = () => {
+          clearTimeout(idle);
+          if (idleTimeoutMs > 0 && !failed && !source.isPaused()) idle = setTimeout(() => fail(new BodyStalledError(idleTimeoutMs)), idleTimeoutMs);
+        };
         const fail = (error: unknown) => {
           if (failed) return;
           failed = true;
+          clearTimeout(idle);
           source.off('data', onData);
           reject(error);
         };
         const onData = (chunk: Buffer) => {
+          watchIdle();
           size += chunk.length;
           noteBodyBytes(chunk.length);
           const hashed = hashers.map((hasher) => hasher.update(chunk));
           const previous = pending;
           pending = Promise.all([previous.then(() => writer.write(chunk)), ...hashed]).then(() => {
             waiting--;
-            if (waiting < CHUNKS_IN_FLIGHT / 2 && source.isPaused()) source.resume();
+            if (waiting < CHUNKS_IN_FLIGHT / 2 && source.isPaused()) {
+              source.resume();
+              watchIdle();
+            }
           });
           pending.catch(fail);
-          if (++waiting >= CHUNKS_IN_FLIGHT) source.pause();
+          if (++waiting >= CHUNKS_IN_FLIGHT) {
+            source.pause();
+            clearTimeout(idle);
+          }
         };
         source.on('data', onData);
-        source.once('end', () => pending.then(() => resolve(), fail));
+        watchIdle();
+        source.once('end', () => {
+          clearTimeout(idle);
+          pending.then(() => resolve(), fail);
+        });
         source.once('error', fail);
         source.once('close', () => {
           if (!source.readableEnded) fail(new Error('the request ended before its body was complete'));

@@ -6,7 +6,8 @@ import type { StorageDriver } from './storage-driver.ts';
 /**
  * The configured driver: S3 when `storage_service.s3` is set, else the
  * filesystem under the data volume. The AWS SDK is loaded only when used:
- * it costs ~10 MB of memory in every process that imports it.
+ * it costs ~10 MB of memory in every process that imports it. A filesystem
+ * driver first reclaims the temporary files of dead writers.
  */
 export async function createStorageDriver(config: BerthConfig): Promise<StorageDriver> {
   const s3 = config.storage_service.s3;
@@ -27,5 +28,8 @@ export async function createStorageDriver(config: BerthConfig): Promise<StorageD
     });
   }
   const root = config.storage_service.filesystem?.rootdirectory ?? join(config.data_volume, 'registry');
-  return new FilesystemDriver({ rootDirectory: root });
+  const driver = new FilesystemDriver({ rootDirectory: root });
+  // At start, not at the first purge (days later): a process killed mid-upload may have held gigabytes there.
+  await driver.reclaimDeadWriters();
+  return driver;
 }

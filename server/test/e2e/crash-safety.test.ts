@@ -88,6 +88,22 @@ describe('a server killed with SIGKILL in the middle of a write', () => {
     assert.equal(after.headers.get('content-length'), String(total));
   });
 
+  it('gives back the temporary file of a write cut off by SIGKILL at the next start, not days later', async () => {
+    const temporary = join(berth.dataDir, 'registry', '.tmp');
+    const temporaryFiles = () => (existsSync(temporary) ? readdirSync(temporary) : []);
+    const chunk = randomBytes(MiB);
+    const total = 64 * MiB;
+    let killing: Promise<void> | undefined;
+    const outcome = await streamUpload(berth.url, 'POST', `/v2/crash/reclaim/blobs/uploads/?digest=${patternDigest(total, chunk)}`, total, chunk, (sent) => {
+      if (sent >= 16 * MiB && !killing) killing = berth.kill();
+    });
+    await killing;
+    assert.equal(outcome, 'dropped');
+    assert.ok(temporaryFiles().length > 0, 'the killed write left no temporary file: nothing to test');
+    await berth.restart();
+    assert.deepEqual(temporaryFiles(), [], 'the dead writer\'s temporary file is still there');
+  });
+
   it('keeps the committed chunks of a chunked upload across a kill mid-chunk, so the client can resume', async () => {
     const chunk = randomBytes(MiB);
     const start = await client.request('POST', '/v2/crash/chunked/blobs/uploads/');

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -89,5 +91,24 @@ describe('filesystem storage driver', () => {
     await driver.putContent('dir/only', Buffer.from('x'));
     await driver.delete('dir/only');
     await assert.rejects(driver.list('dir'), PathNotFoundError);
+  });
+
+  it('reclaims at start the temporary files of writers that died on this kernel, and only those', async () => {
+    const live = await driver.writer('blobs/live');
+    await live.write(Buffer.from('in flight'));
+    const [liveName] = await readdir(join(root, '.tmp'));
+    const [, , , kernel] = /^([^.]+)\.(\d+)\.([0-9a-f]{8})\.(.+)$/.exec(liveName!)!.slice(1);
+    const exited = spawnSync('true');
+    const files = {
+      deadPid: `${randomUUID()}.${exited.pid}.0badf00d.${kernel}`,
+      ourPidEarlierLife: `${randomUUID()}.${process.pid}.0badf00d.${kernel}`,
+      otherKernel: `${randomUUID()}.${exited.pid}.0badf00d.00000000-0000-0000-0000-000000000000-1`,
+      unowned: randomUUID(),
+    };
+    for (const name of Object.values(files)) await writeFile(join(root, '.tmp', name), 'partial');
+    assert.equal(await driver.reclaimDeadWriters(), 2);
+    assert.deepEqual((await readdir(join(root, '.tmp'))).sort(), [liveName, files.otherKernel, files.unowned].sort());
+    await live.commit();
+    assert.equal(await readFile(join(root, 'blobs', 'live'), 'utf8'), 'in flight');
   });
 });

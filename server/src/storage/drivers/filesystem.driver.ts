@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createReadStream, readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, statfs, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
@@ -21,6 +21,40 @@ import {
  * storage paths may not start with it.
  */
 const TEMP_DIRECTORY = '.tmp';
+
+/**
+ * Who writes a temporary file, in its name: `<uuid>.<pid>.<process token>.<kernel>`.
+ * Several replicas may share the storage (NFS, one volume for N processes),
+ * so at start-up a process may only delete temporary files it can prove no
+ * live writer owns. A pid says that only inside the pid namespace and boot
+ * it came from: `kernel` is the boot id plus the pid namespace's inode, and
+ * a file whose `kernel` matches ours belongs to a dead writer when its pid
+ * is gone, or when the pid is our own but the token is not (a restarted
+ * container is often pid 1 again). Files from other kernels (other hosts,
+ * containers, boots) cannot be judged and are left to the age-based purge.
+ */
+const WRITER_TOKEN = randomBytes(4).toString('hex');
+const TEMP_NAME = /^[0-9a-f-]{36}\.(\d+)\.([0-9a-f]{8})\.([0-9a-f-]+-\d+)$/;
+
+function kernelIdentity(): string | undefined {
+  try {
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const pidNamespace = /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1];
+    return /^[0-9a-f-]+$/.test(boot) && pidNamespace ? `${boot}-${pidNamespace}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const KERNEL = kernelIdentity();
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** Large sequential writes and reads keep syscalls few on the 1 GiB blob path. */
 const IO_BUFFER_SIZE = 1024 * 1024;
@@ -123,7 +157,7 @@ export class FilesystemDriver implements StorageDriver {
   async writer(path: string): Promise<FileWriter> {
     const destination = this.resolve(path);
     await mkdir(this.tempDirectory, { recursive: true });
-    const tempPath = join(this.tempDirectory, randomUUID());
+    const tempPath = join(this.tempDirectory, KERNEL ? `${randomUUID()}.${process.pid}.${WRITER_TOKEN}.${KERNEL}` : randomUUID());
     const handle = await open(tempPath, 'wx');
     return new FilesystemFileWriter(handle, tempPath, destination);
   }
@@ -170,16 +204,19 @@ export class FilesystemDriver implements StorageDriver {
     await rm(this.resolve(path), { recursive: true, force: true });
   }
 
-  async purgeTemporary(olderThan: Date): Promise<number> {
-    let names: string[];
+  /** Names in the temporary directory; none before the first write created it. */
+  private async temporaryNames(): Promise<string[]> {
     try {
-      names = await readdir(this.tempDirectory);
+      return await readdir(this.tempDirectory);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
     }
+  }
+
+  async purgeTemporary(olderThan: Date): Promise<number> {
     let removed = 0;
-    for (const name of names) {
+    for (const name of await this.temporaryNames()) {
       const path = join(this.tempDirectory, name);
       try {
         if ((await stat(path)).mtime < olderThan) {
@@ -189,6 +226,26 @@ export class FilesystemDriver implements StorageDriver {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
+    }
+    return removed;
+  }
+
+  /**
+   * Deletes the temporary files of writers that died on this kernel (see
+   * WRITER_TOKEN), so the space a killed process held is back at the next
+   * start rather than after the purge age. Returns how many were removed.
+   */
+  async reclaimDeadWriters(): Promise<number> {
+    if (!KERNEL) return 0;
+    let removed = 0;
+    for (const name of await this.temporaryNames()) {
+      const match = TEMP_NAME.exec(name);
+      if (!match || match[3] !== KERNEL) continue;
+      const pid = Number(match[1]);
+      const dead = pid === process.pid ? match[2] !== WRITER_TOKEN : !isAlive(pid);
+      if (!dead) continue;
+      await rm(join(this.tempDirectory, name), { force: true });
+      removed++;
     }
     return removed;
   }

@@ -1,0 +1,87 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { buildApp } from '../../src/app.ts';
+import { FilesystemDriver } from '../../src/storage/drivers/filesystem.driver.ts';
+import { startTestApp, type TestApp } from '../fixtures/app-harness.ts';
+import { ADMIN_AUTH } from '../fixtures/registry-client.ts';
+import { makeImage } from '../fixtures/image-builder.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+let t: TestApp;
+let layerDigest: string;
+
+before(async () => {
+  t = await startTestApp();
+  await t.client.createProject('ids');
+  const image = await makeImage();
+  await t.client.pushImage('ids/app', 'v1', image);
+  layerDigest = image.layers[0]!.digest;
+});
+after(async () => t.close());
+
+async function requestId(path: string, sent?: string, method = 'GET'): Promise<string | null> {
+  const response = await fetch(`${t.url}${path}`, { method, headers: { authorization: ADMIN_AUTH, ...(sent !== undefined && { 'x-request-id': sent }) } });
+  await response.arrayBuffer();
+  return response.headers.get('x-request-id');
+}
+
+describe('X-Request-Id: every response carries the request id, the client\'s when it sent a sane one', () => {
+  const paths = ['/v2/', '/v2/ids/app/manifests/v1', '/v2/ids/app/tags/list', '/api/v2.0/projects', '/api/v2.0/ping', '/v2/nosuch/app/manifests/v1', '/api/v2.0/nosuch', '/api/v2.0/projects/%FF'];
+  for (const path of paths) {
+    it(`echoes the client's id and makes one otherwise: ${path}`, async () => {
+      assert.equal(await requestId(path, 'trace-4f2a.9:b/c+d=@x'), 'trace-4f2a.9:b/c+d=@x');
+      assert.match((await requestId(path)) ?? '', UUID);
+    });
+  }
+
+  it('on blob downloads, whose bytes bypass the reply', async () => {
+    assert.equal(await requestId(`/v2/ids/app/blobs/${layerDigest}`, 'blob-download-1'), 'blob-download-1');
+  });
+
+  it('replaces an id that is too long or has characters unsafe for logs and headers', async () => {
+    for (const sent of ['x'.repeat(129), 'a b', 'a"b', 'a\u00e9b', '']) {
+      const answered = await requestId('/v2/', sent);
+      assert.match(answered ?? '', UUID, `${JSON.stringify(sent)} → ${answered}`);
+    }
+  });
+
+  it('a 500 names it, and the log line of the failure carries it', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(...chunk.toString().split('\n').filter(Boolean));
+        done();
+      },
+    });
+    // Storage whose root is a regular file: every write fails with an error Berth did not anticipate.
+    const dir = mkdtempSync(join(tmpdir(), 'berth-reqid-'));
+    const root = join(dir, 'not-a-directory');
+    writeFileSync(root, '');
+    const { app } = await buildApp({ config: t.config, db: t.db, storage: new FilesystemDriver({ rootDirectory: root }), log: pino({ level: 'info' }, sink) });
+    try {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const address = app.server.address();
+      const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      const body = Buffer.from('some bytes');
+      const response = await fetch(`${url}/v2/ids/app/blobs/uploads/?digest=sha256:${'0'.repeat(64)}`, {
+        method: 'POST',
+        headers: { authorization: ADMIN_AUTH, 'x-request-id': 'failing-push-7', 'content-type': 'application/octet-stream' },
+        body,
+      });
+      const text = await response.text();
+      assert.equal(response.status, 500, text);
+      assert.equal(response.headers.get('x-request-id'), 'failing-push-7');
+      assert.match(JSON.parse(text).errors[0].message, /request id failing-push-7/);
+      const logged = lines.map((line) => JSON.parse(line) as { reqId?: string; msg?: string });
+      assert.ok(logged.some((line) => line.reqId === 'failing-push-7' && line.msg === 'unhandled error'), lines.join('\n'));
+    } finally {
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
