@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { BerthError } from '../errors.ts';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/unavailable.ts';
 
 /**
  * Writes every error in the {"errors":[{code,message,detail}]} envelope that
@@ -23,6 +24,13 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (status && status >= 400 && status < 500) {
       const code = status === 413 ? 'SIZE_INVALID' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST';
       return reply.status(status).send({ errors: [{ code, message: error.message }] });
+    }
+    // Wherever a lost or saturated database surfaces, the client gets a retryable 503, never a 500.
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      const code = request.url.startsWith('/v2/') ? 'UNAVAILABLE' : 'SERVICE_UNAVAILABLE';
+      reply.status(503).header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+      return reply.send({ errors: [{ code, message: 'the database is unavailable; retry later' }] });
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply.status(500).send({ errors: [{ code: 'INTERNAL_SERVER_ERROR', message: `internal error; request id ${request.id}` }] });
