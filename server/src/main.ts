@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig, type BerthConfig } from './config/config.ts';
 import { createDatabase, migrateToLatest, type Db } from './db/database.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.ts';
+import { DataDirectoryInUseError } from './db/data-dir-lock.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ensureAdmin } from './auth/admin.ts';
 import { buildApp } from './app.ts';
@@ -46,7 +47,8 @@ async function openDatabase(config: BerthConfig, log: Logger): Promise<Runtime> 
     embedded = await startEmbeddedPostgres(config.data_volume, log);
     url = embedded.url();
   }
-  const db = createDatabase(url, config.database.max_open_conns, log);
+  const { max_open_conns, acquire_timeout, statement_timeout, idle_in_transaction_timeout } = config.database;
+  const db = createDatabase(url, max_open_conns, log, { acquire: acquire_timeout, statement: statement_timeout, idleInTransaction: idle_in_transaction_timeout });
   const applied = await migrateToLatest(db);
   if (applied.length > 0) log.info({ migrations: applied }, 'applied database migrations');
   return { config, log, db, ...(embedded && { embedded }) };
@@ -136,6 +138,10 @@ if (import.meta.main) {
       if (code >= 0) process.exit(code);
     },
     (error: unknown) => {
+      if (error instanceof DataDirectoryInUseError) {
+        console.error(`berth: ${error.message}`);
+        process.exit(1);
+      }
       console.error('berth: fatal:', error);
       process.exit(1);
     },
