@@ -10,6 +10,7 @@ import {
   type DatabaseConnection,
   type Driver,
   type MigrationProvider,
+  type PostgresPoolClient,
 } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
@@ -121,11 +122,33 @@ export function createDatabase(url: string, maxConnections: number, log?: Logger
   pool.on('error', () => {
     // Already logged by the connection's own listener.
   });
-  const dialect = new PostgresDialect({ pool });
+  const dialect = new PostgresDialect({ pool: { connect: async () => releasedBrokenOnFatal(await pool.connect()), end: () => pool.end() } });
   const driver = dialect.createDriver();
   const plugins = [new CamelCasePlugin({ maintainNestedObjectKeys: true })];
   const executor = new DefaultQueryExecutor(dialect.createQueryCompiler(), dialect.createAdapter(), new GuardedConnectionProvider(driver, pool, log), plugins);
   return new Kysely<Database>({ config: { dialect, plugins }, dialect, driver, executor });
+}
+
+/**
+ * A pooled client as Kysely uses it, which goes back to the pool as broken
+ * once a query on it failed with a FATAL error (pg_terminate_backend, an
+ * administrator's or the server's shutdown): the server has ended that
+ * session, but the socket's end may arrive only after the release, and the
+ * pool would hand the dead connection to the next request meanwhile.
+ */
+function releasedBrokenOnFatal(client: pg.PoolClient): PostgresPoolClient {
+  let fatal: Error | undefined;
+  const query = async (text: string, parameters: readonly unknown[]) => {
+    try {
+      return await client.query(text, parameters as unknown[]);
+    } catch (error) {
+      const severity = (error as { severity?: unknown }).severity;
+      if (severity === 'FATAL' || severity === 'PANIC') fatal = error as Error;
+      throw error;
+    }
+  };
+  // Only the (sql, parameters) form: the dialect has no cursor configured, so Kysely never passes one.
+  return { query, release: () => client.release(fatal) } as unknown as PostgresPoolClient;
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -99,7 +99,8 @@ async function initialise(bin: Binaries, dataDir: string, password: string, ids:
 function startServer(bin: Binaries, dataDir: string, port: number, ids: { uid: number; gid: number } | undefined, log: Logger): Promise<ChildProcess> {
   const args = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'];
   return new Promise((resolve, reject) => {
-    const child = spawn(bin.postgres, args, { ...ids, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    // Its own process group: a terminal's Ctrl-C reaches Berth only, which stops PostgreSQL after the requests in flight.
+    const child = spawn(bin.postgres, args, { ...ids, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
     let output = '';
     let ready = false;
     const onData = (chunk: Buffer) => {
@@ -176,26 +177,24 @@ export async function startEmbeddedPostgres(dataVolume: string, log: Logger): Pr
   });
   let watchdog = startWatchdog(server.pid!);
   let stopping = false;
+  let restarting: Promise<void> | undefined;
   const supervise = (child: ChildProcess) => {
     child.once('exit', (code, signal) => {
       if (stopping) return;
       log.error({ code, signal }, 'embedded PostgreSQL exited; starting it again');
       watchdog.kill();
-      void restart();
+      restarting = restart().finally(() => (restarting = undefined));
     });
   };
   const restart = async () => {
     // Its backends may still be ending and holding the shared memory: the first tries can fail.
     for (let delay = 250; !stopping; delay = Math.min(delay * 2, 5000)) {
       try {
-        const child = await startServer(bin, dataDir, port, ids, log);
-        if (stopping) {
-          child.kill('SIGINT');
-          return;
-        }
-        server = child;
-        watchdog = startWatchdog(child.pid!);
-        supervise(child);
+        server = await startServer(bin, dataDir, port, ids, log);
+        // Stopped meanwhile: stop() ends this server.
+        if (stopping) return;
+        watchdog = startWatchdog(server.pid!);
+        supervise(server);
         log.warn({ port }, 'embedded PostgreSQL started again');
         return;
       } catch (error) {
@@ -211,6 +210,7 @@ export async function startEmbeddedPostgres(dataVolume: string, log: Logger): Pr
     stop: async () => {
       stopping = true;
       watchdog.kill();
+      await restarting;
       if (server.exitCode === null && server.signalCode === null) {
         const exited = new Promise((resolve) => server.once('exit', resolve));
         // SIGINT is PostgreSQL's "fast shutdown": roll back open transactions, checkpoint, exit.

@@ -3,7 +3,7 @@ import { DatabaseClosedError } from './database.ts';
 /** Seconds a client is asked to wait (Retry-After) when the database cannot serve a request. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
-/** Socket errors: the server is down, restarting, or unreachable. */
+/** Socket errors: the server is down, restarting, or unreachable (or the object store is: a retryable 503 too). */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /**

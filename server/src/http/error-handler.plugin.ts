@@ -27,10 +27,11 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     // Wherever a lost or saturated database surfaces, the client gets a retryable 503, never a 500.
     if (isDatabaseUnavailable(error)) {
-      request.log.warn({ err: error }, 'database unavailable');
+      request.log.warn({ err: error }, 'service unavailable');
       const code = request.url.startsWith('/v2/') ? 'UNAVAILABLE' : 'SERVICE_UNAVAILABLE';
       reply.status(503).header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
-      return reply.send({ errors: [{ code, message: 'the database is unavailable; retry later' }] });
+      // A refused or reset socket may also be the object store's: the message names no culprit, the log does.
+      return reply.send({ errors: [{ code, message: 'temporarily unavailable: the database or another service Berth depends on did not answer; retry later' }] });
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply.status(500).send({ errors: [{ code: 'INTERNAL_SERVER_ERROR', message: `internal error; request id ${request.id}` }] });
