@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   DENIED: 403,
   UNSUPPORTED: 405,
   TOOMANYREQUESTS: 429,
+  /** distribution's code for 503: the registry cannot serve now (its database is down); retry. */
+  UNAVAILABLE: 503,
   // Not in the spec's table, but what distribution answers for these cases.
   RANGE_INVALID: 416,
   MANIFEST_TOO_LARGE: 413,
@@ -33,7 +35,7 @@ export const ERROR_CODES = {
   PRECONDITION: 412,
   UNSUPPORTED_MEDIA_TYPE: 415,
   INTERNAL_SERVER_ERROR: 500,
-  /** An external service an administrator configured (OIDC provider, LDAP server) is down or misconfigured. */
+  /** An external service an administrator configured (OIDC provider, LDAP server) or the database is down or misconfigured. */
   SERVICE_UNAVAILABLE: 503,
 } as const;
 

@@ -38,7 +38,8 @@ async function openDatabase(config: BerthConfig, log: Logger): Promise<Runtime> 
     embedded = await startEmbeddedPostgres(config.data_volume, log);
     url = embedded.url();
   }
-  const db = createDatabase(url, config.database.max_open_conns, log);
+  const { max_open_conns, acquire_timeout, statement_timeout, idle_in_transaction_timeout } = config.database;
+  const db = createDatabase(url, max_open_conns, log, { acquire: acquire_timeout, statement: statement_timeout, idleInTransaction: idle_in_transaction_timeout });
   const applied = await migrateToLatest(db);
   if (applied.length > 0) log.info({ migrations: applied }, 'applied database migrations');
   return { config, log, db, ...(embedded && { embedded }) };

@@ -80,13 +80,13 @@ export class AuditLog {
 
   /** Writes the event now, in `db` when given (the caller's transaction), unless its type is disabled. */
   async record(event: AuditEvent, db: Db | Transaction<Database> = this.#db): Promise<void> {
-    if ((await this.#disabled()).has(event.eventType)) return;
+    if ((await this.#disabled(db)).has(event.eventType)) return;
     await db.insertInto('auditLog').values(row(event)).execute();
   }
 
   /** The event types an administrator turned off (disabled_audit_log_event_types). */
-  async #disabled(): Promise<ReadonlySet<string>> {
-    return new Set(eventTypeList((await this.#settings.general()).disabled_audit_log_event_types));
+  async #disabled(db?: Db | Transaction<Database>): Promise<ReadonlySet<string>> {
+    return new Set(eventTypeList((await this.#settings.general(db)).disabled_audit_log_event_types));
   }
 
   recordLater(event: AuditEvent): void {

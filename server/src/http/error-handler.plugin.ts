@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { BerthError } from '../errors.ts';
 import { storageFullError } from './storage-full.ts';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/unavailable.ts';
 
 /**
  * Writes every error in the {"errors":[{code,message,detail}]} envelope that
@@ -27,6 +28,14 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (status && status >= 400 && status < 500) {
       const code = status === 413 ? 'SIZE_INVALID' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST';
       return reply.status(status).send({ errors: [{ code, message: error.message }] });
+    }
+    // Wherever a lost or saturated database surfaces, the client gets a retryable 503, never a 500.
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'service unavailable');
+      const code = request.url.startsWith('/v2/') ? 'UNAVAILABLE' : 'SERVICE_UNAVAILABLE';
+      reply.status(503).header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+      // A refused or reset socket may also be the object store's: the message names no culprit, the log does.
+      return reply.send({ errors: [{ code, message: 'temporarily unavailable: the database or another service Berth depends on did not answer; retry later' }] });
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply.status(500).send({ errors: [{ code: 'INTERNAL_SERVER_ERROR', message: `internal error; request id ${request.id}` }] });

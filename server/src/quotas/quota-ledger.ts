@@ -79,7 +79,7 @@ export class QuotaLedger {
    * caller's transaction when it has one, so it needs no second connection.
    */
   async requireRoomForBlob(repositoryId: string, digest: string, size: number, db: Db | Transaction<Database> = this.#db): Promise<void> {
-    if (!(await this.#settings.general()).quota_per_project_enable) return;
+    if (!(await this.#settings.general(db)).quota_per_project_enable) return;
     const projectId = await this.#store.projectOfRepository(db, repositoryId);
     const quota = projectId && (await this.#store.findByProject(db, projectId));
     if (!quota || quota.hard < 0 || quota.used + size <= quota.hard) return;
@@ -124,7 +124,7 @@ export class QuotaChange {
   /** Adds bytes to the usage, refusing with 403 DENIED beyond the hard limit. Call it last, just before commit. */
   async add(bytes: number): Promise<void> {
     if (bytes === 0) return;
-    const enforce = (await this.#settings.general()).quota_per_project_enable;
+    const enforce = (await this.#settings.general(this.#trx)).quota_per_project_enable;
     const result = await this.#store.addUsage(this.#trx, this.#projectId, bytes, enforce);
     if (!result) throw new BerthError('NAME_UNKNOWN', 'the project no longer exists');
     if (!result.applied) throw quotaExceeded(bytes, result.used, result.hard);

@@ -36,7 +36,7 @@ export class QuotasService {
    * everyone else's project gets storage_per_project.
    */
   async createForProject(trx: Transaction<Database>, principal: Principal, projectId: string, storageLimit: number | undefined): Promise<void> {
-    const hard = principal.sysadmin && storageLimit !== undefined && storageLimit !== 0 ? storageLimit : (await this.#settings.general()).storage_per_project;
+    const hard = principal.sysadmin && storageLimit !== undefined && storageLimit !== 0 ? storageLimit : (await this.#settings.general(trx)).storage_per_project;
     await this.#store.insert(trx, projectId, hard);
   }
 

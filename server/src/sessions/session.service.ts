@@ -78,7 +78,7 @@ export class SessionService {
    */
   async start(user: { userId: string; username: string }, previousId: string | undefined, trx?: Transaction<Database>): Promise<NewSession> {
     const session = { id: randomToken(), csrfToken: randomToken() };
-    const timeoutMinutes = (await this.#settings.general()).session_timeout;
+    const timeoutMinutes = (await this.#settings.general(trx)).session_timeout;
     const write = async (db: Transaction<Database>) => {
       if (previousId !== undefined && SESSION_ID.test(previousId)) await this.#store.delete(db, hashOf(previousId));
       // Sessions nobody signs out of would otherwise stay forever; each sign-in clears the expired ones.

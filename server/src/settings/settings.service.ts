@@ -15,26 +15,48 @@ export interface Settings {
   raw: Readonly<Record<string, unknown>>;
 }
 
+interface CacheEntry {
+  at: number;
+  value: Promise<Settings>;
+  /** The value once read. */
+  settled?: Settings;
+}
+
 /** Run-time settings in the system_setting table, validated on read and write. */
 export class SettingsService {
   readonly #db: Db;
-  #cached: { at: number; value: Promise<Settings> } | undefined;
+  #cached: CacheEntry | undefined;
 
   constructor(db: Db) {
     this.#db = db;
   }
 
-  async get(): Promise<Settings> {
-    if (!this.#cached || Date.now() - this.#cached.at > CACHE_MS) {
-      const value = this.#load();
-      this.#cached = { at: Date.now(), value };
-      value.catch(() => (this.#cached = undefined));
-    }
-    return await this.#cached.value;
+  /**
+   * `db`: the caller's transaction when it holds one. A read whose cache has
+   * expired needs a connection, and inside a transaction only the
+   * transaction's own may be used (see NestedConnectionError); nor may it
+   * wait for another task's read, which may be queued for a connection that
+   * transactions like this one hold. What a transaction reads is not cached:
+   * it may include its own uncommitted writes.
+   */
+  async get(db: Db | Transaction<Database> = this.#db): Promise<Settings> {
+    const cached = this.#cached;
+    const fresh = cached !== undefined && Date.now() - cached.at <= CACHE_MS;
+    if (db !== this.#db) return fresh && cached.settled ? cached.settled : await this.#load(db);
+    if (fresh) return await cached.value;
+    const entry: CacheEntry = { at: Date.now(), value: this.#load() };
+    this.#cached = entry;
+    entry.value.then(
+      (settings) => (entry.settled = settings),
+      () => {
+        if (this.#cached === entry) this.#cached = undefined;
+      },
+    );
+    return await entry.value;
   }
 
-  async general(): Promise<GeneralSettings> {
-    return (await this.get()).general;
+  async general(db?: Db | Transaction<Database>): Promise<GeneralSettings> {
+    return (await this.get(db)).general;
   }
 
   /** The LDAP settings when LDAP is the configured auth mode, else undefined. */
@@ -78,8 +100,8 @@ export class SettingsService {
     this.#cached = undefined;
   }
 
-  async #load(): Promise<Settings> {
-    const rows = await this.#db.selectFrom('systemSetting').select(['key', 'value']).execute();
+  async #load(db: Db | Transaction<Database> = this.#db): Promise<Settings> {
+    const rows = await db.selectFrom('systemSetting').select(['key', 'value']).execute();
     const raw: Record<string, unknown> = {};
     for (const row of rows) raw[row.key] = row.value;
     const general = generalSettingsSchema.safeParse(raw);

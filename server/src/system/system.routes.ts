@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { requireSysadmin } from '../auth/api-auth.plugin.ts';
 import { BerthError } from '../errors.ts';
+import { DATABASE_RETRY_AFTER_SECONDS } from '../db/unavailable.ts';
 import type { StorageDriver } from '../storage/storage-driver.ts';
 import type { HealthService } from './health.service.ts';
 
@@ -18,8 +19,16 @@ export async function probeRoutes(app: FastifyInstance, opts: { health: HealthSe
 
   app.get('/api/version', async () => ({ version: 'v2.0' }));
 
-  // As Harbor: 200 whatever the outcome; the body says which component is unhealthy.
-  app.get('/api/v2.0/health', async () => await health.status());
+  // Harbor answers 200 whatever the outcome. Berth says "unhealthy" with 503 too, so a load balancer's
+  // or orchestrator's probe takes a replica that lost its database out of service; the body is then
+  // the error envelope every failure has, with Harbor's components beside it.
+  app.get('/api/v2.0/health', async (_request, reply) => {
+    const status = await health.status();
+    if (status.status === 'healthy') return status;
+    const failing = status.components.filter((c) => c.status !== 'healthy').map((c) => c.error ?? c.name);
+    reply.status(503).header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+    return { errors: [{ code: 'SERVICE_UNAVAILABLE', message: `unhealthy: ${failing.join('; ')}` }], ...status };
+  });
 }
 
 /** Harbor's /systeminfo/volumes and /systeminfo/getcert (/systeminfo itself is in settings.routes.ts). */

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -82,9 +83,12 @@ function quotaMessage(adding: number, used: number, hard: number): string {
 async function holdingLedgerLocks(repository: string, digests: string[], optimistic: boolean, during: () => Promise<void>): Promise<void> {
   const ledger = new QuotaLedger(t.db, new QuotasStore(), t.settings);
   const { id } = await t.db.selectFrom('repository').select('id').where('name', '=', repository).executeTakeFirstOrThrow();
+  // `during` plays other clients, not code of this transaction: it runs in the context from before it, where
+  // taking another pool connection is allowed (inside the transaction that is refused: NestedConnectionError).
+  const otherClients = new AsyncResource('other-clients');
   await t.db.transaction().execute(async (trx) => {
     await ledger.open(trx, id, digests, { optimistic });
-    await during();
+    await otherClients.runInAsyncScope(during);
   });
 }
 

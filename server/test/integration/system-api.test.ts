@@ -103,12 +103,16 @@ describe('health', () => {
     }
   });
 
-  it('reports the database unhealthy when the replica has lost its connection pool', async () => {
+  it('reports the database unhealthy, with 503 and Retry-After for probes, when the replica has lost its connection pool', async () => {
     const second = await startSecondApp(new FilesystemDriver({ rootDirectory: t.storageRoot }));
     try {
       assert.equal((await second.harbor.call('GET', '/health', { auth: null })).body.status, 'healthy');
       await second.db.destroy();
-      const { body } = await second.harbor.call('GET', '/health', { auth: null });
+      const { status, headers, body } = await second.harbor.call('GET', '/health', { auth: null });
+      assert.equal(status, 503);
+      assert.ok(Number(headers.get('retry-after')) > 0);
+      assert.equal(body.errors[0].code, 'SERVICE_UNAVAILABLE');
+      assert.match(body.errors[0].message, /^unhealthy: the database check failed/);
       assert.equal(body.status, 'unhealthy');
       assert.equal(component(body, 'database').status, 'unhealthy');
       assert.equal(component(body, 'storage').status, 'healthy');

@@ -164,7 +164,7 @@ export class OidcLoginService {
     const remedy = source === 'claim' ? '; an administrator can set oidc_user_claim to another claim, or turn off oidc_auto_onboard to let users choose their name' : '';
     const parsed = usernameSchema.safeParse(username);
     if (!parsed.success) throw new BerthError('BAD_REQUEST', `${name} is not valid: ${parsed.error.issues[0]!.message}${remedy}`);
-    refuseRobotPrefix(username, (await this.#settings.general()).robot_name_prefix);
+    refuseRobotPrefix(username, (await this.#settings.general(trx)).robot_name_prefix);
     if (await this.#store.usernameTaken(trx, username)) throw new BerthError('CONFLICT', `${name} is already taken by another user${remedy}`);
     // E-mail addresses are unique; one already held by another account is left out rather than blocking the sign-in.
     const email = identity.email && !(await this.#store.emailTaken(trx, identity.email)) ? identity.email : null;
