@@ -3,6 +3,7 @@ import type { BerthConfig } from './config/config.ts';
 import type { Db } from './db/database.ts';
 import type { Logger } from './logger.ts';
 import { installErrorHandler } from './http/error-handler.plugin.ts';
+import { describeApi } from './http/openapi.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { DatabaseUserVerifier } from './auth/local-users.verifier.ts';
 import { LdapDirectory } from './auth/ldap/ldap-directory.ts';
@@ -110,6 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
     exposeHeadRoutes: false,
   });
   installErrorHandler(app);
+  describeApi(app);
   // Set on arrival, not in onSend, so that hijacked responses (blob downloads) carry it too.
   app.addHook('onRequest', async (_request, reply) => {
     reply.header('Docker-Distribution-API-Version', 'registry/2.0');

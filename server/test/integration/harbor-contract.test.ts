@@ -2,7 +2,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { HarborContract } from '../fixtures/harbor-contract.ts';
 
-describe("the Harbor API contract check (Harbor's swagger file)", () => {
+const absent = !HarborContract.present() && "Harbor's swagger file is not beside the repository";
+
+describe("the Harbor API contract check (Harbor's swagger file)", { skip: absent }, () => {
+  // A skipped suite's body never runs, so this reads the file only when it is there.
   const contract = HarborContract.load();
   const user = { user_id: 1, username: 'admin', email: 'a@example.com', realname: 'Admin', comment: '', sysadmin_flag: true, admin_role_in_auth: false, creation_time: '2026-11-22T00:00:00Z', update_time: '2026-11-22T00:00:00Z' };
 
