@@ -23,14 +23,7 @@ export const NO_BODY = z.undefined().meta({ description: 'no body' });
 /** Harbor's error envelope, which every failure on /api/v2.0 uses. */
 export const ErrorsSchema = z
   .object({
-    errors: z.array(
-      z.object({
-        code: z.string(),
-        message: z.string(),
-        // Berth adds structured detail to a few failures (e.g. the field of a quota violation).
-        detail: z.unknown().optional(),
-      }),
-    ),
+    errors: z.array(z.object({ code: z.string(), message: z.string() })),
   })
   .meta({ id: 'Errors' });
 
