@@ -103,8 +103,8 @@ class Comparison {
         continue;
       }
       const oursSchema = ours.content && (ours.content['application/json'] ?? Object.values(ours.content)[0])?.schema;
-      // Harbor answers failures it documents without a body in its error envelope all the same.
-      if (!theirs.schema && Number(status) >= 400) continue;
+      // Harbor answers failures it documents without a body in its error envelope all the same; HEAD has no body.
+      if ((!theirs.schema && Number(status) >= 400) || name.startsWith('HEAD ')) continue;
       if (!theirs.schema && oursSchema) this.found.push(`${name}: status ${status} has a body, Harbor none`);
       else if (theirs.schema && !oursSchema) this.found.push(`${name}: status ${status} has no body, Harbor has`);
       else if (theirs.schema && oursSchema) this.#schema(`${name}: response ${status}`, oursSchema, theirs.schema, '');
