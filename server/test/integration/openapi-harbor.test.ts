@@ -142,10 +142,12 @@ class Comparison {
 
   #berthType(schema: Json): string | undefined {
     const resolved = this.#berthRef(schema);
+    // A constant or enumeration of whole numbers (z.literal(1)) is an integer, whatever type zod writes beside it.
+    const constants: unknown[] = resolved.const !== undefined ? [resolved.const] : (resolved.enum ?? []);
+    if (constants.length > 0 && constants.every((value) => Number.isInteger(value))) return 'integer';
     if (Array.isArray(resolved.type)) return resolved.type.find((t: string) => t !== 'null');
     if (resolved.type) return resolved.type;
-    if (resolved.const !== undefined) return typeof resolved.const === 'number' ? 'number' : typeof resolved.const;
-    if (resolved.enum) return typeof resolved.enum[0];
+    if (constants.length > 0) return typeof constants[0];
     return undefined;
   }
 
