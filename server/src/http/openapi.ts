@@ -120,7 +120,8 @@ function buildDocument(routes: DescribedRoute[]): OpenApiDocument {
   const paths: OpenApiDocument['paths'] = {};
   for (const { method, path, schema } of routes) {
     const template = path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-    const operation: Json = {};
+    // Grouped in the explorer by the path's first segment (projects, users, labels, …).
+    const operation: Json = { tags: [template.split('/')[1]] };
     const parameters = [...parametersOf(schema.params, 'path', components), ...parametersOf(schema.querystring, 'query', components)];
     if (parameters.length > 0) operation.parameters = parameters;
     if (schema.body) operation.requestBody = { required: !schema.body.safeParse(undefined).success, content: { 'application/json': { schema: jsonSchema(schema.body, 'input', components) } } };

@@ -603,7 +603,7 @@ describe('the web portal in a browser', () => {
     await page.getByRole('link', { name: 'API Explorer' }).click();
     await page.waitForURL(/\/devcenter-api-2\.0$/);
     await page.getByRole('heading', { name: /Berth API/ }).waitFor();
-    const listProjects = page.locator('#operations-default-get_projects');
+    const listProjects = page.locator('#operations-projects-get_projects');
     await listProjects.locator('.opblock-summary').click();
     await listProjects.getByRole('button', { name: 'Try it out' }).click();
     await listProjects.getByRole('button', { name: 'Execute' }).click();

@@ -24,7 +24,8 @@ export default function ApiExplorerPage() {
       url: '/swagger.json',
       requestInterceptor: async (request) => {
         request.credentials = 'same-origin';
-        if (!SAFE_METHODS.has(request.method.toUpperCase())) Object.assign(request.headers, await csrfHeader());
+        // The document's own fetch names no method: a GET.
+        if (!SAFE_METHODS.has((request.method ?? 'GET').toUpperCase())) Object.assign(request.headers, await csrfHeader());
         return request;
       },
     });

@@ -1,7 +1,7 @@
 // swagger-ui-dist ships no types; this is the part the API explorer uses.
 declare module 'swagger-ui-dist/swagger-ui-es-bundle.js' {
   interface SwaggerRequest {
-    method: string;
+    method?: string;
     headers: Record<string, string>;
     credentials?: RequestCredentials;
   }
