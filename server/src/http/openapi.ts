@@ -15,7 +15,7 @@ import { BERTH_VERSION } from '../version.ts';
  * checked or reshaped in production: a small mismatch must never become a 500
  * for a user; the tests catch it instead.
  */
-export const API_BASE = '/api/v2.0';
+const API_BASE = '/api/v2.0';
 
 /** A response with no body (Harbor's 201 with Location, 200 on PUT/DELETE). */
 export const NO_BODY = z.undefined().meta({ description: 'no body' });
