@@ -36,10 +36,20 @@ describe('the OpenAPI document built from route schemas', () => {
     assert.equal(operation.requestBody.required, true);
     assert.deepEqual(operation.responses['200'].content['application/json'].schema, { $ref: '#/components/schemas/Thing' });
     assert.deepEqual(document.components.schemas.Thing!.required, ['id', 'name', 'note']);
-    // Failures share the envelope; every operation can fail inside (500) or lose its database (503);
-    // one with a body refuses malformed, oversized and non-JSON bodies.
+    // Failures share the envelope; every operation refuses malformed input (400), can fail inside (500)
+    // or lose its database (503); one with a body refuses oversized and non-JSON bodies.
     assert.deepEqual(Object.keys(operation.responses).sort(), ['200', '400', '404', '413', '415', '500', '503']);
     assert.deepEqual(operation.responses['404'].content['application/json'].schema, { $ref: '#/components/schemas/Errors' });
+  });
+
+  it('lets a route describe a failure the builder adds to every operation, such as a 503 with more in its body', async () => {
+    const Unhealthy = z.object({ errors: z.array(z.object({ code: z.string(), message: z.string() })), status: z.string() });
+    const document = await documentOf((app) => {
+      app.get('/api/v2.0/health', { schema: { response: { 200: Thing, 503: Unhealthy } } }, async () => ({}));
+    });
+    const responses = document.paths['/health']!.get!.responses as Record<string, any>;
+    assert.deepEqual(responses['503'].content['application/json'].schema.required, ['errors', 'status']);
+    assert.deepEqual(Object.keys(responses).sort(), ['200', '400', '500', '503']);
   });
 
   it('tells a response without a body, one with a body only sometimes, and one of another media type', async () => {

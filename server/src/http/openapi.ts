@@ -125,9 +125,10 @@ function buildDocument(routes: DescribedRoute[]): OpenApiDocument {
     const parameters = [...parametersOf(schema.params, 'path', components), ...parametersOf(schema.querystring, 'query', components)];
     if (parameters.length > 0) operation.parameters = parameters;
     if (schema.body) operation.requestBody = { required: !schema.body.safeParse(undefined).success, content: { 'application/json': { schema: jsonSchema(schema.body, 'input', components) } } };
-    // Any operation can fail inside Berth (500) or lose its database (503); one that takes a body refuses
-    // malformed JSON (400), a body over the limit (413) and one that is not JSON (415) before the handler runs.
-    const responses = { ...schema.response, ...(schema.body && errors(400, 413, 415)), ...errors(500, 503) };
+    // Any operation refuses malformed input (400: a NUL byte, a bad id), can fail inside Berth (500) or lose
+    // its database (503); one that takes a body refuses a body over the limit (413) and one that is not JSON
+    // (415) before the handler runs. A route may describe any of these itself (a 503 with more in its body).
+    const responses = { ...errors(400, 500, 503), ...(schema.body && errors(413, 415)), ...schema.response };
     operation.responses = Object.fromEntries(Object.entries(responses).map(([status, entry]) => [status, responseObject(Number(status), entry, components)]));
     (paths[template] ??= {})[method] = operation;
   }

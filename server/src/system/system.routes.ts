@@ -5,7 +5,7 @@ import type { StorageDriver } from '../storage/storage-driver.ts';
 import type { HealthService } from './health.service.ts';
 import { content, errors } from '../http/openapi.ts';
 import { z } from 'zod';
-import { OverallHealthStatus, SystemInfo } from './system.schemas.ts';
+import { OverallHealthStatus, SystemInfo, UnhealthyStatus } from './system.schemas.ts';
 
 /**
  * Liveness and health, outside the /api/v2.0 scope that resolves callers:
@@ -22,7 +22,7 @@ export async function probeRoutes(app: FastifyInstance, opts: { health: HealthSe
   app.get('/api/version', async () => ({ version: 'v2.0' }));
 
   // As Harbor: 200 whatever the outcome; the body says which component is unhealthy.
-  app.get('/api/v2.0/health', { schema: { response: { 200: OverallHealthStatus } } }, async () => await health.status());
+  app.get('/api/v2.0/health', { schema: { response: { 200: OverallHealthStatus, 503: UnhealthyStatus } } }, async () => await health.status());
 }
 
 /** Harbor's /systeminfo/volumes and /systeminfo/getcert (/systeminfo itself is in settings.routes.ts). */

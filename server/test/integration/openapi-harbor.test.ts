@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
 import type { OpenApiDocument } from '../../src/http/openapi.ts';
 import { startTestApp, type TestApp } from '../fixtures/app-harness.ts';
+import { HARBOR_SPEC_URL, harborSpecPresent } from '../fixtures/harbor-reference.ts';
 
 /**
  * Holds Berth's API document against Harbor's swagger file, operation by
@@ -18,9 +19,6 @@ import { startTestApp, type TestApp } from '../fixtures/app-harness.ts';
  * fails too, so the list stays true.
  */
 type Json = Record<string, any>;
-
-/** Harbor's own API description, beside the repository in CI and development; not in a bare clone. */
-const HARBOR_SPEC_URL = new URL('../../../../shared/reference/harbor-v2.0-swagger.yaml', import.meta.url);
 
 const COMPATIBILITY = new URL('../../../docs/api-compatibility.md', import.meta.url);
 
@@ -169,7 +167,7 @@ function sameType(ours: string, theirs: string): boolean {
   return ours === theirs || (ours === 'integer' && theirs === 'number');
 }
 
-const absent = !existsSync(HARBOR_SPEC_URL) && "Harbor's swagger file is not beside the repository";
+const absent = !harborSpecPresent() && "Harbor's swagger file is not beside the repository";
 
 describe("Berth's API document against Harbor's", { skip: absent }, () => {
   let t: TestApp;
