@@ -7,6 +7,7 @@ import { answerFrameworkError, installInputChecks } from './http/input-checks.ts
 import { REQUEST_ID_HEADER, requestIdOf } from './http/request-id.ts';
 import { answerClientError } from './http/client-error.ts';
 import { closeAfterUnreadBodies } from './http/unread-body.ts';
+import { describeApi } from './http/openapi.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { DatabaseUserVerifier } from './auth/local-users.verifier.ts';
 import { retireInitialAdminPassword } from './auth/admin.ts';
@@ -121,6 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
     clientErrorHandler: answerClientError,
   });
   installErrorHandler(app);
+  describeApi(app);
   // Set on arrival, not in onSend, so that hijacked responses (blob downloads) carry them too.
   app.addHook('onRequest', async (request, reply) => {
     reply.header('Docker-Distribution-API-Version', 'registry/2.0').header(REQUEST_ID_HEADER, request.id);

@@ -108,6 +108,12 @@ async function ensureCsrfToken(): Promise<void> {
   csrfToken = response.headers.get(CSRF_HEADER) ?? undefined;
 }
 
+/** The CSRF header for a change sent outside this client (the API explorer's requests). */
+export async function csrfHeader(): Promise<Record<string, string>> {
+  await ensureCsrfToken();
+  return csrfToken ? { [CSRF_HEADER]: csrfToken } : {};
+}
+
 export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
   const url = buildUrl(path, options.query);
   const headers: Record<string, string> = { accept: options.text ? 'text/plain, */*' : 'application/json' };

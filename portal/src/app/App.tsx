@@ -32,6 +32,7 @@ const QuotasTab = lazy(() => import('../features/admin/QuotasTab.tsx'));
 const AuditLogTab = lazy(() => import('../features/admin/AuditLogTab.tsx'));
 const ConfigurationTab = lazy(() => import('../features/admin/ConfigurationTab.tsx'));
 const RepositoryRoute = lazy(() => import('../features/repository/RepositoryRoute.tsx'));
+const ApiExplorerPage = lazy(() => import('../features/api-explorer/ApiExplorerPage.tsx'));
 const NotFoundPage = lazy(() => import('../features/shell/NotFoundPage.tsx'));
 
 const queryClient = new QueryClient({
@@ -96,6 +97,7 @@ function Routed() {
             <Route path="audit-log" element={<AuditLogTab />} />
             <Route path="configuration" element={<ConfigurationTab />} />
           </Route>
+          <Route path="devcenter-api-2.0" element={<ApiExplorerPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>

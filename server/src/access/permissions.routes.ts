@@ -4,6 +4,8 @@ import { requirePrincipal } from '../auth/api-auth.plugin.ts';
 import { permissionsOf, SYSTEM_ACTIONS } from '../auth/rbac.ts';
 import { ref, type ProjectsService } from '../projects/projects.service.ts';
 import type { AccessService } from './access.service.ts';
+import { errors } from '../http/openapi.ts';
+import { z } from 'zod';
 
 const PROJECT_SCOPE = /^\/project\/(\d{1,18})$/;
 
@@ -15,7 +17,18 @@ const PROJECT_SCOPE = /^\/project\/(\d{1,18})$/;
 export async function permissionsRoutes(app: FastifyInstance, opts: { access: AccessService; projects: ProjectsService }): Promise<void> {
   const { access, projects } = opts;
 
-  app.get('/users/current/permissions', async (request) => {
+  app.get(
+    '/users/current/permissions',
+    {
+      schema: {
+        querystring: z.object({
+          scope: z.string().optional().meta({ description: '/ (system, the default) or /project/<project id>' }),
+          relative: z.boolean().optional().meta({ description: 'resources without the scope prefix' }),
+        }),
+        response: { 200: z.array(z.object({ resource: z.string(), action: z.string() }).meta({ id: 'Permission' })), ...errors(400, 401, 404) },
+      },
+    },
+    async (request) => {
     const principal = requirePrincipal(request);
     const query = request.query as Record<string, string | undefined>;
     const relative = query.relative === 'true';

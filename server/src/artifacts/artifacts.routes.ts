@@ -8,6 +8,10 @@ import type { ArtifactRow, RepositorySummary, TagRow } from './artifacts.store.t
 import { iconByDigest, iconDigest } from './icons.ts';
 import { labelResponse } from '../labels/label-response.ts';
 import { isName } from '../projects/projects.routes.ts';
+import { errors, content, NO_BODY, pagingQuery } from '../http/openapi.ts';
+import { z } from 'zod';
+import { projectParams } from '../projects/projects.schemas.ts';
+import { Accessory, Artifact, artifactParams, artifactViewQuery, Icon, listQuery, Repository, repositoryParams, Tag } from './artifacts.schemas.ts';
 
 const REPOSITORY_FIELDS: Record<string, FieldSpec> = {
   name: { column: 'r.name', type: 'string', fuzzy: true },
@@ -156,13 +160,13 @@ export async function artifactsRoutes(app: FastifyInstance, opts: { artifacts: A
   const params = (request: FastifyRequest) => request.params as Params;
   const basePath = (request: FastifyRequest) => artifactsPath(params(request).project_name, repositoryName(params(request).repository_name));
 
-  app.get('/icons/:digest', async (request) => {
+  app.get('/icons/:digest', { schema: { params: z.object({ digest: z.string() }), response: { 200: Icon, ...errors(401, 404) } } }, async (request) => {
     const icon = iconByDigest((request.params as { digest: string }).digest);
     if (!icon) throw new BerthError('NOT_FOUND', 'icon not found');
     return icon;
   });
 
-  app.get('/repositories', async (request, reply) => {
+  app.get('/repositories', { schema: { querystring: z.object(listQuery), response: { 200: z.array(Repository), ...errors(400, 401) } } }, async (request, reply) => {
     const query = request.query as Query;
     const paging = parsePaging(query);
     const { rows, total } = await artifacts.listAllRepositories(request.principal, parseQ(query.q, REPOSITORY_FIELDS), parseSort(query.sort, REPOSITORY_FIELDS), paging);
@@ -170,7 +174,7 @@ export async function artifactsRoutes(app: FastifyInstance, opts: { artifacts: A
     return rows.map(repositoryResponse);
   });
 
-  app.get('/projects/:project_name/repositories', async (request, reply) => {
+  app.get('/projects/:project_name/repositories', { schema: { params: z.object({ project_name: z.string() }), querystring: z.object(listQuery), response: { 200: z.array(Repository), ...errors(400, 401, 403, 404) } } }, async (request, reply) => {
     const project = await artifacts.project(request.principal, params(request).project_name, 'repository', 'list');
     const query = request.query as Query;
     const paging = parsePaging(query);
@@ -179,19 +183,19 @@ export async function artifactsRoutes(app: FastifyInstance, opts: { artifacts: A
     return rows.map(repositoryResponse);
   });
 
-  app.get('/projects/:project_name/repositories/:repository_name', async (request) => {
+  app.get('/projects/:project_name/repositories/:repository_name', { schema: { params: repositoryParams, response: { 200: Repository, ...errors(400, 401, 403, 404) } } }, async (request) => {
     const project = await artifacts.project(request.principal, params(request).project_name, 'repository', 'read');
     return repositoryResponse(await artifacts.summary(await artifacts.repository(project, repositoryName(params(request).repository_name))));
   });
 
-  app.put('/projects/:project_name/repositories/:repository_name', async (request, reply) => {
+  app.put('/projects/:project_name/repositories/:repository_name', { schema: { params: repositoryParams, body: repositoryUpdateSchema, response: { 200: NO_BODY, ...errors(400, 401, 403, 404) } } }, async (request, reply) => {
     const project = await artifacts.project(request.principal, params(request).project_name, 'repository', 'update');
     const repository = await artifacts.repository(project, repositoryName(params(request).repository_name));
     await artifacts.updateRepository(repository, parseInput(repositoryUpdateSchema, request.body).description);
     return reply.status(200).send();
   });
 
-  app.delete('/projects/:project_name/repositories/:repository_name', async (request, reply) => {
+  app.delete('/projects/:project_name/repositories/:repository_name', { schema: { params: repositoryParams, response: { 200: NO_BODY, ...errors(400, 401, 403, 404) } } }, async (request, reply) => {
     const project = await artifacts.project(request.principal, params(request).project_name, 'repository', 'delete');
     const repository = await artifacts.repository(project, repositoryName(params(request).repository_name));
     await artifacts.deleteRepository(requirePrincipal(request), project, repository);
@@ -204,7 +208,7 @@ export async function artifactsRoutes(app: FastifyInstance, opts: { artifacts: A
     withLabel: flag(query, 'with_label', false),
   });
 
-  app.get('/projects/:project_name/repositories/:repository_name/artifacts', async (request, reply) => {
+  app.get('/projects/:project_name/repositories/:repository_name/artifacts', { schema: { params: repositoryParams, querystring: z.object({ ...listQuery, ...artifactViewQuery }), response: { 200: z.array(Artifact), ...errors(400, 401, 403, 404) } } }, async (request, reply) => {
     const project = await artifacts.project(request.principal, params(request).project_name, 'artifact', 'list');
     const repository = await artifacts.repository(project, repositoryName(params(request).repository_name));
     const query = request.query as Query;
@@ -215,7 +219,7 @@ export async function artifactsRoutes(app: FastifyInstance, opts: { artifacts: A
   });
 
   // Harbor asks for a login here even in public projects.
-  app.get('/projects/:project_name_or_id/artifacts', async (request, reply) => {
+  app.get('/projects/:project_name_or_id/artifacts', { schema: { params: projectParams, querystring: z.object({ ...listQuery, ...artifactViewQuery, latest_in_repository: z.boolean().optional() }), response: { 200: z.array(Artifact), ...errors(400, 401, 403, 404) } } }, async (request, reply) => {
     requirePrincipal(request);
     const nameOrId = (request.params as { project_name_or_id: string }).project_name_or_id;
     const project = await artifacts.project(request.principal, nameOrId, 'artifact', 'list', isName(request));
@@ -227,7 +231,7 @@ export async function artifactsRoutes(app: FastifyInstance, opts: { artifacts: A
     return views.map((view) => artifactResponse(view, artifactsPath(project.name, view.repositoryName.slice(project.name.length + 1))));
   });
 
-  app.post('/projects/:project_name/repositories/:repository_name/artifacts', async (request, reply) => {
+  app.post('/projects/:project_name/repositories/:repository_name/artifacts', { schema: { params: repositoryParams, querystring: z.object({ from: z.string().meta({ description: '<project>/<repository>:<tag> or <project>/<repository>@<digest>' }) }), response: { 201: NO_BODY, ...errors(400, 401, 403, 404) } } }, async (request, reply) => {
     const from = (request.query as Query).from;
     if (!from) throw new BerthError('BAD_REQUEST', 'from is required: <project>/<repository>:<tag> or @<digest>');
     const project = await artifacts.project(request.principal, params(request).project_name, 'artifact', 'create');
@@ -242,18 +246,18 @@ export async function artifactsRoutes(app: FastifyInstance, opts: { artifacts: A
     return { project, repository, artifact };
   };
 
-  app.get('/projects/:project_name/repositories/:repository_name/artifacts/:reference', async (request) => {
+  app.get('/projects/:project_name/repositories/:repository_name/artifacts/:reference', { schema: { params: artifactParams, querystring: z.object({ ...pagingQuery, ...artifactViewQuery, with_signature: z.boolean().optional().meta({ description: 'accepted; accessories show signatures' }) }), response: { 200: Artifact, ...errors(400, 401, 403, 404) } } }, async (request) => {
     const { project, repository, artifact } = await artifactOf(request, 'artifact', 'read');
     return artifactResponse(await artifacts.view(project, repository, artifact, viewOptions(request.query as Query, { withAccessory: true })), basePath(request));
   });
 
-  app.delete('/projects/:project_name/repositories/:repository_name/artifacts/:reference', async (request, reply) => {
+  app.delete('/projects/:project_name/repositories/:repository_name/artifacts/:reference', { schema: { params: artifactParams, response: { 200: NO_BODY, ...errors(400, 401, 403, 404) } } }, async (request, reply) => {
     const { project, repository, artifact } = await artifactOf(request, 'artifact', 'delete');
     await artifacts.deleteArtifact(requirePrincipal(request), project, repository, artifact);
     return reply.status(200).send();
   });
 
-  app.get('/projects/:project_name/repositories/:repository_name/artifacts/:reference/tags', async (request, reply) => {
+  app.get('/projects/:project_name/repositories/:repository_name/artifacts/:reference/tags', { schema: { params: artifactParams, querystring: z.object({ ...listQuery, with_immutable_status: artifactViewQuery.with_immutable_status }), response: { 200: z.array(Tag), ...errors(400, 401, 403, 404) } } }, async (request, reply) => {
     const { artifact } = await artifactOf(request, 'tag', 'list');
     const query = request.query as Query;
     const paging = parsePaging(query);
@@ -262,20 +266,20 @@ export async function artifactsRoutes(app: FastifyInstance, opts: { artifacts: A
     return rows.map(tagResponse);
   });
 
-  app.post('/projects/:project_name/repositories/:repository_name/artifacts/:reference/tags', async (request, reply) => {
+  app.post('/projects/:project_name/repositories/:repository_name/artifacts/:reference/tags', { schema: { params: artifactParams, body: tagCreationSchema, response: { 201: NO_BODY, ...errors(400, 401, 403, 404, 409) } } }, async (request, reply) => {
     const { project, repository, artifact } = await artifactOf(request, 'tag', 'create');
     const { name } = parseInput(tagCreationSchema, request.body);
     await artifacts.createTag(requirePrincipal(request), project, repository, artifact, name);
     return reply.status(201).header('Location', `${basePath(request)}/${artifact.digest}/tags/${name}`).send();
   });
 
-  app.delete('/projects/:project_name/repositories/:repository_name/artifacts/:reference/tags/:tag_name', async (request, reply) => {
+  app.delete('/projects/:project_name/repositories/:repository_name/artifacts/:reference/tags/:tag_name', { schema: { params: artifactParams.extend({ tag_name: z.string() }), response: { 200: NO_BODY, ...errors(400, 401, 403, 404) } } }, async (request, reply) => {
     const { project, repository, artifact } = await artifactOf(request, 'tag', 'delete');
     await artifacts.deleteTag(requirePrincipal(request), project, repository, artifact, params(request).tag_name);
     return reply.status(200).send();
   });
 
-  app.get('/projects/:project_name/repositories/:repository_name/artifacts/:reference/accessories', async (request, reply) => {
+  app.get('/projects/:project_name/repositories/:repository_name/artifacts/:reference/accessories', { schema: { params: artifactParams, querystring: z.object(pagingQuery), response: { 200: z.array(Accessory), ...errors(400, 401, 403, 404) } } }, async (request, reply) => {
     const { repository, artifact } = await artifactOf(request, 'accessory', 'list');
     const rows = await artifacts.accessories(repository, artifact);
     const query = request.query as Query;
@@ -284,7 +288,24 @@ export async function artifactsRoutes(app: FastifyInstance, opts: { artifacts: A
     return rows.slice(paging.offset, paging.offset + paging.pageSize).map((row) => accessoryResponse(row, artifact, repository.name));
   });
 
-  app.get('/projects/:project_name/repositories/:repository_name/artifacts/:reference/additions/:addition', async (request, reply) => {
+  app.get(
+    '/projects/:project_name/repositories/:repository_name/artifacts/:reference/additions/:addition',
+    {
+      schema: {
+        params: artifactParams.extend({ addition: z.enum(['build_history', 'values.yaml', 'readme.md', 'dependencies']) }),
+        response: {
+          200: {
+            content: {
+              'application/json': { schema: z.array(z.unknown()).meta({ description: "build_history: the image config's history; dependencies: the chart's" }) },
+              ...content('text/plain', z.string().meta({ description: "values.yaml: the chart's values" })).content,
+              ...content('text/markdown', z.string().meta({ description: "readme.md: the chart's README" })).content,
+            },
+          },
+          ...errors(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request, reply) => {
     const { artifact } = await artifactOf(request, 'artifact-addition', 'read');
     const { contentType, body } = await artifacts.addition(artifact, params(request).addition);
     return reply.header('Content-Type', contentType).send(typeof body === 'string' ? body : JSON.stringify(body));

@@ -6,6 +6,9 @@ import type { Db } from '../db/database.ts';
 import { ref, type ProjectsService } from '../projects/projects.service.ts';
 import { EVENT_TYPES } from './audit-log.ts';
 import type { AuditRow, AuditScope, AuditStore } from './audit.store.ts';
+import { errors, filterQuery, pagingQuery } from '../http/openapi.ts';
+import { z } from 'zod';
+import { AuditLog, AuditLogEventType, AuditLogExt } from './audit.schemas.ts';
 
 /** Fields the audit listings filter and sort by (Harbor's names). */
 const AUDIT_FIELDS: Record<string, FieldSpec> = {
@@ -48,22 +51,24 @@ export async function auditRoutes(app: FastifyInstance, opts: { db: Db; store: A
     return { kind: 'all' };
   }
 
-  for (const [path, shape] of [
-    ['/audit-logs', legacyResponse],
-    ['/auditlog-exts', extResponse],
+  const listQuery = z.object({ ...filterQuery, ...pagingQuery });
+  for (const [path, shape, schema] of [
+    ['/audit-logs', legacyResponse, AuditLog],
+    ['/auditlog-exts', extResponse, AuditLogExt],
   ] as const) {
-    app.get(path, async (request, reply) => {
+    app.get(path, { schema: { querystring: listQuery, response: { 200: z.array(schema), ...errors(400, 401, 403) } } }, async (request, reply) => {
       const { rows, headers } = await list(`/api/v2.0${path}`, request.query as Query, await globalScope(requirePrincipal(request)));
       reply.headers(headers);
       return rows.map(shape);
     });
   }
 
-  for (const [suffix, shape] of [
-    ['logs', legacyResponse],
-    ['auditlog-exts', extResponse],
+  for (const [suffix, shape, schema] of [
+    ['logs', legacyResponse, AuditLog],
+    ['auditlog-exts', extResponse, AuditLogExt],
   ] as const) {
-    app.get(`/projects/:project_name/${suffix}`, async (request, reply) => {
+    const params = z.object({ project_name: z.string() });
+    app.get(`/projects/:project_name/${suffix}`, { schema: { params, querystring: listQuery, response: { 200: z.array(schema), ...errors(400, 401, 403, 404) } } }, async (request, reply) => {
       const name = (request.params as { project_name: string }).project_name;
       const project = await projects.resolve(request.principal, name, true);
       await access.require(request.principal, ref(project), 'log', 'list');
@@ -73,7 +78,7 @@ export async function auditRoutes(app: FastifyInstance, opts: { db: Db; store: A
     });
   }
 
-  app.get('/auditlog-exts/events', async (request) => {
+  app.get('/auditlog-exts/events', { schema: { response: { 200: z.array(AuditLogEventType), ...errors(401) } } }, async (request) => {
     requirePrincipal(request);
     return EVENT_TYPES.map((eventType) => ({ event_type: eventType }));
   });

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { parseInput } from '../http/validate.ts';
 import { projectResponse } from '../projects/projects.routes.ts';
 import type { OverviewService } from './overview.service.ts';
+import { errors } from '../http/openapi.ts';
+import { Search, Statistic } from './overview.schemas.ts';
 
 const searchQuery = z.object({ q: z.string().trim().min(1, 'q is required: the text names must contain').max(255) }).loose();
 
@@ -10,7 +12,7 @@ const searchQuery = z.object({ q: z.string().trim().min(1, 'q is required: the t
 export async function overviewRoutes(app: FastifyInstance, opts: { overview: OverviewService }): Promise<void> {
   const { overview } = opts;
 
-  app.get('/search', async (request) => {
+  app.get('/search', { schema: { querystring: searchQuery, response: { 200: Search, ...errors(400, 401) } } }, async (request) => {
     const { q } = parseInput(searchQuery, request.query);
     const { projects, repositories } = await overview.search(request.principal, q);
     return {
@@ -26,5 +28,5 @@ export async function overviewRoutes(app: FastifyInstance, opts: { overview: Ove
     };
   });
 
-  app.get('/statistics', async (request) => await overview.statistics(request.principal));
+  app.get('/statistics', { schema: { response: { 200: Statistic, ...errors(401) } } }, async (request) => await overview.statistics(request.principal));
 }

@@ -2,6 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { roleById } from '../auth/rbac.ts';
 import { pagingHeaders, parsePaging } from '../http/harbor-query.ts';
 import { parseId, parseInput } from '../http/validate.ts';
+import { errors, NO_BODY, pagingQuery } from '../http/openapi.ts';
+import { z } from 'zod';
+import { memberParams, ProjectMemberEntity, projectParams } from './projects.schemas.ts';
 import { memberCreationSchema, roleRequestSchema, type MembersService } from './members.service.ts';
 import type { MemberRow } from './members.store.ts';
 import { projectOf } from './projects.routes.ts';
@@ -25,7 +28,7 @@ type Params = { project_name_or_id: string; mid?: string };
 export async function membersRoutes(app: FastifyInstance, opts: { projects: ProjectsService; members: MembersService }): Promise<void> {
   const { projects, members } = opts;
 
-  app.get('/projects/:project_name_or_id/members', async (request, reply) => {
+  app.get('/projects/:project_name_or_id/members', { schema: { params: projectParams, querystring: z.object({ ...pagingQuery, entityname: z.string().optional() }), response: { 200: z.array(ProjectMemberEntity), ...errors(400, 401, 403, 404) } } }, async (request, reply) => {
     const project = await projectOf(request, projects);
     const query = request.query as Record<string, string | undefined>;
     const paging = parsePaging(query);
@@ -34,25 +37,25 @@ export async function membersRoutes(app: FastifyInstance, opts: { projects: Proj
     return rows.map(memberResponse);
   });
 
-  app.post('/projects/:project_name_or_id/members', async (request, reply) => {
+  app.post('/projects/:project_name_or_id/members', { schema: { params: projectParams, body: memberCreationSchema, response: { 201: NO_BODY, ...errors(400, 401, 403, 404, 409) } } }, async (request, reply) => {
     const project = await projectOf(request, projects);
     const id = await members.create(request.principal, project, parseInput(memberCreationSchema, request.body));
     return reply.status(201).header('Location', `/api/v2.0/projects/${project.id}/members/${id}`).send();
   });
 
-  app.get('/projects/:project_name_or_id/members/:mid', async (request) => {
+  app.get('/projects/:project_name_or_id/members/:mid', { schema: { params: memberParams, response: { 200: ProjectMemberEntity, ...errors(400, 401, 403, 404) } } }, async (request) => {
     const project = await projectOf(request, projects);
     return memberResponse(await members.get(request.principal, project, parseId((request.params as Params).mid, 'mid')));
   });
 
-  app.put('/projects/:project_name_or_id/members/:mid', async (request, reply) => {
+  app.put('/projects/:project_name_or_id/members/:mid', { schema: { params: memberParams, body: roleRequestSchema, response: { 200: NO_BODY, ...errors(400, 401, 403, 404) } } }, async (request, reply) => {
     const project = await projectOf(request, projects);
     const body = parseInput(roleRequestSchema, request.body);
     await members.updateRole(request.principal, project, parseId((request.params as Params).mid, 'mid'), body.role_id);
     return reply.status(200).send();
   });
 
-  app.delete('/projects/:project_name_or_id/members/:mid', async (request, reply) => {
+  app.delete('/projects/:project_name_or_id/members/:mid', { schema: { params: memberParams, response: { 200: NO_BODY, ...errors(400, 401, 403, 404) } } }, async (request, reply) => {
     const project = await projectOf(request, projects);
     await members.delete(request.principal, project, parseId((request.params as Params).mid, 'mid'));
     return reply.status(200).send();

@@ -2,6 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BerthError } from '../errors.ts';
 import { pagingHeaders, parsePaging, parseQ, parseSort, type FieldSpec, type QueryTerm } from '../http/harbor-query.ts';
 import { parseInput } from '../http/validate.ts';
+import { errors, filterQuery, NO_BODY, pagingQuery } from '../http/openapi.ts';
+import { z } from 'zod';
+import { Project, ProjectDeletable, ProjectMetadata, projectParams, ProjectSummary } from './projects.schemas.ts';
 import type { ProjectView, ProjectsService } from './projects.service.ts';
 import type { ProjectRow } from './projects.store.ts';
 import { metadataSchema, projectCreationSchema, projectUpdateSchema } from './projects.service.ts';
@@ -16,6 +19,16 @@ const PROJECT_FIELDS: Record<string, FieldSpec> = {
 };
 
 type Query = Record<string, string | undefined>;
+
+const listQuery = z.object({
+  ...filterQuery,
+  ...pagingQuery,
+  name: z.string().optional().meta({ description: 'projects whose name contains this' }),
+  public: z.boolean().optional(),
+  owner: z.string().optional().meta({ description: "the owner's username" }),
+  with_detail: z.boolean().optional().meta({ description: 'accepted; Berth always answers with the details' }),
+});
+const metaParams = projectParams.extend({ meta_name: z.string() });
 
 /** Harbor's Project. */
 export function projectResponse(project: ProjectView): Record<string, unknown> {
@@ -63,7 +76,7 @@ export async function projectsRoutes(app: FastifyInstance, opts: { projects: Pro
   const { projects } = opts;
   const resolve = (request: FastifyRequest) => projectOf(request, projects);
 
-  app.get('/projects', async (request, reply) => {
+  app.get('/projects', { schema: { querystring: listQuery, response: { 200: z.array(Project), ...errors(400, 401) } } }, async (request, reply) => {
     const query = request.query as Query;
     const paging = parsePaging(query);
     const { rows, total } = await projects.list(request.principal, listFilters(query), parseSort(query.sort, PROJECT_FIELDS), paging);
@@ -71,59 +84,59 @@ export async function projectsRoutes(app: FastifyInstance, opts: { projects: Pro
     return rows.map(projectResponse);
   });
 
-  app.head('/projects', async (request, reply) => {
+  app.head('/projects', { schema: { querystring: z.object({ project_name: z.string() }), response: { 200: NO_BODY, 404: NO_BODY, ...errors(400, 401) } } }, async (request, reply) => {
     const name = (request.query as Query).project_name;
     if (!name) throw new BerthError('BAD_REQUEST', 'project_name is required');
     return reply.status((await projects.exists(request.principal, name)) ? 200 : 404).send();
   });
 
-  app.post('/projects', async (request, reply) => {
+  app.post('/projects', { schema: { body: projectCreationSchema, response: { 201: NO_BODY, ...errors(400, 401, 403, 409) } } }, async (request, reply) => {
     const id = await projects.create(request.principal, parseInput(projectCreationSchema, request.body));
     const location = String(request.headers['x-resource-name-in-location'] ?? '') === 'true' ? (request.body as { project_name: string }).project_name : id;
     return reply.status(201).header('Location', `/api/v2.0/projects/${location}`).send();
   });
 
-  app.get('/projects/:project_name_or_id', async (request) => {
+  app.get('/projects/:project_name_or_id', { schema: { params: projectParams, response: { 200: Project, ...errors(400, 401, 403, 404) } } }, async (request) => {
     const project = await resolve(request);
     return projectResponse(await projects.view(request.principal, project));
   });
 
-  app.put('/projects/:project_name_or_id', async (request, reply) => {
+  app.put('/projects/:project_name_or_id', { schema: { params: projectParams, body: projectUpdateSchema, response: { 200: NO_BODY, ...errors(400, 401, 403, 404) } } }, async (request, reply) => {
     const project = await resolve(request);
     await projects.update(request.principal, project, parseInput(projectUpdateSchema, request.body));
     return reply.status(200).send();
   });
 
-  app.delete('/projects/:project_name_or_id', async (request, reply) => {
+  app.delete('/projects/:project_name_or_id', { schema: { params: projectParams, response: { 200: NO_BODY, ...errors(400, 401, 403, 404, 412) } } }, async (request, reply) => {
     await projects.delete(request.principal, await resolve(request));
     return reply.status(200).send();
   });
 
-  app.get('/projects/:project_name_or_id/_deletable', async (request) => projects.deletable(request.principal, await resolve(request)));
-  app.get('/projects/:project_name_or_id/summary', async (request) => projects.summary(request.principal, await resolve(request)));
+  app.get('/projects/:project_name_or_id/_deletable', { schema: { params: projectParams, response: { 200: ProjectDeletable, ...errors(400, 401, 403, 404) } } }, async (request) => projects.deletable(request.principal, await resolve(request)));
+  app.get('/projects/:project_name_or_id/summary', { schema: { params: projectParams, response: { 200: ProjectSummary, ...errors(400, 401, 403, 404) } } }, async (request) => projects.summary(request.principal, await resolve(request)));
 
   for (const path of ['/projects/:project_name_or_id/metadatas', '/projects/:project_name_or_id/metadatas/']) {
-    app.get(path, async (request) => projects.metadata(request.principal, await resolve(request)));
-    app.post(path, async (request, reply) => {
+    app.get(path, { schema: { params: projectParams, response: { 200: ProjectMetadata, ...errors(400, 401, 403, 404) } } }, async (request) => projects.metadata(request.principal, await resolve(request)));
+    app.post(path, { schema: { params: projectParams, body: metadataSchema, response: { 200: NO_BODY, ...errors(400, 401, 403, 404) } } }, async (request, reply) => {
       await projects.addMetadata(request.principal, await resolve(request), parseInput(metadataSchema, request.body));
       return reply.status(200).send();
     });
   }
 
-  app.get('/projects/:project_name_or_id/metadatas/:meta_name', async (request) => {
+  app.get('/projects/:project_name_or_id/metadatas/:meta_name', { schema: { params: metaParams, response: { 200: ProjectMetadata, ...errors(400, 401, 403, 404) } } }, async (request) => {
     const name = (request.params as { meta_name: string }).meta_name;
     const metadata = await projects.metadata(request.principal, await resolve(request));
     if (!Object.hasOwn(metadata, name)) throw new BerthError('NOT_FOUND', `metadata ${name} not found`);
     return { [name]: metadata[name] };
   });
 
-  app.put('/projects/:project_name_or_id/metadatas/:meta_name', async (request, reply) => {
+  app.put('/projects/:project_name_or_id/metadatas/:meta_name', { schema: { params: metaParams, body: metadataSchema, response: { 200: NO_BODY, ...errors(400, 401, 403, 404) } } }, async (request, reply) => {
     const name = (request.params as { meta_name: string }).meta_name;
     await projects.updateMetadata(request.principal, await resolve(request), name, parseInput(metadataSchema, request.body));
     return reply.status(200).send();
   });
 
-  app.delete('/projects/:project_name_or_id/metadatas/:meta_name', async (request, reply) => {
+  app.delete('/projects/:project_name_or_id/metadatas/:meta_name', { schema: { params: metaParams, response: { 200: NO_BODY, ...errors(400, 401, 403, 404) } } }, async (request, reply) => {
     await projects.deleteMetadata(request.principal, await resolve(request), (request.params as { meta_name: string }).meta_name);
     return reply.status(200).send();
   });

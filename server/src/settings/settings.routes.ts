@@ -5,6 +5,8 @@ import { externalBaseUrl } from '../http/external-url.ts';
 import { BERTH_VERSION } from '../version.ts';
 import type { ConfigurationsService } from './configurations.service.ts';
 import type { SettingsService } from './settings.service.ts';
+import { errors, NO_BODY } from '../http/openapi.ts';
+import { Configurations, ConfigurationsResponse, GeneralInfo } from './settings.schemas.ts';
 
 /** /configurations (system administrators) and /systeminfo (everyone, more for signed-in callers). */
 export async function settingsRoutes(
@@ -13,12 +15,12 @@ export async function settingsRoutes(
 ): Promise<void> {
   const { configurations, settings, config, hasCaRoot } = opts;
 
-  app.get('/configurations', async (request) => {
+  app.get('/configurations', { schema: { response: { 200: ConfigurationsResponse, ...errors(401, 403) } } }, async (request) => {
     requireSysadmin(request);
     return await configurations.view();
   });
 
-  app.put('/configurations', async (request, reply) => {
+  app.put('/configurations', { schema: { body: Configurations, response: { 200: NO_BODY, ...errors(400, 401, 403, 503) } } }, async (request, reply) => {
     const actor = requireSysadmin(request);
     await configurations.update(actor, request.body);
     return reply.status(200).send();
@@ -29,7 +31,7 @@ export async function settingsRoutes(
    * the version, URLs and policies only signed-in ones, so the server cannot
    * be fingerprinted from outside.
    */
-  app.get('/systeminfo', async (request) => {
+  app.get('/systeminfo', { schema: { response: { 200: GeneralInfo, ...errors(401) } } }, async (request) => {
     const { general, raw } = await settings.get();
     const info: Record<string, unknown> = {
       auth_mode: general.auth_mode,

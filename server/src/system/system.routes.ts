@@ -4,6 +4,9 @@ import { BerthError } from '../errors.ts';
 import { DATABASE_RETRY_AFTER_SECONDS } from '../db/unavailable.ts';
 import type { StorageDriver } from '../storage/storage-driver.ts';
 import type { HealthService } from './health.service.ts';
+import { content, errors } from '../http/openapi.ts';
+import { z } from 'zod';
+import { OverallHealthStatus, SystemInfo, UnhealthyStatus } from './system.schemas.ts';
 
 /**
  * Liveness and health, outside the /api/v2.0 scope that resolves callers:
@@ -15,14 +18,14 @@ export async function probeRoutes(app: FastifyInstance, opts: { health: HealthSe
   const { health } = opts;
 
   // Only that this process serves HTTP; dependencies are /health's business.
-  app.get('/api/v2.0/ping', async (_request, reply) => reply.type('text/plain; charset=utf-8').send('Pong'));
+  app.get('/api/v2.0/ping', { schema: { response: { 200: content('text/plain', z.literal('Pong')) } } }, async (_request, reply) => reply.type('text/plain; charset=utf-8').send('Pong'));
 
   app.get('/api/version', async () => ({ version: 'v2.0' }));
 
   // Harbor answers 200 whatever the outcome. Berth says "unhealthy" with 503 too, so a load balancer's
   // or orchestrator's probe takes a replica that lost its database out of service; the body is then
   // the error envelope every failure has, with Harbor's components beside it.
-  app.get('/api/v2.0/health', async (_request, reply) => {
+  app.get('/api/v2.0/health', { schema: { response: { 200: OverallHealthStatus, 503: UnhealthyStatus } } }, async (_request, reply) => {
     const status = await health.status();
     if (status.status === 'healthy') return status;
     const failing = status.components.filter((c) => c.status !== 'healthy').map((c) => c.error ?? c.name);
@@ -35,7 +38,7 @@ export async function probeRoutes(app: FastifyInstance, opts: { health: HealthSe
 export async function systemInfoRoutes(app: FastifyInstance, opts: { storage: StorageDriver; certificate: Buffer | undefined }): Promise<void> {
   const { storage, certificate } = opts;
 
-  app.get('/systeminfo/volumes', async (request) => {
+  app.get('/systeminfo/volumes', { schema: { response: { 200: SystemInfo, ...errors(401, 403, 404) } } }, async (request) => {
     requireSysadmin(request);
     const capacity = await storage.capacity();
     if (!capacity) throw new BerthError('NOT_FOUND', `${storage.name} storage has no volume whose size could be reported`);
@@ -48,7 +51,7 @@ export async function systemInfoRoutes(app: FastifyInstance, opts: { storage: St
    * certificate chain it serves HTTPS with; without one (plain HTTP, or TLS
    * ended by a proxy) there is nothing to hand out, as in Harbor without a CA.
    */
-  app.get('/systeminfo/getcert', async (_request, reply) => {
+  app.get('/systeminfo/getcert', { schema: { response: { 200: content('application/octet-stream', z.string().meta({ description: 'the PEM certificate chain, as the file ca.crt' })), ...errors(401, 404) } } }, async (_request, reply) => {
     if (!certificate) throw new BerthError('NOT_FOUND', 'no certificate to download: Berth does not serve HTTPS itself');
     return reply.type('application/octet-stream').header('Content-Disposition', 'attachment; filename=ca.crt').send(certificate);
   });

@@ -3,6 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { requirePrincipal, requireUser } from '../auth/api-auth.plugin.ts';
 import { pagingHeaders, parsePaging, parseQ, parseSort, type FieldSpec } from '../http/harbor-query.ts';
 import { parseId, parseInput } from '../http/validate.ts';
+import { errors, filterQuery, id, NO_BODY, pagingQuery } from '../http/openapi.ts';
+import { z } from 'zod';
+import { GeneratedCliSecret, UserResp, UserSearchRespItem } from './users.schemas.ts';
 import type { UserRow } from './users.store.ts';
 import { cliSecretSchema, passwordChangeSchema, sysadminSchema, userCreationSchema, userProfileSchema, type UsersService } from './users.service.ts';
 
@@ -51,16 +54,17 @@ export function currentUserResponse(user: UserRow): Record<string, unknown> {
 
 type Query = Record<string, string | undefined>;
 type Params = { user_id?: string };
+const userParams = z.object({ user_id: id });
 
 export async function usersRoutes(app: FastifyInstance, opts: { users: UsersService }): Promise<void> {
   const { users } = opts;
 
-  app.get('/users/current', async (request) => {
+  app.get('/users/current', { schema: { response: { 200: UserResp, ...errors(401, 403) } } }, async (request) => {
     const actor = requireUser(request);
     return currentUserResponse(await users.get(actor, actor.userId));
   });
 
-  app.get('/users/search', async (request, reply) => {
+  app.get('/users/search', { schema: { querystring: z.object({ username: z.string(), ...pagingQuery }), response: { 200: z.array(UserSearchRespItem), ...errors(400, 401) } } }, async (request, reply) => {
     requirePrincipal(request);
     const query = request.query as Query;
     const paging = parsePaging(query);
@@ -69,7 +73,7 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
     return rows.map((row) => ({ user_id: Number(row.id), username: row.username }));
   });
 
-  app.get('/users', async (request, reply) => {
+  app.get('/users', { schema: { querystring: z.object({ ...filterQuery, ...pagingQuery }), response: { 200: z.array(UserResp), ...errors(400, 401, 403) } } }, async (request, reply) => {
     const actor = requirePrincipal(request);
     const query = request.query as Query;
     const paging = parsePaging(query);
@@ -78,30 +82,30 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
     return rows.map((row) => userResponse(row));
   });
 
-  app.post('/users', async (request, reply) => {
+  app.post('/users', { schema: { body: userCreationSchema, response: { 201: NO_BODY, ...errors(400, 401, 403, 409) } } }, async (request, reply) => {
     const actor = request.principal ? requireUser(request) : undefined;
     const user = await users.create(actor, parseInput(userCreationSchema, request.body));
     return reply.status(201).header('Location', `/api/v2.0/users/${user.id}`).send();
   });
 
-  app.get('/users/:user_id', async (request) => {
+  app.get('/users/:user_id', { schema: { params: userParams, response: { 200: UserResp, ...errors(400, 401, 403, 404) } } }, async (request) => {
     const actor = requireUser(request);
     return userResponse(await users.get(actor, parseId((request.params as Params).user_id, 'user_id')));
   });
 
-  app.put('/users/:user_id', async (request, reply) => {
+  app.put('/users/:user_id', { schema: { params: userParams, body: userProfileSchema, response: { 200: NO_BODY, ...errors(400, 401, 403, 404, 409) } } }, async (request, reply) => {
     const actor = requireUser(request);
     await users.updateProfile(actor, parseId((request.params as Params).user_id, 'user_id'), parseInput(userProfileSchema, request.body));
     return reply.status(200).send();
   });
 
-  app.put('/users/:user_id/password', async (request, reply) => {
+  app.put('/users/:user_id/password', { schema: { params: userParams, body: passwordChangeSchema, response: { 200: NO_BODY, ...errors(400, 401, 403, 404) } } }, async (request, reply) => {
     const actor = requireUser(request);
     await users.changePassword(actor, parseId((request.params as Params).user_id, 'user_id'), parseInput(passwordChangeSchema, request.body));
     return reply.status(200).send();
   });
 
-  app.put('/users/:user_id/cli_secret', async (request, reply) => {
+  app.put('/users/:user_id/cli_secret', { schema: { params: userParams, body: cliSecretSchema.optional(), response: { 200: NO_BODY.or(GeneratedCliSecret), ...errors(400, 401, 403, 404, 412) } } }, async (request, reply) => {
     const actor = requireUser(request);
     const { secret } = parseInput(cliSecretSchema, request.body ?? {});
     const generated = await users.setCliSecret(actor, parseId((request.params as Params).user_id, 'user_id'), secret);
@@ -109,14 +113,14 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
     return generated === undefined ? reply.status(200).send() : reply.status(200).send({ secret: generated });
   });
 
-  app.put('/users/:user_id/sysadmin', async (request, reply) => {
+  app.put('/users/:user_id/sysadmin', { schema: { params: userParams, body: sysadminSchema, response: { 200: NO_BODY, ...errors(400, 401, 403, 404) } } }, async (request, reply) => {
     const actor = requireUser(request);
     const body = parseInput(sysadminSchema, request.body);
     await users.setSysadmin(actor, parseId((request.params as Params).user_id, 'user_id'), body.sysadmin_flag);
     return reply.status(200).send();
   });
 
-  app.delete('/users/:user_id', async (request, reply) => {
+  app.delete('/users/:user_id', { schema: { params: userParams, response: { 200: NO_BODY, ...errors(400, 401, 403, 404) } } }, async (request, reply) => {
     const actor = requireUser(request);
     await users.delete(actor, parseId((request.params as Params).user_id, 'user_id'));
     return reply.status(200).send();

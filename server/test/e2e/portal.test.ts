@@ -599,6 +599,19 @@ describe('the web portal in a browser', () => {
     await page.getByRole('heading', { name: 'webshop/frontend' }).waitFor();
   });
 
+  step("opens the API explorer, which shows Berth's own API document and runs a request as the signed-in user", async () => {
+    await page.getByRole('link', { name: 'API Explorer' }).click();
+    await page.waitForURL(/\/devcenter-api-2\.0$/);
+    await page.getByRole('heading', { name: /Berth API/ }).waitFor();
+    const listProjects = page.locator('#operations-projects-get_projects');
+    await listProjects.locator('.opblock-summary').click();
+    await listProjects.getByRole('button', { name: 'Try it out' }).click();
+    await listProjects.getByRole('button', { name: 'Execute' }).click();
+    await listProjects.locator('.live-responses-table .response-col_status').getByText('200').waitFor();
+    await listProjects.locator('.live-responses-table').getByText('"name": "library"').first().waitFor();
+    await shoot('24b-api-explorer');
+  });
+
   // Labels, copies and repository management. The labels are those made above: the project's "release"
   // and the global "deprecated". The copies go to the library project, which the steps leave as they found it.
   step('attaches labels to an artifact, filters the artifacts by them and takes them off again', async () => {

@@ -10,6 +10,7 @@ import { requirePrincipal } from '../api-auth.plugin.ts';
 import { OidcError } from './oidc-errors.ts';
 import { OIDC_LOGIN_MINUTES, type OidcLoginService } from './oidc-login.service.ts';
 import { ONBOARD_PAGE_CSP, onboardPage } from './onboard-page.ts';
+import { errors, NO_BODY } from '../../http/openapi.ts';
 
 /** Binds a sign-in to the browser that started it: holds its state, for the callback and the onboarding form. */
 const STATE_COOKIE = 'berth_oidc';
@@ -94,7 +95,7 @@ export async function oidcLoginRoutes(app: FastifyInstance, opts: { oidc: OidcLo
 
 /** POST /api/v2.0/system/oidc/ping. */
 export async function oidcApiRoutes(api: FastifyInstance, opts: { oidc: OidcLoginService }): Promise<void> {
-  api.post('/system/oidc/ping', async (request, reply) => {
+  api.post('/system/oidc/ping', { schema: { body: pingSchema, response: { 200: NO_BODY, ...errors(400, 401, 403) } } }, async (request, reply) => {
     const actor = requirePrincipal(request);
     await opts.oidc.ping(actor, parseInput(pingSchema, request.body));
     return reply.status(200).send();
