@@ -1,7 +1,8 @@
 import { Suspense } from 'react';
 import { App as AntApp, Input, Layout, Menu, Spin } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { Link, Outlet, useLocation, useNavigate } from 'react-router';
+import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
+import { signInPath } from '../../api/client.ts';
 import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { useCurrentUser } from '../../shared/queries.ts';
 import { UserMenu } from './UserMenu.tsx';
@@ -13,7 +14,12 @@ export default function AppShell() {
   const location = useLocation();
   const navigate = useNavigate();
   const user = useCurrentUser();
-  if (user.isPending) return <Spin size="large" style={{ display: 'block', margin: '20vh auto' }} />;
+  const loading = <Spin size="large" style={{ display: 'block', margin: '20vh auto' }} />;
+  if (user.isPending) return loading;
+  if (user.data === null) {
+    // Nobody signed in: to sign-in and back here, unless a way there is already under way (signing out).
+    return window.location.pathname.startsWith('/sign-in') ? loading : <Navigate to={signInPath(`${location.pathname}${location.search}`)} replace />;
+  }
   if (user.isError) {
     return (
       <main style={{ padding: 24 }}>
