@@ -127,10 +127,10 @@ describe('projects API', () => {
     const id = await harbor.createProject('full');
     await harbor.addMember(id, 'bob', 2);
     await t.client.pushImage('full/app', 'v1', await makeImage({ layerSizes: [8] }));
-    assert.deepEqual((await harbor.call('GET', `/projects/${id}/_deletable`)).body.deletable, false);
+    assert.deepEqual((await harbor.call('GET', `/projects/${id}/_deletable`)).body, { deletable: false, message: 'the project contains 1 repository' });
     const refused = await harbor.call('DELETE', `/projects/${id}`);
     assert.equal(refused.status, 412);
-    assert.match(refused.body.errors[0].message, /1 repositories/);
+    assert.equal(refused.body.errors[0].message, 'the project contains 1 repository; delete it first');
     const summary = await harbor.call('GET', `/projects/${id}/summary`);
     assert.equal(summary.body.repo_count, 1);
     assert.equal(summary.body.developer_count, 1);
