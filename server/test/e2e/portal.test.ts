@@ -4,7 +4,8 @@ import type { Page } from 'playwright-core';
 import { startBerth, TEST_ADMIN_PASSWORD, type BerthProcess } from '../fixtures/berth-process.ts';
 import { ADMIN_CREDS, createContainerTools, type ContainerTools } from '../fixtures/cli-tools.ts';
 import { basic, HarborApi, TEST_PASSWORD } from '../fixtures/harbor-api.ts';
-import { imageBlobs, makeImage, writeOciLayout, type Image } from '../fixtures/image-builder.ts';
+import { imageBlobs, makeChart, makeImage, writeOciLayout, type Image } from '../fixtures/image-builder.ts';
+import { RegistryClient } from '../fixtures/registry-client.ts';
 import { startOidcProvider } from '../fixtures/oidc-provider.ts';
 import { PortalWalk } from '../fixtures/portal-walk.ts';
 
@@ -40,7 +41,7 @@ describe('the web portal in a browser', () => {
     berth = await startBerth();
     harbor = new HarborApi(berth.url);
     await harbor.createUser('alice');
-    image = await makeImage({ layerSizes: [4096, 2048] });
+    image = await makeImage({ layerSizes: [4096, 2048], created: '2024-03-01T12:34:56Z' });
   });
   after(async () => {
     await walk.close();
@@ -144,7 +145,8 @@ describe('the web portal in a browser', () => {
     await page.getByText('Project limited created').waitFor();
     await page.getByRole('link', { name: 'limited', exact: true }).click();
     await page.getByRole('tab', { name: 'Summary' }).waitFor();
-    await page.getByText(/of 2 GB used/).waitFor();
+    // Nothing stored yet: bytes in the plural the number takes, as in every language.
+    await page.getByText('0 bytes of 2 GB used', { exact: true }).waitFor();
     const limited = (await harbor.call('GET', '/projects?name=limited')).body[0];
     const quota = (await harbor.call('GET', `/quotas?reference=project&reference_id=${limited.project_id}`)).body[0];
     assert.equal(quota.hard.storage, 2_000_000_000);
@@ -208,13 +210,54 @@ describe('the web portal in a browser', () => {
     await page.getByRole('heading', { name: `frontend@${short}` }).waitFor();
     await page.getByText(image.manifest.digest, { exact: true }).waitFor();
     await page.getByRole('cell', { name: 'Container image' }).waitFor();
-    await page.getByRole('cell', { name: 'amd64', exact: true }).waitFor();
+    // The config's fields under their names, the creation date in the reader's words (not as stored), and the
+    // commands of the clients that pull an image.
+    const overview = page.getByRole('tabpanel', { name: 'Overview' });
+    await overview.getByRole('row', { name: /^Architecture amd64$/ }).waitFor();
+    await overview.getByRole('row', { name: /^Operating system linux$/ }).waitFor();
+    await overview.getByRole('row', { name: /^Command \/bin\/true$/ }).waitFor();
+    const created = overview.getByRole('row', { name: /^Created / }).locator('time');
+    assert.equal(await created.getAttribute('datetime'), '2024-03-01T12:34:56Z');
+    assert.match(await created.innerText(), /^Mar 1, 2024/);
+    assert.doesNotMatch(await overview.innerText(), /\d{4}-\d\d-\d\dT\d\d:/, 'no date shown as stored');
+    assert.match(await overview.innerText(), /No labels/);
+    await overview.getByText(`docker pull ${berth.host}/webshop/frontend@${image.manifest.digest}`, { exact: true }).waitFor();
+    await overview.getByText(`podman pull ${berth.host}/webshop/frontend@${image.manifest.digest}`, { exact: true }).waitFor();
     await checkAccessibility('artifact overview');
     await shoot('06-artifact');
     await page.getByRole('tab', { name: 'Build history' }).click();
     await page.getByText('berth test fixture').first().waitFor();
     await page.getByRole('tab', { name: 'API view' }).click();
     await page.getByText(`"digest": "${image.manifest.digest}"`).waitFor();
+  });
+
+  step("offers a chart's helm pull command, and an empty README tab when the chart has none", async () => {
+    const charts = await harbor.createProject('charts');
+    const chart = await makeChart('demo', '0.1.0', { readme: false });
+    await new RegistryClient(berth.url).pushImage('charts/tools/demo', '0.1.0', chart);
+    try {
+      await page.goto(`${berth.url}/projects/${charts}/repositories/tools/demo/artifacts/${chart.manifest.digest}`);
+      await page.getByRole('heading', { name: `tools/demo@${chart.manifest.digest.slice(0, 'sha256:'.length + 12)}` }).waitFor();
+      const overview = page.getByRole('tabpanel', { name: 'Overview' });
+      await overview.getByText(`helm pull oci://${berth.host}/charts/tools/demo --version 0.1.0`, { exact: true }).waitFor();
+      assert.doesNotMatch(await overview.innerText(), /docker pull|podman pull/);
+      // Chart.yaml's fields, translated: the name, version and app version.
+      await overview.getByRole('row', { name: /^Chart version 0\.1\.0$/ }).waitFor();
+      await overview.getByRole('row', { name: /^App version 1\.0\.0$/ }).waitFor();
+      await checkAccessibility('chart overview');
+      await shoot('06b-chart');
+      await page.getByRole('tab', { name: 'Values' }).click();
+      await page.getByText('replicaCount: 2').waitFor();
+      await page.getByRole('tab', { name: 'README' }).click();
+      await page.getByRole('tabpanel', { name: 'README' }).getByText('Not included in this artifact').waitFor();
+      assert.equal(await page.getByRole('alert').count(), 0, 'a missing README is no error');
+      await shoot('06c-chart-without-readme');
+    } finally {
+      assert.equal((await harbor.call('DELETE', '/projects/charts/repositories/tools%252Fdemo')).status, 200);
+      assert.equal((await harbor.call('DELETE', `/projects/${charts}`)).status, 200);
+    }
+    await page.goto(`${berth.url}/projects/${projectId}/repositories/frontend/artifacts/${image.manifest.digest}`);
+    await page.getByRole('tab', { name: 'Tags' }).waitFor();
   });
 
   step('deletes a tag after confirming, and the artifact keeps its other tag', async () => {
@@ -640,6 +683,80 @@ describe('the web portal in a browser', () => {
     await page.getByRole('link', { name: 'webshop/frontend' }).click();
     await page.getByRole('heading', { name: 'webshop/frontend' }).waitFor();
   });
+
+  step('lays the main screens out at 800, 1280 and 1920 pixels wide, in English and in German', async () => {
+    const project = await harbor.createProject('layout');
+    const pushed = await makeImage({ layerSizes: [512], created: '2024-03-01T12:34:56Z' });
+    await new RegistryClient(berth.url).pushImage('layout/tools/frontend', 'v1.2.3', pushed);
+    const short = pushed.manifest.digest.slice(0, 'sha256:'.length + 12);
+    const paths: Record<string, string> = {
+      projects: '/projects',
+      summary: `/projects/${project}/summary`,
+      repositories: `/projects/${project}/repositories`,
+      artifacts: `/projects/${project}/repositories/tools/frontend`,
+      artifact: `/projects/${project}/repositories/tools/frontend/artifacts/${pushed.manifest.digest}`,
+      members: `/projects/${project}/members`,
+      'project-configuration': `/projects/${project}/configuration`,
+      configuration: '/admin/configuration',
+    };
+    const all = Object.keys(paths);
+    const layouts = [
+      { locale: 'en-US', width: 800, screens: all },
+      { locale: 'en-US', width: 1280, screens: ['projects', 'artifacts', 'artifact', 'configuration'] },
+      { locale: 'en-US', width: 1920, screens: ['artifacts', 'artifact', 'configuration'] },
+      { locale: 'de-DE', width: 800, screens: ['projects', 'artifacts', 'artifact', 'configuration'] },
+    ];
+    try {
+      for (const { locale, width, screens } of layouts) {
+        const context = await walk.newContext({ locale, viewport: { width, height: 900 } });
+        try {
+          assert.equal((await context.request.post(`${berth.url}/c/login`, { form: { principal: 'admin', password: TEST_ADMIN_PASSWORD } })).status(), 200);
+          const browser = await context.newPage();
+          const where = (screen: string) => `${screen} at ${width} px in ${locale}`;
+          for (const screen of screens) {
+            await browser.goto(`${berth.url}${paths[screen]}`);
+            await browser.waitForLoadState('networkidle');
+            await browser.locator('main .ant-spin-spinning').first().waitFor({ state: 'detached' });
+            await browser.locator('main h2').first().waitFor();
+            if (screen === 'artifacts') await browser.getByRole('row', { name: new RegExp(short) }).waitFor();
+            await shoot(`layout-${width}-${locale}-${screen}`, browser);
+            // The header's search field shows its whole placeholder, in every language.
+            // (Expressions as strings: they run in the page, whose globals this Node-typed file does not declare.)
+            const fits = await browser.evaluate(`(() => {
+              const input = document.querySelector('[role=search] input');
+              const style = getComputedStyle(input);
+              const context = document.createElement('canvas').getContext('2d');
+              context.font = style.font;
+              return context.measureText(input.placeholder).width <= input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+            })()`);
+            assert.equal(fits, true, `the search placeholder fits, ${where(screen)}`);
+            // …and leaves the navigation its room: no entry folded away behind "…".
+            const administration = browser.getByRole('navigation').getByRole('link', { name: locale === 'de-DE' ? 'Verwaltung' : 'Administration' });
+            assert.equal(await administration.isVisible(), true, `the navigation shows Administration, ${where(screen)}`);
+            if (screen === 'artifacts') {
+              const row = browser.getByRole('row', { name: new RegExp(short) });
+              // The digest on one line, and the last column (the actions) inside the window, not cut off.
+              const digest = (await row.getByRole('link', { name: short }).boundingBox())!;
+              assert.ok(digest.height < 32, `the digest takes one line (${digest.height} px high), ${where(screen)}`);
+              const action = (await row.getByRole('button', { name: `Copy ${short}` }).or(row.getByRole('button', { name: `${short} kopieren` })).boundingBox())!;
+              assert.ok(action.x + action.width <= width, `the actions column is in view (${action.x + action.width} px of ${width}), ${where(screen)}`);
+            }
+            if (screen === 'configuration' && width >= 1280) {
+              // The form fills the page: its cards reach across, not a column down half of it.
+              await browser.locator('main .ant-card').first().waitFor();
+              const right = (await browser.evaluate("Math.max(...[...document.querySelectorAll('main .ant-card')].map((card) => card.getBoundingClientRect().right))")) as number;
+              assert.ok(right > width * 0.9, `the configuration reaches across (to ${right} px of ${width}), ${where(screen)}`);
+            }
+          }
+        } finally {
+          await context.close();
+        }
+      }
+    } finally {
+      assert.equal((await harbor.call('DELETE', '/projects/layout/repositories/tools%252Ffrontend')).status, 200);
+      assert.equal((await harbor.call('DELETE', `/projects/${project}`)).status, 200);
+    }
+  }, { timeout: 300_000 });
 
   // Labels, copies and repository management. The labels are those made above: the project's "release"
   // and the global "deprecated". The copies go to the library project, which the steps leave as they found it.
