@@ -146,7 +146,7 @@ describe('the web portal in a browser', () => {
     await page.getByRole('link', { name: 'limited', exact: true }).click();
     await page.getByRole('tab', { name: 'Summary' }).waitFor();
     // Nothing stored yet: bytes in the plural the number takes, as in every language.
-    await page.getByText('0 bytes of 2 GB used', { exact: true }).waitFor();
+    await page.getByText('0 bytes of 2 GB used').waitFor();
     const limited = (await harbor.call('GET', '/projects?name=limited')).body[0];
     const quota = (await harbor.call('GET', `/quotas?reference=project&reference_id=${limited.project_id}`)).body[0];
     assert.equal(quota.hard.storage, 2_000_000_000);
