@@ -27,10 +27,15 @@ export function useCurrentUser() {
   return useQuery({ queryKey: CURRENT_USER, queryFn: fetchCurrentUser, staleTime: 60_000 });
 }
 
-/** Nobody is signed in any more: everything the last user saw is forgotten, and the shell goes to sign-in. */
+/**
+ * Nobody is signed in any more: the shell goes to sign-in, and everything the
+ * last user saw is forgotten. The current user is set, not removed: the
+ * shell watches that very query, and a query removed and made anew would
+ * reach the shell only at its next render, which nothing may cause.
+ */
 export function markSignedOut(queryClient: QueryClient): void {
-  queryClient.clear();
   queryClient.setQueryData<CurrentUser | null>(CURRENT_USER, null);
+  queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== CURRENT_USER[0] });
 }
 
 /** host[:port] for pull commands: the configured external URL's, else the one this page came from. */

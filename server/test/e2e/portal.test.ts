@@ -105,6 +105,30 @@ describe('the web portal in a browser', () => {
     await page.waitForURL(/\/projects$/);
     await page.getByRole('heading', { name: 'Projects' }).waitFor();
     await page.getByRole('link', { name: 'library' }).waitFor();
+    // The administrator who got library at the first start administers it as its member, as in Harbor.
+    await page.getByRole('row', { name: /library/ }).getByText('Project administrator').waitFor();
+  });
+
+  step('sends a reader whose session ended to sign-in, and back to the page they were on, without an error', async () => {
+    const { context, page: reader } = await walk.signedInBrowser(berth.url, 'admin', TEST_ADMIN_PASSWORD);
+    try {
+      await reader.getByRole('link', { name: 'library' }).click();
+      await reader.getByRole('tab', { name: 'Members' }).click();
+      await reader.getByRole('row', { name: /admin/ }).getByText('Project administrator').waitFor();
+      // The session ends (expired, or signed out elsewhere): the next request is refused, whichever it is — the
+      // logs screen's, opened now, or one the members screen still makes (then the tab is gone before the click).
+      await context.clearCookies();
+      await reader.getByRole('tab', { name: 'Logs' }).click({ timeout: 5_000 }).catch(() => undefined);
+      // Back to the page the address bar showed when the refusal came.
+      await reader.waitForURL(/\/sign-in\?redirect=%2Fprojects%2F\d+%2F(logs|members)$/);
+      await reader.getByRole('button', { name: 'Sign in' }).waitFor();
+      assert.equal(await reader.getByRole('alert').count(), 0);
+    } catch (failure) {
+      await shoot('failed-session-ended', reader).catch(() => undefined);
+      throw new Error(`the reader's page: ${reader.url()}`, { cause: failure });
+    } finally {
+      await context.close();
+    }
   });
 
   step('creates a project from the dialog, lists it, and filters the list to public or private projects', async () => {

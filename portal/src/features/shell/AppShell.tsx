@@ -2,7 +2,7 @@ import { Suspense, useMemo } from 'react';
 import { App as AntApp, ConfigProvider, Input, Layout, Menu, Spin, theme } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
-import { signInPath } from '../../api/client.ts';
+import { currentLocation, signInPath } from '../../api/client.ts';
 import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { useCurrentUser } from '../../shared/queries.ts';
 import { UserMenu } from './UserMenu.tsx';
@@ -30,8 +30,9 @@ export default function AppShell() {
   const loading = <Spin size="large" style={{ display: 'block', margin: '20vh auto' }} />;
   if (user.isPending) return loading;
   if (user.data === null) {
-    // Nobody signed in: to sign-in and back here, unless a way there is already under way (signing out).
-    return window.location.pathname.startsWith('/sign-in') ? loading : <Navigate to={signInPath(`${location.pathname}${location.search}`)} replace />;
+    // Nobody signed in: to sign-in and back to the page in the address bar (a screen still loading may show the
+    // one before it), unless a way to sign-in is already under way (signing out).
+    return window.location.pathname.startsWith('/sign-in') ? loading : <Navigate to={signInPath(currentLocation())} replace />;
   }
   if (user.isError) {
     return (
