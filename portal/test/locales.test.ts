@@ -65,9 +65,14 @@ const SAME_AS_ENGLISH: Record<string, readonly string[]> = {
     'auditLog.resourceTypes.tag',
     'labels.description',
     'groups.type',
+    'artifactAttrs.architecture',
+    'artifactAttrs.volumes',
+    'artifactAttrs.description',
+    'artifactAttrs.sources',
+    'artifactAttrs.annotations',
   ],
-  'es-ES': ['common.total', 'artifact.dependencyName', 'labels.color'],
-  'pt-BR': ['common.total', 'artifacts.tags', 'artifact.tags', 'artifact.digest', 'artifact.dependencyName', 'auditLog.resourceTypes.tag'],
+  'es-ES': ['common.total', 'artifact.dependencyName', 'labels.color', 'artifactAttrs.no'],
+  'pt-BR': ['common.total', 'artifacts.tags', 'artifact.tags', 'artifact.digest', 'artifact.dependencyName', 'auditLog.resourceTypes.tag', 'artifactAttrs.volumes'],
 };
 
 type Catalog = { [key: string]: string | Catalog };
@@ -94,6 +99,25 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
+/**
+ * Texts that put a count in words the count must agree with ("1 files"): i18next picks key_one, key_few,
+ * key_other… by Intl.PluralRules, so a family must have exactly the language's forms; any other text
+ * shows the count as a figure after a label ("Total: 3", "Projects (3)").
+ */
+function countProblems(code: string, catalog: Map<string, string>): string[] {
+  const categories = new Intl.PluralRules(code).resolvedOptions().pluralCategories.slice().sort();
+  const families = new Map<string, string[]>();
+  const wrong: string[] = [];
+  for (const [key, text] of catalog) {
+    const plural = /^(.*)_(zero|one|two|few|many|other)$/.exec(key);
+    if (plural) families.set(plural[1]!, [...(families.get(plural[1]!) ?? []), plural[2]!]);
+    // (A language with one form only, as Chinese, Japanese and Korean have, words any count rightly.)
+    else if (categories.length > 1 && /\{\{\s*count\s*\}\}/.test(text) && !/(:\s*|\()\{\{\s*count\s*\}\}/.test(text)) wrong.push(`${key}: ${text}`);
+  }
+  for (const [family, forms] of families) if (forms.sort().join() !== categories.join()) wrong.push(`${family}: forms ${forms.join(', ')}, the language has ${categories.join(', ')}`);
+  return wrong;
+}
+
 describe('the portal translations', () => {
   const english = load('en-US');
 
@@ -104,11 +128,19 @@ describe('the portal translations', () => {
 
   it('define every text the portal uses, in English', () => {
     const used = new Set<string>();
+    // Keys in t('…') calls, and keys kept in tables for a t() call elsewhere (any literal that starts with a catalog's section).
+    const sections = new Set([...english.keys()].map((key) => key.split('.')[0]!));
     for (const file of sourceFiles(SOURCES)) {
-      for (const match of readFileSync(file, 'utf8').matchAll(/\bt\(\s*'([a-zA-Z][\w.]*\.[\w.]+)'/g)) used.add(match[1]!);
+      const source = readFileSync(file, 'utf8');
+      for (const match of source.matchAll(/\bt\(\s*'([a-zA-Z][\w.]*\.[\w.]+)'/g)) used.add(match[1]!);
+      for (const match of source.matchAll(/'([a-zA-Z]\w*)\.([\w.]+)'/g)) if (sections.has(match[1]!) && !match[2]!.endsWith('.')) used.add(`${match[1]}.${match[2]}`);
     }
     assert.ok(used.size > 100, `found only ${used.size} texts in the sources`);
     assert.deepEqual([...used].filter((key) => !english.has(key)).sort(), []);
+  });
+
+  it('put every English count in English plural forms, or show it as a figure after a label', () => {
+    assert.deepEqual(countProblems('en-US', english), []);
   });
 
   for (const { code } of LANGUAGES.filter((language) => language.code !== 'en-US')) {
@@ -128,6 +160,10 @@ describe('the portal translations', () => {
       it('allows English words only where the language really uses them', () => {
         const stale = (SAME_AS_ENGLISH[code] ?? []).filter((key) => catalog.get(key) !== english.get(key));
         assert.deepEqual(stale, [], 'allow-listed keys that are translated after all: drop them from SAME_AS_ENGLISH');
+      });
+
+      it('puts every count in the plural forms of the language, or shows it as a figure after a label', () => {
+        assert.deepEqual(countProblems(code, catalog), []);
       });
 
       it('keeps every placeholder of the English text', () => {

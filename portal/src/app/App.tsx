@@ -2,8 +2,9 @@ import { lazy, Suspense, useEffect, useState } from 'react';
 import { ConfigProvider, Spin } from 'antd';
 import type { Locale } from 'antd/es/locale';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { BrowserRouter, Navigate, Route, Routes, useNavigate } from 'react-router';
-import { ApiError, currentLocation, setUnauthorizedHandler, signInPath } from '../api/client.ts';
+import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
+import { ApiError, setUnauthorizedHandler } from '../api/client.ts';
+import { markSignedOut } from '../shared/queries.ts';
 import { loadAntdLocale } from './antd-locale.ts';
 import { PreferencesProvider, usePreferences } from './preferences.tsx';
 import { themeConfig } from './theme.ts';
@@ -50,23 +51,15 @@ function Loading() {
   return <Spin size="large" style={{ display: 'block', margin: '20vh auto' }} />;
 }
 
-/** Session expiry anywhere: back to sign-in, then back here. */
-function UnauthorizedRedirect() {
-  const navigate = useNavigate();
-  useEffect(() => {
-    setUnauthorizedHandler(() => {
-      if (window.location.pathname.startsWith('/sign-in')) return;
-      queryClient.clear();
-      navigate(signInPath(currentLocation()), { replace: true });
-    });
-  }, [navigate]);
-  return null;
-}
+/**
+ * Session expiry anywhere: the current user becomes nobody, and the shell
+ * (the one place that decides) sends the reader to sign-in and back here.
+ */
+setUnauthorizedHandler(() => markSignedOut(queryClient));
 
 function Routed() {
   return (
     <Suspense fallback={<Loading />}>
-      <UnauthorizedRedirect />
       <Routes>
         <Route path="/sign-in" element={<SignInPage />} />
         <Route path="/sign-up" element={<SignUpPage />} />

@@ -22,7 +22,9 @@ export function formatSize(bytes: number | undefined | null, language: string): 
     value /= 1000;
     unit += 1;
   }
-  return new Intl.NumberFormat(language, { style: 'unit', unit: UNITS[unit], unitDisplay: 'short', maximumFractionDigits: unit === 0 ? 0 : 2 }).format(value);
+  // Bytes in full words, which Intl puts in the language's plural form ("0 bytes", "1 byte", "2 octets");
+  // larger units as symbols (kB, MB), which take none.
+  return new Intl.NumberFormat(language, { style: 'unit', unit: UNITS[unit], unitDisplay: unit === 0 ? 'long' : 'short', maximumFractionDigits: unit === 0 ? 0 : 2 }).format(value);
 }
 
 export function formatNumber(value: number, language: string): string {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Db } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import { generatePassword, hashPassword, verifyPassword } from './password.ts';
+import { ROLE_IDS } from './rbac.ts';
 
 export const ADMIN_USERNAME = 'admin';
 
@@ -26,13 +27,24 @@ export async function ensureAdmin(db: Db, configured: string | undefined, dataVo
     return;
   }
   await createAdmin(db, configured, dataVolume, log);
-  // The default project, created by the migration, belongs to the first admin as in Harbor.
-  await db
-    .updateTable('project')
-    .set({ ownerId: db.selectFrom('userAccount').select('id').where('username', '=', ADMIN_USERNAME) } as never)
-    .where('name', '=', 'library')
-    .where('ownerId', 'is', null)
-    .execute();
+  // The default project, created by the migration, belongs to the first admin, who administers it
+  // as its project admin member, as in Harbor (the 0010 migration gave existing installs the same).
+  const admin = db.selectFrom('userAccount').select('id').where('username', '=', ADMIN_USERNAME);
+  await db.transaction().execute(async (trx) => {
+    const library = await trx
+      .updateTable('project')
+      .set({ ownerId: admin } as never)
+      .where('name', '=', 'library')
+      .where('ownerId', 'is', null)
+      .returning(['id', 'ownerId'])
+      .executeTakeFirst();
+    if (!library?.ownerId) return;
+    await trx
+      .insertInto('projectMember')
+      .values({ projectId: library.id, entityType: 'u', userId: library.ownerId, groupId: null, role: ROLE_IDS.projectAdmin })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  });
 }
 
 async function createAdmin(db: Db, configured: string | undefined, dataVolume: string, log: Logger): Promise<void> {

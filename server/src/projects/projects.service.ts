@@ -180,7 +180,7 @@ export class ProjectsService {
   async deletable(principal: Principal | undefined, project: ProjectRow): Promise<{ deletable: boolean; message: string }> {
     await this.#access.require(principal, ref(project), 'self', 'delete');
     const repositories = await this.#store.countRepositoriesWithArtifacts(this.#db, project.id);
-    return repositories === 0 ? { deletable: true, message: '' } : { deletable: false, message: `the project contains ${repositories} repositories` };
+    return repositories === 0 ? { deletable: true, message: '' } : { deletable: false, message: `the project contains ${repositoriesText(repositories)}` };
   }
 
   /** As in Harbor, only an empty project can be deleted; its members and robots go with it. */
@@ -189,7 +189,7 @@ export class ProjectsService {
     await this.#db.transaction().execute(async (trx) => {
       if (!(await this.#store.lockForUpdate(trx, project.id))) throw projectNotFound(project.name);
       const repositories = await this.#store.countRepositoriesWithArtifacts(trx, project.id);
-      if (repositories > 0) throw new BerthError('PRECONDITION', `the project contains ${repositories} repositories; delete them first`);
+      if (repositories > 0) throw new BerthError('PRECONDITION', `the project contains ${repositoriesText(repositories)}; delete ${repositories === 1 ? 'it' : 'them'} first`);
       await this.#store.deleteEmptyRepositories(trx, project.id);
       await this.#store.delete(trx, project.id);
       await this.#audit.record({ eventType: 'delete_project', projectId: project.id, resourceType: 'project', resource: project.name, username: principal!.username }, trx);
@@ -255,4 +255,9 @@ export class ProjectsService {
 
 export function ref(row: ProjectRow): ProjectRef {
   return { id: row.id, name: row.name, public: row.metadata.public === 'true' };
+}
+
+/** "1 repository", "2 repositories": the server's messages are English, in English's plural forms. */
+function repositoriesText(count: number): string {
+  return `${count} ${count === 1 ? 'repository' : 'repositories'}`;
 }

@@ -4,7 +4,8 @@ import type { Page } from 'playwright-core';
 import { startBerth, TEST_ADMIN_PASSWORD, type BerthProcess } from '../fixtures/berth-process.ts';
 import { ADMIN_CREDS, createContainerTools, type ContainerTools } from '../fixtures/cli-tools.ts';
 import { basic, HarborApi, TEST_PASSWORD } from '../fixtures/harbor-api.ts';
-import { imageBlobs, makeImage, writeOciLayout, type Image } from '../fixtures/image-builder.ts';
+import { imageBlobs, makeChart, makeImage, writeOciLayout, type Image } from '../fixtures/image-builder.ts';
+import { RegistryClient } from '../fixtures/registry-client.ts';
 import { startOidcProvider } from '../fixtures/oidc-provider.ts';
 import { PortalWalk } from '../fixtures/portal-walk.ts';
 
@@ -34,18 +35,60 @@ describe('the web portal in a browser', () => {
   };
 
   before(async () => {
+    // The portal is built (when stale) before Berth starts: Berth serves the build it finds at start.
+    page = await walk.launch();
     tools = createContainerTools();
     berth = await startBerth();
     harbor = new HarborApi(berth.url);
     await harbor.createUser('alice');
-    image = await makeImage({ layerSizes: [4096, 2048] });
-    page = await walk.launch();
+    image = await makeImage({ layerSizes: [4096, 2048], created: '2024-03-01T12:34:56Z' });
   });
   after(async () => {
     await walk.close();
     await berth?.destroy();
     await tools?.destroy();
   });
+
+  step('shows every fresh visitor the sign-in form, never an error, however the first answers interleave', async () => {
+    // A signed-out visitor's first answers race: the 401 for the current user, the sign-in screen's code and
+    // the catalogue of the reader's language arrive in any order. 32 cold loads, each in a browser of its
+    // own, in four languages, over a network that sometimes holds the sign-in screen's code back, four at a
+    // time: the first thing every one of them shows is the sign-in form, and no error card ever appears.
+    const entries = ['/', '/projects', '/projects/1/summary', '/admin/users'];
+    const languages = [
+      { locale: 'en-US', signIn: 'Sign in' },
+      { locale: 'de-DE', signIn: 'Anmelden' },
+      { locale: 'ja-JP', signIn: 'サインイン' },
+      { locale: 'fr-FR', signIn: 'Se connecter' },
+    ];
+    const load = async (n: number) => {
+      const { locale, signIn } = languages[n % languages.length]!;
+      const context = await walk.newContext({ locale });
+      const visitor = await context.newPage();
+      try {
+        if (n % 2 === 1) {
+          await visitor.route('**/assets/SignInPage-*.js', async (route) => {
+            await new Promise((resolve) => setTimeout(resolve, 300 + 100 * (n % 8)));
+            await route.continue();
+          });
+        }
+        const entry = entries[Math.floor(n / 2) % entries.length]!;
+        await visitor.goto(`${berth.url}${entry}`);
+        const first = visitor.getByRole('button', { name: signIn }).or(visitor.getByRole('alert'));
+        await first.first().waitFor();
+        assert.equal(await visitor.getByRole('alert').count(), 0, `load ${n} (${locale}, ${entry}) shows an error: ${await visitor.getByRole('alert').allTextContents()}`);
+        const url = new URL(visitor.url());
+        assert.equal(url.pathname, '/sign-in', `load ${n}`);
+        assert.equal(url.searchParams.get('redirect') ?? '/', entry, `load ${n} comes back to ${entry} after signing in`);
+      } catch (failure) {
+        await shoot(`failed-fresh-load-${n}`, visitor).catch(() => undefined);
+        throw failure;
+      } finally {
+        await context.close();
+      }
+    };
+    for (let batch = 0; batch < 32; batch += 4) await Promise.all([0, 1, 2, 3].map((i) => load(batch + i)));
+  }, { timeout: 420_000 });
 
   step('sends a visitor to sign-in, refuses a wrong password, and signs the admin in', async () => {
     await page.goto(`${berth.url}/projects`);
@@ -62,6 +105,30 @@ describe('the web portal in a browser', () => {
     await page.waitForURL(/\/projects$/);
     await page.getByRole('heading', { name: 'Projects' }).waitFor();
     await page.getByRole('link', { name: 'library' }).waitFor();
+    // The administrator who got library at the first start administers it as its member, as in Harbor.
+    await page.getByRole('row', { name: /library/ }).getByText('Project administrator').waitFor();
+  });
+
+  step('sends a reader whose session ended to sign-in, and back to the page they were on, without an error', async () => {
+    const { context, page: reader } = await walk.signedInBrowser(berth.url, 'admin', TEST_ADMIN_PASSWORD);
+    try {
+      await reader.getByRole('link', { name: 'library' }).click();
+      await reader.getByRole('tab', { name: 'Members' }).click();
+      await reader.getByRole('row', { name: /admin/ }).getByText('Project administrator').waitFor();
+      // The session ends (expired, or signed out elsewhere): the next request is refused, whichever it is — the
+      // logs screen's, opened now, or one the members screen still makes (then the tab is gone before the click).
+      await context.clearCookies();
+      await reader.getByRole('tab', { name: 'Logs' }).click({ timeout: 5_000 }).catch(() => undefined);
+      // Back to the page the address bar showed when the refusal came.
+      await reader.waitForURL(/\/sign-in\?redirect=%2Fprojects%2F\d+%2F(logs|members)$/);
+      await reader.getByRole('button', { name: 'Sign in' }).waitFor();
+      assert.equal(await reader.getByRole('alert').count(), 0);
+    } catch (failure) {
+      await shoot('failed-session-ended', reader).catch(() => undefined);
+      throw new Error(`the reader's page: ${reader.url()}`, { cause: failure });
+    } finally {
+      await context.close();
+    }
   });
 
   step('creates a project from the dialog, lists it, and filters the list to public or private projects', async () => {
@@ -102,7 +169,8 @@ describe('the web portal in a browser', () => {
     await page.getByText('Project limited created').waitFor();
     await page.getByRole('link', { name: 'limited', exact: true }).click();
     await page.getByRole('tab', { name: 'Summary' }).waitFor();
-    await page.getByText(/of 2 GB used/).waitFor();
+    // Nothing stored yet: bytes in the plural the number takes, as in every language.
+    await page.getByText('0 bytes of 2 GB used').waitFor();
     const limited = (await harbor.call('GET', '/projects?name=limited')).body[0];
     const quota = (await harbor.call('GET', `/quotas?reference=project&reference_id=${limited.project_id}`)).body[0];
     assert.equal(quota.hard.storage, 2_000_000_000);
@@ -166,13 +234,54 @@ describe('the web portal in a browser', () => {
     await page.getByRole('heading', { name: `frontend@${short}` }).waitFor();
     await page.getByText(image.manifest.digest, { exact: true }).waitFor();
     await page.getByRole('cell', { name: 'Container image' }).waitFor();
-    await page.getByRole('cell', { name: 'amd64', exact: true }).waitFor();
+    // The config's fields under their names, the creation date in the reader's words (not as stored), and the
+    // commands of the clients that pull an image.
+    const overview = page.getByRole('tabpanel', { name: 'Overview' });
+    await overview.getByRole('row', { name: /^Architecture amd64$/ }).waitFor();
+    await overview.getByRole('row', { name: /^Operating system linux$/ }).waitFor();
+    await overview.getByRole('row', { name: /^Command \/bin\/true$/ }).waitFor();
+    const created = overview.getByRole('row', { name: /^Created / }).locator('time');
+    assert.equal(await created.getAttribute('datetime'), '2024-03-01T12:34:56Z');
+    assert.match(await created.innerText(), /^Mar 1, 2024/);
+    assert.doesNotMatch(await overview.innerText(), /\d{4}-\d\d-\d\dT\d\d:/, 'no date shown as stored');
+    assert.match(await overview.innerText(), /No labels/);
+    await overview.getByText(`docker pull ${berth.host}/webshop/frontend@${image.manifest.digest}`, { exact: true }).waitFor();
+    await overview.getByText(`podman pull ${berth.host}/webshop/frontend@${image.manifest.digest}`, { exact: true }).waitFor();
     await checkAccessibility('artifact overview');
     await shoot('06-artifact');
     await page.getByRole('tab', { name: 'Build history' }).click();
     await page.getByText('berth test fixture').first().waitFor();
     await page.getByRole('tab', { name: 'API view' }).click();
     await page.getByText(`"digest": "${image.manifest.digest}"`).waitFor();
+  });
+
+  step("offers a chart's helm pull command, and an empty README tab when the chart has none", async () => {
+    const charts = await harbor.createProject('charts');
+    const chart = await makeChart('demo', '0.1.0', { readme: false });
+    await new RegistryClient(berth.url).pushImage('charts/tools/demo', '0.1.0', chart);
+    try {
+      await page.goto(`${berth.url}/projects/${charts}/repositories/tools/demo/artifacts/${chart.manifest.digest}`);
+      await page.getByRole('heading', { name: `tools/demo@${chart.manifest.digest.slice(0, 'sha256:'.length + 12)}` }).waitFor();
+      const overview = page.getByRole('tabpanel', { name: 'Overview' });
+      await overview.getByText(`helm pull oci://${berth.host}/charts/tools/demo --version 0.1.0`, { exact: true }).waitFor();
+      assert.doesNotMatch(await overview.innerText(), /docker pull|podman pull/);
+      // Chart.yaml's fields, translated: the name, version and app version.
+      await overview.getByRole('row', { name: /^Chart version 0\.1\.0$/ }).waitFor();
+      await overview.getByRole('row', { name: /^App version 1\.0\.0$/ }).waitFor();
+      await checkAccessibility('chart overview');
+      await shoot('06b-chart');
+      await page.getByRole('tab', { name: 'Values' }).click();
+      await page.getByText('replicaCount: 2').waitFor();
+      await page.getByRole('tab', { name: 'README' }).click();
+      await page.getByRole('tabpanel', { name: 'README' }).getByText('Not included in this artifact').waitFor();
+      assert.equal(await page.getByRole('alert').count(), 0, 'a missing README is no error');
+      await shoot('06c-chart-without-readme');
+    } finally {
+      assert.equal((await harbor.call('DELETE', '/projects/charts/repositories/tools%252Fdemo')).status, 200);
+      assert.equal((await harbor.call('DELETE', `/projects/${charts}`)).status, 200);
+    }
+    await page.goto(`${berth.url}/projects/${projectId}/repositories/frontend/artifacts/${image.manifest.digest}`);
+    await page.getByRole('tab', { name: 'Tags' }).waitFor();
   });
 
   step('deletes a tag after confirming, and the artifact keeps its other tag', async () => {
@@ -332,7 +441,7 @@ describe('the web portal in a browser', () => {
     await confirm.getByRole('button', { name: 'Delete' }).click();
     await confirm.waitFor({ state: 'hidden' });
     const alert = page.getByRole('alert').filter({ hasText: 'The project was not deleted' });
-    await alert.getByText('the project contains 1 repositories; delete them first').waitFor();
+    await alert.getByText('the project contains 1 repository; delete it first').waitFor();
     await page.getByRole('link', { name: 'webshop' }).waitFor();
     await shoot('10-project-not-deleted');
   });
@@ -611,6 +720,80 @@ describe('the web portal in a browser', () => {
     await listProjects.locator('.live-responses-table').getByText('"name": "library"').first().waitFor();
     await shoot('24b-api-explorer');
   });
+
+  step('lays the main screens out at 800, 1280 and 1920 pixels wide, in English and in German', async () => {
+    const project = await harbor.createProject('layout');
+    const pushed = await makeImage({ layerSizes: [512], created: '2024-03-01T12:34:56Z' });
+    await new RegistryClient(berth.url).pushImage('layout/tools/frontend', 'v1.2.3', pushed);
+    const short = pushed.manifest.digest.slice(0, 'sha256:'.length + 12);
+    const paths: Record<string, string> = {
+      projects: '/projects',
+      summary: `/projects/${project}/summary`,
+      repositories: `/projects/${project}/repositories`,
+      artifacts: `/projects/${project}/repositories/tools/frontend`,
+      artifact: `/projects/${project}/repositories/tools/frontend/artifacts/${pushed.manifest.digest}`,
+      members: `/projects/${project}/members`,
+      'project-configuration': `/projects/${project}/configuration`,
+      configuration: '/admin/configuration',
+    };
+    const all = Object.keys(paths);
+    const layouts = [
+      { locale: 'en-US', width: 800, screens: all },
+      { locale: 'en-US', width: 1280, screens: ['projects', 'artifacts', 'artifact', 'configuration'] },
+      { locale: 'en-US', width: 1920, screens: ['artifacts', 'artifact', 'configuration'] },
+      { locale: 'de-DE', width: 800, screens: ['projects', 'artifacts', 'artifact', 'configuration'] },
+    ];
+    try {
+      for (const { locale, width, screens } of layouts) {
+        const context = await walk.newContext({ locale, viewport: { width, height: 900 } });
+        try {
+          assert.equal((await context.request.post(`${berth.url}/c/login`, { form: { principal: 'admin', password: TEST_ADMIN_PASSWORD } })).status(), 200);
+          const browser = await context.newPage();
+          const where = (screen: string) => `${screen} at ${width} px in ${locale}`;
+          for (const screen of screens) {
+            await browser.goto(`${berth.url}${paths[screen]}`);
+            await browser.waitForLoadState('networkidle');
+            await browser.locator('main .ant-spin-spinning').first().waitFor({ state: 'detached' });
+            await browser.locator('main h2').first().waitFor();
+            if (screen === 'artifacts') await browser.getByRole('row', { name: new RegExp(short) }).waitFor();
+            await shoot(`layout-${width}-${locale}-${screen}`, browser);
+            // The header's search field shows its whole placeholder, in every language.
+            // (Expressions as strings: they run in the page, whose globals this Node-typed file does not declare.)
+            const fits = await browser.evaluate(`(() => {
+              const input = document.querySelector('[role=search] input');
+              const style = getComputedStyle(input);
+              const context = document.createElement('canvas').getContext('2d');
+              context.font = style.font;
+              return context.measureText(input.placeholder).width <= input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+            })()`);
+            assert.equal(fits, true, `the search placeholder fits, ${where(screen)}`);
+            // …and leaves the navigation its room: no entry folded away behind "…".
+            const administration = browser.getByRole('navigation').getByRole('link', { name: locale === 'de-DE' ? 'Verwaltung' : 'Administration' });
+            assert.equal(await administration.isVisible(), true, `the navigation shows Administration, ${where(screen)}`);
+            if (screen === 'artifacts') {
+              const row = browser.getByRole('row', { name: new RegExp(short) });
+              // The digest on one line, and the last column (the actions) inside the window, not cut off.
+              const digest = (await row.getByRole('link', { name: short }).boundingBox())!;
+              assert.ok(digest.height < 32, `the digest takes one line (${digest.height} px high), ${where(screen)}`);
+              const action = (await row.getByRole('button', { name: `Copy ${short}` }).or(row.getByRole('button', { name: `${short} kopieren` })).boundingBox())!;
+              assert.ok(action.x + action.width <= width, `the actions column is in view (${action.x + action.width} px of ${width}), ${where(screen)}`);
+            }
+            if (screen === 'configuration' && width >= 1280) {
+              // The form fills the page: its cards reach across, not a column down half of it.
+              await browser.locator('main .ant-card').first().waitFor();
+              const right = (await browser.evaluate("Math.max(...[...document.querySelectorAll('main .ant-card')].map((card) => card.getBoundingClientRect().right))")) as number;
+              assert.ok(right > width * 0.9, `the configuration reaches across (to ${right} px of ${width}), ${where(screen)}`);
+            }
+          }
+        } finally {
+          await context.close();
+        }
+      }
+    } finally {
+      assert.equal((await harbor.call('DELETE', '/projects/layout/repositories/tools%252Ffrontend')).status, 200);
+      assert.equal((await harbor.call('DELETE', `/projects/${project}`)).status, 200);
+    }
+  }, { timeout: 300_000 });
 
   // Labels, copies and repository management. The labels are those made above: the project's "release"
   // and the global "deprecated". The copies go to the library project, which the steps leave as they found it.

@@ -26,6 +26,19 @@ describe('projects API', () => {
     assert.equal(library.body.owner_name, 'admin');
   });
 
+  it('makes the first system administrator the project admin member of library, as Harbor does', async () => {
+    const library = await harbor.call('GET', '/projects/library', { headers: { 'X-Is-Resource-Name': 'true' } });
+    assert.equal(library.status, 200);
+    assert.equal(library.body.current_user_role_id, 1);
+    assert.deepEqual(library.body.current_user_role_ids, [1]);
+    const members = await harbor.call('GET', '/projects/library/members', { headers: { 'X-Is-Resource-Name': 'true' } });
+    assert.equal(members.status, 200);
+    assert.deepEqual(
+      members.body.map((m: { entity_name: string; entity_type: string; role_id: number }) => [m.entity_name, m.entity_type, m.role_id]),
+      [['admin', 'u', 1]],
+    );
+  });
+
   it('lets a user create a project they then administer; names are unique and validated', async () => {
     const created = await harbor.call('POST', '/projects', { auth: alice, body: { project_name: 'alice-team', metadata: { public: 'false' } } });
     assert.equal(created.status, 201);
@@ -140,10 +153,10 @@ describe('projects API', () => {
     const id = await harbor.createProject('full');
     await harbor.addMember(id, 'bob', 2);
     await t.client.pushImage('full/app', 'v1', await makeImage({ layerSizes: [8] }));
-    assert.deepEqual((await harbor.call('GET', `/projects/${id}/_deletable`)).body.deletable, false);
+    assert.deepEqual((await harbor.call('GET', `/projects/${id}/_deletable`)).body, { deletable: false, message: 'the project contains 1 repository' });
     const refused = await harbor.call('DELETE', `/projects/${id}`);
     assert.equal(refused.status, 412);
-    assert.match(refused.body.errors[0].message, /1 repositories/);
+    assert.equal(refused.body.errors[0].message, 'the project contains 1 repository; delete it first');
     const summary = await harbor.call('GET', `/projects/${id}/summary`);
     assert.equal(summary.body.repo_count, 1);
     assert.equal(summary.body.developer_count, 1);

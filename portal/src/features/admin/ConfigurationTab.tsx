@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { Alert, App, Button, Card, Flex, Form, Input, InputNumber, Radio, Select, Spin, Switch } from 'antd';
+import { Alert, App, Button, Card, Col, Flex, Form, Input, InputNumber, Radio, Row, Select, Spin, Switch } from 'antd';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
@@ -223,53 +223,60 @@ export default function ConfigurationTab() {
   const fields = (list: [string, Kind][]) => list.map(([name, kind]) => <Field key={name} name={name} kind={kind} eventTypes={eventTypes} />);
 
   return (
-    <Form<Values> form={form} layout="vertical" initialValues={initial} style={{ maxWidth: 760 }} onFinish={submit}>
+    <Form<Values> form={form} layout="vertical" initialValues={initial} onFinish={submit}>
       {save.isError && <ErrorAlert error={save.error} title={t('configuration.notSaved')} />}
-      <Card title={t('configuration.authentication')} size="small" style={{ marginBottom: 16 }}>
-        <Form.Item label={t('configuration.fields.auth_mode')} name="auth_mode">
-          <Radio.Group
-            options={[
-              { value: 'db_auth', label: t('about.authModes.db_auth') },
-              { value: 'ldap_auth', label: t('about.authModes.ldap_auth') },
-              { value: 'oidc_auth', label: t('about.authModes.oidc_auth') },
-            ]}
-          />
-        </Form.Item>
-        {fields(AUTHENTICATION)}
-        {authMode === 'ldap_auth' && (
-          <>
-            {fields(LDAP)}
-            <Button loading={ldapPing.isPending} onClick={() => ldapPing.mutate()}>
-              {t('configuration.testLdap')}
-            </Button>
-          </>
-        )}
-        {authMode === 'oidc_auth' && (
-          <>
-            {fields(OIDC)}
-            <Button loading={oidcPing.isPending} onClick={() => oidcPing.mutate()}>
-              {t('configuration.testOidc')}
-            </Button>
-          </>
-        )}
-        {ping && (
-          <Alert
-            type={ping.success ? 'success' : 'error'}
-            showIcon
-            role={ping.success ? 'status' : 'alert'}
-            title={ping.success ? t('configuration.pingSucceeded') : t('configuration.pingFailed')}
-            description={ping.message}
-            style={{ marginTop: 16 }}
-          />
-        )}
-      </Card>
-      <Card title={t('configuration.security')} size="small" style={{ marginBottom: 16 }}>
-        {fields(SECURITY)}
-      </Card>
-      <Card title={t('configuration.system')} size="small" style={{ marginBottom: 16 }}>
-        {events.isError && <ErrorAlert error={events.error} />}
-        {fields(SYSTEM)}
-      </Card>
+      {/* Two columns where the window is wide enough, one below: the form fills the page either way. */}
+      <Row gutter={16}>
+        <Col xs={24} xl={12}>
+          <Card title={t('configuration.authentication')} size="small" style={{ marginBottom: 16 }}>
+            <Form.Item label={t('configuration.fields.auth_mode')} name="auth_mode">
+              <Radio.Group
+                options={[
+                  { value: 'db_auth', label: t('about.authModes.db_auth') },
+                  { value: 'ldap_auth', label: t('about.authModes.ldap_auth') },
+                  { value: 'oidc_auth', label: t('about.authModes.oidc_auth') },
+                ]}
+              />
+            </Form.Item>
+            {fields(AUTHENTICATION)}
+            {authMode === 'ldap_auth' && (
+              <>
+                {fields(LDAP)}
+                <Button loading={ldapPing.isPending} onClick={() => ldapPing.mutate()}>
+                  {t('configuration.testLdap')}
+                </Button>
+              </>
+            )}
+            {authMode === 'oidc_auth' && (
+              <>
+                {fields(OIDC)}
+                <Button loading={oidcPing.isPending} onClick={() => oidcPing.mutate()}>
+                  {t('configuration.testOidc')}
+                </Button>
+              </>
+            )}
+            {ping && (
+              <Alert
+                type={ping.success ? 'success' : 'error'}
+                showIcon
+                role={ping.success ? 'status' : 'alert'}
+                title={ping.success ? t('configuration.pingSucceeded') : t('configuration.pingFailed')}
+                description={ping.message}
+                style={{ marginTop: 16 }}
+              />
+            )}
+          </Card>
+          <Card title={t('configuration.security')} size="small" style={{ marginBottom: 16 }}>
+            {fields(SECURITY)}
+          </Card>
+        </Col>
+        <Col xs={24} xl={12}>
+          <Card title={t('configuration.system')} size="small" style={{ marginBottom: 16 }}>
+            {events.isError && <ErrorAlert error={events.error} />}
+            {fields(SYSTEM)}
+          </Card>
+        </Col>
+      </Row>
       <Flex gap={8}>
         <Button type="primary" htmlType="submit" loading={save.isPending}>
           {t('common.save')}

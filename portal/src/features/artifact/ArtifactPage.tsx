@@ -4,7 +4,7 @@ import { CopyOutlined, PlusOutlined } from '@ant-design/icons';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { api } from '../../api/client.ts';
+import { api, ApiError } from '../../api/client.ts';
 import type { Accessory, Artifact, BuildHistoryEntry, ChartDependency, Tag as TagModel } from '../../api/types.ts';
 import { CopyButton } from '../../shared/CopyButton.tsx';
 import { DateText } from '../../shared/DateText.tsx';
@@ -23,6 +23,8 @@ import { CopyArtifactDialog } from '../repository/CopyArtifactDialog.tsx';
 import { platformsOf } from '../repository/platforms.ts';
 import { artifactsPath, useTagMutations } from '../repository/repository-api.ts';
 import { DeleteButton } from '../../shared/DeleteButton.tsx';
+import { attributeRows } from './artifact-attributes.tsx';
+import { preferredReference, pullCommands } from './pull-command.ts';
 
 /** An addition's link as the artifact gives it; only the API's own paths are followed. */
 function useAddition<T>(artifact: Artifact | undefined, key: string, text: boolean) {
@@ -35,17 +37,15 @@ function useAddition<T>(artifact: Artifact | undefined, key: string, text: boole
   });
 }
 
-/** Readable text for any extra attribute: strings as they are, anything else as JSON. */
-function attributeText(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value, null, 2);
-}
-
 function Preformatted({ text }: { text: string }) {
   // User content (values.yaml, README): plain text, never rendered as HTML or Markdown.
   return <pre style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word', maxHeight: 520, overflow: 'auto', padding: 12, borderRadius: 6, background: 'rgba(127,127,127,0.12)', margin: 0 }}>{text}</pre>;
 }
 
 function AdditionPanel({ query, children }: { query: { isPending: boolean; isError: boolean; error: unknown }; children: React.ReactNode }) {
+  const { t } = useTranslation();
+  // An addition the artifact does not have (a chart without a README) is nothing to show, not a failure.
+  if (query.isError && query.error instanceof ApiError && query.error.status === 404) return <Empty description={t('artifact.additionMissing')} />;
   if (query.isError) return <ErrorAlert error={query.error} />;
   if (query.isPending) return <Spin />;
   return <>{children}</>;
@@ -81,6 +81,9 @@ export default function ArtifactPage({ repositoryName, digest }: { repositoryNam
   const typeLabel = t(`artifactTypes.${a.type}`, { defaultValue: a.type });
   const imageRef = `${host}/${projectName}/${repositoryName}`;
   const links = a.addition_links ?? {};
+  const pullReference = preferredReference(a.type, a.digest, a.tags ?? []);
+  const referenceName = 'tag' in pullReference ? pullReference.tag : shortDigest(a.digest);
+  const platforms = platformsOf(a);
 
   const labelFailure = attach.error ?? detach.error;
   const overview = (
@@ -102,6 +105,7 @@ export default function ArtifactPage({ repositoryName, digest }: { repositoryNam
         <Descriptions.Item label={t('artifact.mediaType')}>{a.manifest_media_type}</Descriptions.Item>
         {a.artifact_type && a.artifact_type !== a.manifest_media_type && <Descriptions.Item label={t('artifact.artifactType')}>{a.artifact_type}</Descriptions.Item>}
         <Descriptions.Item label={t('artifactLabels.labels')}>
+          {(a.labels ?? []).length === 0 && <Typography.Text type="secondary">{t('artifact.noLabels')} </Typography.Text>}
           <ArtifactLabels
             artifact={a}
             assignable={assignable}
@@ -110,7 +114,7 @@ export default function ArtifactPage({ repositoryName, digest }: { repositoryNam
           />
         </Descriptions.Item>
         <Descriptions.Item label={t('artifacts.size')}>{formatSize(a.size, i18n.language)}</Descriptions.Item>
-        <Descriptions.Item label={t('artifacts.platforms')}>{platformsOf(a).map((p) => <Tag key={p}>{p}</Tag>)}</Descriptions.Item>
+        {platforms.length > 0 && <Descriptions.Item label={t('artifacts.platforms')}>{platforms.map((p) => <Tag key={p}>{p}</Tag>)}</Descriptions.Item>}
         <Descriptions.Item label={t('artifacts.pushed')}>
           <DateText value={a.push_time} />
         </Descriptions.Item>
@@ -118,12 +122,18 @@ export default function ArtifactPage({ repositoryName, digest }: { repositoryNam
           <DateText value={a.pull_time} />
         </Descriptions.Item>
         <Descriptions.Item label={t('artifacts.pullCommand')}>
-          <Typography.Text code style={{ wordBreak: 'break-all' }}>{`docker pull ${imageRef}@${a.digest}`}</Typography.Text>{' '}
-          <CopyButton text={`docker pull ${imageRef}@${a.digest}`} label={t('artifacts.copyPullCommand', { reference: shortDigest(a.digest) })} />
+          <Space direction="vertical" size={4}>
+            {pullCommands(a.type, imageRef, pullReference).map(({ client, command }) => (
+              <span key={client}>
+                <Typography.Text code style={{ wordBreak: 'break-all' }}>{command}</Typography.Text>{' '}
+                <CopyButton text={command} label={t('artifact.copyCommandOf', { client, reference: referenceName })} />
+              </span>
+            ))}
+          </Space>
         </Descriptions.Item>
-        {Object.entries(a.extra_attrs ?? {}).map(([key, value]) => (
-          <Descriptions.Item key={key} label={key}>
-            {typeof value === 'string' ? value : <Preformatted text={attributeText(value)} />}
+        {attributeRows(a.extra_attrs, t).map(({ key, label, value }) => (
+          <Descriptions.Item key={key} label={label}>
+            {value}
           </Descriptions.Item>
         ))}
         {Object.entries(a.annotations ?? {}).map(([key, value]) => (
@@ -154,7 +164,7 @@ export default function ArtifactPage({ repositoryName, digest }: { repositoryNam
           {
             title: t('artifacts.pullCommand'),
             key: 'pull',
-            render: (_, tag) => <CopyButton text={`docker pull ${imageRef}:${tag.name}`} label={t('artifacts.copyPullCommand', { reference: tag.name })} />,
+            render: (_, tag) => <CopyButton text={pullCommands(a.type, imageRef, { tag: tag.name })[0]!.command} label={t('artifacts.copyPullCommand', { reference: tag.name })} />,
           },
           { title: t('artifacts.pushed'), dataIndex: 'push_time', render: (value: string) => <DateText value={value} /> },
           { title: t('artifacts.pulled'), dataIndex: 'pull_time', render: (value: string) => <DateText value={value} /> },

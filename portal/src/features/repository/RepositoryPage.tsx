@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { App, Breadcrumb, Button, Empty, Flex, Space, Spin, Table, Tag, Tooltip, Typography } from 'antd';
+import { App, Breadcrumb, Button, Empty, Flex, Grid, Space, Spin, Table, Tag, Tooltip, Typography } from 'antd';
 import { CopyOutlined, DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
@@ -25,6 +25,7 @@ import { useArtifactLabelMutations, useAssignableLabels } from './artifact-label
 import { CopyArtifactDialog, type CopySource } from './CopyArtifactDialog.tsx';
 import { LabelFilter } from './LabelFilter.tsx';
 import { platformsOf } from './platforms.ts';
+import { pullCommands } from '../artifact/pull-command.ts';
 import { artifactsPath, repositoryPath, useDeleteRepository, useTagMutations } from './repository-api.ts';
 import { RepositoryDescription } from './RepositoryDescription.tsx';
 import { ListSearch } from '../../shared/ListSearch.tsx';
@@ -36,6 +37,7 @@ function artifactQ(search: string, labelIds: number[]): string | undefined {
 }
 
 export default function RepositoryPage({ repositoryName }: { repositoryName: string }) {
+  const wide = Grid.useBreakpoint().lg === true;
   const { t, i18n } = useTranslation();
   const projectId = useProjectId();
   const project = useProject(projectId);
@@ -177,7 +179,8 @@ export default function RepositoryPage({ repositoryName }: { repositoryName: str
             title: t('artifacts.artifact'),
             dataIndex: 'digest',
             render: (digest: string, artifact) => (
-              <Space size={4}>
+              // One line: a digest broken across lines (one character a line in a narrow window) cannot be read.
+              <Space size={4} style={{ whiteSpace: 'nowrap' }}>
                 <ArtifactIcon digest={artifact.icon} label={t(`artifactTypes.${artifact.type}`, { defaultValue: artifact.type })} />
                 <Link to={artifactUrl(projectId, repositoryName, digest)}>
                   <Typography.Text code>{shortDigest(digest)}</Typography.Text>
@@ -232,28 +235,35 @@ export default function RepositoryPage({ repositoryName }: { repositoryName: str
           {
             title: t('artifacts.platforms'),
             key: 'platforms',
+            responsive: ['lg'],
             render: (_, artifact) => platformsOf(artifact).map((platform) => <Tag key={platform}>{platform}</Tag>),
           },
           {
             title: t('artifacts.pullCommand'),
             key: 'pull',
+            responsive: ['lg'],
             render: (_, artifact) => {
               const tag = artifact.tags?.[0]?.name;
-              const command = `docker pull ${imageRef}${tag ? `:${tag}` : `@${artifact.digest}`}`;
+              const command = pullCommands(artifact.type, imageRef, tag ? { tag } : { digest: artifact.digest })[0]!.command;
               return <CopyButton text={command} label={t('artifacts.copyPullCommand', { reference: tag ?? shortDigest(artifact.digest) })} />;
             },
           },
           { title: t('artifacts.pushed'), dataIndex: 'push_time', render: (value: string) => <DateText value={value} /> },
-          { title: t('artifacts.pulled'), dataIndex: 'pull_time', render: (value: string) => <DateText value={value} /> },
+          // In a narrower window the columns the artifact's own page shows too give way (platforms and pull command
+          // below 992 px, last pull below 1200 px), so the digest stays on one line and the actions in view.
+          { title: t('artifacts.pulled'), dataIndex: 'pull_time', responsive: ['xl'], render: (value: string) => <DateText value={value} /> },
           ...(can('repository', 'pull')
             ? [
                 {
                   title: t('common.actions'),
                   key: 'actions',
                   render: (_: unknown, artifact: Artifact) => (
-                    <Button size="small" icon={<CopyOutlined />} aria-label={t('copyArtifact.copyNamed', { digest: shortDigest(artifact.digest) })} onClick={() => setCopying({ projectName, repositoryName, digest: artifact.digest })}>
-                      {t('copyArtifact.copy')}
-                    </Button>
+                    <Tooltip title={wide ? undefined : t('copyArtifact.copy')}>
+                      <Button size="small" icon={<CopyOutlined />} aria-label={t('copyArtifact.copyNamed', { digest: shortDigest(artifact.digest) })} onClick={() => setCopying({ projectName, repositoryName, digest: artifact.digest })}>
+                        {/* The icon alone in a narrow window: the word takes the room the other columns need. */}
+                        {wide && t('copyArtifact.copy')}
+                      </Button>
+                    </Tooltip>
                   ),
                 },
               ]

@@ -7,6 +7,7 @@ import { useNavigate } from 'react-router';
 import { signOut } from '../../api/client.ts';
 import type { CurrentUser } from '../../api/types.ts';
 import { usePreferences } from '../../app/preferences.tsx';
+import { markSignedOut } from '../../shared/queries.ts';
 import { LANGUAGES, type LanguageCode } from '../../i18n/languages.ts';
 import { AboutDialog } from './AboutDialog.tsx';
 import { PasswordDialog } from './PasswordDialog.tsx';
@@ -41,8 +42,9 @@ export function UserMenu({ user }: { user: CurrentUser }) {
     if (key === 'theme') return setTheme(theme === 'dark' ? 'light' : 'dark');
     if (key === 'sign-out') {
       await signOut();
-      queryClient.clear();
-      return navigate('/sign-in', { replace: true });
+      // The way to sign-in first: the shell then knows not to ask to come back here.
+      void navigate('/sign-in', { replace: true });
+      return markSignedOut(queryClient);
     }
     setDialog(key as Dialog);
   };

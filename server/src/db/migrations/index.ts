@@ -8,6 +8,7 @@ import * as artifactApi from './0006-artifact-api.ts';
 import * as quotas from './0007-quotas.ts';
 import * as labels from './0008-labels.ts';
 import * as benchIndexes from './0009-bench-indexes.ts';
+import * as libraryAdminMember from './0010-library-admin-member.ts';
 
 /** Every migration, in order. Names are permanent: never rename or reorder a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0007-quotas': quotas,
   '0008-labels': labels,
   '0009-bench-indexes': benchIndexes,
+  '0010-library-admin-member': libraryAdminMember,
 };
