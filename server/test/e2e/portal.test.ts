@@ -709,7 +709,8 @@ describe('the web portal in a browser', () => {
   });
 
   step("opens the API explorer, which shows Berth's own API document and runs a request as the signed-in user", async () => {
-    await page.getByRole('link', { name: 'API Explorer' }).click();
+    await openUserMenu();
+    await page.getByRole('menuitem', { name: 'API Explorer' }).click();
     await page.waitForURL(/\/devcenter-api-2\.0$/);
     await page.getByRole('heading', { name: /Berth API/ }).waitFor();
     const listProjects = page.locator('#operations-projects-get_projects');

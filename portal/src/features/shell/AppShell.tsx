@@ -41,13 +41,11 @@ export default function AppShell() {
       </main>
     );
   }
-  const selected = ['projects', 'admin', 'devcenter-api-2.0'].filter((key) => location.pathname.startsWith(`/${key}`));
+  const selected = ['projects', 'admin'].filter((key) => location.pathname.startsWith(`/${key}`));
   const items = [
     { key: 'projects', label: <Link to="/projects">{t('shell.projects')}</Link> },
     // Only system administrators see Administration; the server refuses its requests to everyone else anyway.
     ...(user.data.sysadmin_flag ? [{ key: 'admin', label: <Link to="/admin/users">{t('shell.administration')}</Link> }] : []),
-    // Harbor's "API Explorer", at Harbor's path.
-    { key: 'devcenter-api-2.0', label: <Link to="/devcenter-api-2.0">{t('shell.apiExplorer')}</Link> },
   ];
   // antd's App (messages, confirmations) lives here, not in the entry: the sign-in screen needs none of it.
   return (

@@ -3,7 +3,7 @@ import { Button, Dropdown, type MenuProps } from 'antd';
 import { UserOutlined } from '@ant-design/icons';
 import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { useNavigate } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { signOut } from '../../api/client.ts';
 import type { CurrentUser } from '../../api/types.ts';
 import { usePreferences } from '../../app/preferences.tsx';
@@ -32,6 +32,9 @@ export function UserMenu({ user }: { user: CurrentUser }) {
       children: LANGUAGES.map((l) => ({ key: `language:${l.code}`, label: <span lang={l.code}>{l.name}</span> })),
     },
     { key: 'theme', label: theme === 'dark' ? t('shell.lightTheme') : t('shell.darkTheme') },
+    // Harbor's "API Explorer", at Harbor's path; here rather than in the header's navigation, which must keep
+    // Projects and Administration in view at 800 px beside the search field.
+    { key: 'api-explorer', label: <Link to="/devcenter-api-2.0">{t('shell.apiExplorer')}</Link> },
     { key: 'about', label: t('shell.about') },
     { type: 'divider' },
     { key: 'sign-out', label: t('shell.signOut') },
@@ -40,6 +43,8 @@ export function UserMenu({ user }: { user: CurrentUser }) {
   const onClick: MenuProps['onClick'] = async ({ key }) => {
     if (key.startsWith('language:')) return void setLanguage(key.slice('language:'.length) as LanguageCode);
     if (key === 'theme') return setTheme(theme === 'dark' ? 'light' : 'dark');
+    // The item's link navigates.
+    if (key === 'api-explorer') return;
     if (key === 'sign-out') {
       await signOut();
       // The way to sign-in first: the shell then knows not to ask to come back here.
