@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { METHODS, type IncomingMessage } from 'node:http';
 import { BerthError } from '../errors.ts';
 import { isValidRepositoryName } from '../oci/names.ts';
+import { IdleTimer } from '../net/idle-timer.ts';
 import { InvalidOffsetError, PathNotFoundError } from '../storage/storage-driver.ts';
 import { parseByteRange, parseContentRange, parsePageSize } from './http-params.ts';
 import { MAX_MANIFEST_BYTES, requireName, type RegistryService } from './registry.service.ts';
@@ -52,19 +53,15 @@ async function readLimited(raw: IncomingMessage, limit: number, idleMs: number):
   return await new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let idle: NodeJS.Timeout | undefined;
+    const idle = new IdleTimer(idleMs, () => finish(new BerthError('MANIFEST_INVALID', `the manifest body sent nothing for ${idleMs / 1000} s`, { status: 408 })));
     const finish = (error?: Error) => {
-      clearTimeout(idle);
+      idle.disarm();
       raw.off('data', onData).off('end', onEnd).off('error', finish).off('close', onClose);
       if (error) reject(error);
       else resolve(Buffer.concat(chunks, size));
     };
-    const watchIdle = () => {
-      clearTimeout(idle);
-      if (idleMs > 0) idle = setTimeout(() => finish(new BerthError('MANIFEST_INVALID', `the manifest body sent nothing for ${idleMs / 1000} s`, { status: 408 })), idleMs);
-    };
     const onData = (chunk: Buffer) => {
-      watchIdle();
+      idle.touch();
       size += chunk.length;
       if (size > limit) finish(tooLarge());
       else chunks.push(chunk);
@@ -74,7 +71,7 @@ async function readLimited(raw: IncomingMessage, limit: number, idleMs: number):
       if (!raw.readableEnded) finish(new Error('the request ended before its body was complete'));
     };
     raw.on('data', onData).on('end', onEnd).on('error', finish).on('close', onClose);
-    watchIdle();
+    idle.arm();
   });
 }
 

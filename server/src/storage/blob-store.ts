@@ -5,6 +5,7 @@ import { noteBodyBytes } from './body-garbage.ts';
 import type { StreamHasher } from './parallel-hash.ts';
 import { blobPath, uploadDir, uploadSegmentPath, UPLOADS_ROOT, isUploadId } from './paths.ts';
 import { PathNotFoundError, type ByteSink, type StorageDriver } from './storage-driver.ts';
+import { IdleTimer } from '../net/idle-timer.ts';
 
 /** Chunks of a request body (16–64 KiB each) that may wait for the writer and hashers before reading pauses. */
 const CHUNKS_IN_FLIGHT = 16;
@@ -63,20 +64,17 @@ export class BlobStore {
       await new Promise<void>((resolve, reject) => {
         let failed = false;
         let waiting = 0;
-        let idle: NodeJS.Timeout | undefined;
-        const watchIdle = () => {
-          clearTimeout(idle);
-          if (idleTimeoutMs > 0 && !failed && !source.isPaused()) idle = setTimeout(() => fail(new BodyStalledError(idleTimeoutMs)), idleTimeoutMs);
-        };
+        // Paused for the writer or hashers is Berth's wait, not the client's: disarmed meanwhile.
+        const idle = new IdleTimer(idleTimeoutMs, () => fail(new BodyStalledError(idleTimeoutMs)));
         const fail = (error: unknown) => {
           if (failed) return;
           failed = true;
-          clearTimeout(idle);
+          idle.disarm();
           source.off('data', onData);
           reject(error);
         };
         const onData = (chunk: Buffer) => {
-          watchIdle();
+          idle.touch();
           size += chunk.length;
           noteBodyBytes(chunk.length);
           const hashed = hashers.map((hasher) => hasher.update(chunk));
@@ -85,19 +83,19 @@ export class BlobStore {
             waiting--;
             if (waiting < CHUNKS_IN_FLIGHT / 2 && source.isPaused()) {
               source.resume();
-              watchIdle();
+              if (!failed) idle.arm();
             }
           });
           pending.catch(fail);
           if (++waiting >= CHUNKS_IN_FLIGHT) {
             source.pause();
-            clearTimeout(idle);
+            idle.disarm();
           }
         };
         source.on('data', onData);
-        watchIdle();
+        idle.arm();
         source.once('end', () => {
-          clearTimeout(idle);
+          idle.disarm();
           pending.then(() => resolve(), fail);
         });
         source.once('error', fail);
