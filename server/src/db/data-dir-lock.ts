@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isAlive } from '../processes.ts';
 import { StartupError } from '../startup.ts';
 
 /** Another live process holds the data directory: a start-up error the operator resolves, printed as one line. */
@@ -18,16 +19,6 @@ interface Holder {
   pid: number;
   /** The process's start time in clock ticks since boot (Linux), so a pid reused after a crash is not taken for the holder. */
   started?: string;
-}
-
-/** Whether a process exists; EPERM means it does, under another user. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Field 22 of /proc/<pid>/stat; undefined where there is no /proc. */

@@ -5,7 +5,8 @@ import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../logger.ts';
 import { freePort } from '../net/free-port.ts';
-import { isAlive, lockDataDirectory } from './data-dir-lock.ts';
+import { lockDataDirectory } from './data-dir-lock.ts';
+import { isAlive } from '../processes.ts';
 
 export interface EmbeddedDatabase {
   /** Connection URL for `database` (default: the maintenance database `postgres`). */

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBerth, type BerthProcess } from '../fixtures/berth-process.ts';
-import { isAlive } from '../../src/db/data-dir-lock.ts';
+import { isAlive } from '../../src/processes.ts';
 import { makeImage, sha256 } from '../fixtures/image-builder.ts';
 import { RegistryClient } from '../fixtures/registry-client.ts';
 

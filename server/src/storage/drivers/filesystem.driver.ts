@@ -14,6 +14,7 @@ import {
   type FileWriter,
   type StorageDriver,
 } from '../storage-driver.ts';
+import { isAlive } from '../../processes.ts';
 
 /**
  * Uncommitted writes live here, inside the root so that the final rename
@@ -46,15 +47,6 @@ function kernelIdentity(): string | undefined {
   }
 }
 const KERNEL = kernelIdentity();
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Large sequential writes and reads keep syscalls few on the 1 GiB blob path. */
 const IO_BUFFER_SIZE = 1024 * 1024;
