@@ -7,6 +7,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { Action, Resource } from '../auth/rbac.ts';
 import type { Paging, QueryTerm, SortTerm } from '../http/harbor-query.ts';
 import { parseDigest } from '../oci/digest.ts';
+import { INDEX_TYPES } from '../oci/media-types.ts';
 import { buildHistoryOf, HELM_CHART_LAYER } from '../oci/artifact-type.ts';
 import { isValidRepositoryName, isValidTag } from '../oci/names.ts';
 import { ref, type ProjectsService } from '../projects/projects.service.ts';
@@ -26,7 +27,7 @@ const ADDITIONS: Record<string, readonly string[]> = { IMAGE: ['build_history'],
 
 /** An OCI image index or Docker manifest list. */
 export function isIndex(artifact: ArtifactRow): boolean {
-  return artifact.mediaType.includes('index') || artifact.mediaType.includes('manifest.list');
+  return INDEX_TYPES.includes(artifact.mediaType);
 }
 
 /** The additions an artifact has: none for an index, whose children carry their own (Harbor's index processor lists none). */
@@ -162,7 +163,7 @@ export class ArtifactsService {
     const ids = rows.map((row) => row.id);
     const [tags, references, accessories, labels] = await Promise.all([
       options.withTag ? this.#store.tagsOf(this.#db, ids) : Promise.resolve([]),
-      this.#store.referencesOf(this.#db, ids.filter((_, i) => rows[i]!.mediaType.includes('index') || rows[i]!.mediaType.includes('list'))),
+      this.#store.referencesOf(this.#db, rows.filter(isIndex).map((row) => row.id)),
       options.withAccessory ? this.#accessoriesOf(rows) : Promise.resolve([]),
       options.withLabel ? this.#labels.attachedTo(this.#db, ids) : Promise.resolve([]),
     ]);
