@@ -26,29 +26,32 @@ import { DeleteButton } from '../../shared/DeleteButton.tsx';
 import { attributeRows } from './artifact-attributes.tsx';
 import { preferredReference, pullCommands } from './pull-command.ts';
 
-/** An addition's link as the artifact gives it; only the API's own paths are followed. */
-function useAddition<T>(artifact: Artifact | undefined, key: string, text: boolean) {
-  const href = artifact?.addition_links?.[key]?.href;
-  return useQuery({
-    queryKey: ['addition', href],
-    queryFn: () => api.get<T>(href!, { text }),
-    enabled: !!href && href.startsWith('/api/v2.0/'),
-    staleTime: Infinity,
-  });
-}
-
 function Preformatted({ text }: { text: string }) {
   // User content (values.yaml, README): plain text, never rendered as HTML or Markdown.
   return <pre style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word', maxHeight: 520, overflow: 'auto', padding: 12, borderRadius: 6, background: 'rgba(127,127,127,0.12)', margin: 0 }}>{text}</pre>;
 }
 
-function AdditionPanel({ query, children }: { query: { isPending: boolean; isError: boolean; error: unknown }; children: React.ReactNode }) {
+/**
+ * One addition's tab: it asks for the addition itself, when the tab is first
+ * shown. (Asked for by the page instead, a result the page never read while
+ * the tab was closed would not re-render it: React Query re-renders only for
+ * the fields a render used, and the tab would spin for ever.)
+ * Only the API's own paths are followed.
+ */
+function AdditionPanel<T>({ artifact, name, text, children }: { artifact: Artifact; name: string; text: boolean; children: (data: T) => React.ReactNode }) {
   const { t } = useTranslation();
+  const href = artifact.addition_links?.[name]?.href;
+  const query = useQuery({
+    queryKey: ['addition', href],
+    queryFn: () => api.get<T>(href!, { text }),
+    enabled: !!href && href.startsWith('/api/v2.0/'),
+    staleTime: Infinity,
+  });
   // An addition the artifact does not have (a chart without a README) is nothing to show, not a failure.
   if (query.isError && query.error instanceof ApiError && query.error.status === 404) return <Empty description={t('artifact.additionMissing')} />;
   if (query.isError) return <ErrorAlert error={query.error} />;
   if (query.isPending) return <Spin />;
-  return <>{children}</>;
+  return <>{children(query.data)}</>;
 }
 
 export default function ArtifactPage({ repositoryName, digest }: { repositoryName: string; digest: string }) {
@@ -69,10 +72,6 @@ export default function ArtifactPage({ repositoryName, digest }: { repositoryNam
   const { addTag, deleteTag } = useTagMutations(projectName ?? '', repositoryName);
   const assignable = useAssignableLabels(projectId, can('label', 'list'));
   const { attach, detach } = useArtifactLabelMutations(projectName ?? '', repositoryName);
-  const history = useAddition<BuildHistoryEntry[]>(artifact.data, 'build_history', false);
-  const values = useAddition<string>(artifact.data, 'values.yaml', true);
-  const readme = useAddition<string>(artifact.data, 'readme.md', true);
-  const dependencies = useAddition<ChartDependency[]>(artifact.data, 'dependencies', false);
 
   if (project.isError) return <ErrorAlert error={project.error} />;
   if (artifact.isError) return <ErrorAlert error={artifact.error} />;
@@ -216,10 +215,11 @@ export default function ArtifactPage({ repositoryName, digest }: { repositoryNam
       key: 'history',
       label: t('artifact.buildHistory'),
       children: (
-        <AdditionPanel query={history}>
+        <AdditionPanel<BuildHistoryEntry[]> artifact={a} name="build_history" text={false}>
+          {(history) => (
           <Table<BuildHistoryEntry>
             rowKey={(_, index) => String(index)}
-            dataSource={history.data ?? []}
+            dataSource={history}
             pagination={false}
             scroll={{ x: 'max-content' }}
             locale={{ emptyText: <Empty description={t('artifact.noHistory')} /> }}
@@ -228,25 +228,27 @@ export default function ArtifactPage({ repositoryName, digest }: { repositoryNam
               { title: t('artifact.command'), dataIndex: 'created_by', render: (value?: string) => <code style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>{value ?? ''}</code> },
             ]}
           />
+          )}
         </AdditionPanel>
       ),
     });
   }
   if (links['values.yaml']) {
-    items.push({ key: 'values', label: t('artifact.values'), children: <AdditionPanel query={values}>{values.data ? <Preformatted text={values.data} /> : <Empty />}</AdditionPanel> });
+    items.push({ key: 'values', label: t('artifact.values'), children: <AdditionPanel<string> artifact={a} name="values.yaml" text>{(values) => (values ? <Preformatted text={values} /> : <Empty />)}</AdditionPanel> });
   }
   if (links['readme.md']) {
-    items.push({ key: 'readme', label: t('artifact.readme'), children: <AdditionPanel query={readme}>{readme.data ? <Preformatted text={readme.data} /> : <Empty />}</AdditionPanel> });
+    items.push({ key: 'readme', label: t('artifact.readme'), children: <AdditionPanel<string> artifact={a} name="readme.md" text>{(readme) => (readme ? <Preformatted text={readme} /> : <Empty />)}</AdditionPanel> });
   }
   if (links.dependencies) {
     items.push({
       key: 'dependencies',
       label: t('artifact.dependencies'),
       children: (
-        <AdditionPanel query={dependencies}>
+        <AdditionPanel<ChartDependency[]> artifact={a} name="dependencies" text={false}>
+          {(dependencies) => (
           <Table<ChartDependency>
             rowKey="name"
-            dataSource={dependencies.data ?? []}
+            dataSource={dependencies}
             pagination={false}
             locale={{ emptyText: <Empty description={t('artifact.noDependencies')} /> }}
             columns={[
@@ -255,6 +257,7 @@ export default function ArtifactPage({ repositoryName, digest }: { repositoryNam
               { title: t('artifact.dependencyRepository'), dataIndex: 'repository' },
             ]}
           />
+          )}
         </AdditionPanel>
       ),
     });
