@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { BerthError } from '../errors.ts';
-import type { AccessService } from '../access/access.service.ts';
+import type { AccessService } from './access.service.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
 import { parseBasic } from '../auth/basic-credentials.ts';
 import type { Principal } from '../auth/principal.ts';
