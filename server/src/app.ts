@@ -39,7 +39,7 @@ import { projectsRoutes } from './projects/projects.routes.ts';
 import { MembersStore } from './projects/members.store.ts';
 import { MembersService } from './projects/members.service.ts';
 import { membersRoutes } from './projects/members.routes.ts';
-import { RegistryAccess, tokenRealm } from './registry/registry-access.ts';
+import { RegistryAccess, tokenRealm } from './access/registry-access.ts';
 import { PullRecorder } from './registry/pull-recorder.ts';
 import { SessionStore } from './sessions/session.store.ts';
 import { SessionService } from './sessions/session.service.ts';
@@ -57,8 +57,8 @@ import { robotsRoutes } from './robots/robots.routes.ts';
 import { BlobStore } from './storage/blob-store.ts';
 import { HashWorker } from './storage/parallel-hash.ts';
 import type { StorageDriver } from './storage/storage-driver.ts';
-import { RegistryStore } from './registry/registry.store.ts';
-import { RegistryService } from './registry/registry.service.ts';
+import { createContentServices } from './content/content-services.ts';
+import type { BlobsService } from './content/blobs.service.ts';
 import { registryRoutes } from './registry/registry.routes.ts';
 import { ArtifactsStore } from './artifacts/artifacts.store.ts';
 import { ArtifactsService } from './artifacts/artifacts.service.ts';
@@ -67,7 +67,6 @@ import { LabelsStore } from './labels/labels.store.ts';
 import { LabelsService } from './labels/labels.service.ts';
 import { labelsRoutes } from './labels/labels.routes.ts';
 import { QuotasStore } from './quotas/quotas.store.ts';
-import { QuotaLedger } from './quotas/quota-ledger.ts';
 import { QuotasService } from './quotas/quotas.service.ts';
 import { quotasRoutes } from './quotas/quotas.routes.ts';
 import { HealthService } from './system/health.service.ts';
@@ -93,7 +92,8 @@ export interface AppDeps {
 
 export interface BerthApp {
   app: FastifyInstance;
-  registry: RegistryService;
+  /** content/'s blobs and uploads (main purges abandoned uploads through it). */
+  blobs: BlobsService;
   settings: SettingsService;
   quotas: QuotasService;
   /** Writes the pull counts and audit events buffered off the request path (closing the app does too). */
@@ -133,11 +133,17 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   const hashing = new HashWorker();
   app.addHook('onClose', async () => hashing.close());
   const settings = new SettingsService(db);
-  const quotasStore = new QuotasStore();
-  const quotaLedger = new QuotaLedger(db, quotasStore, settings);
-  const registry = new RegistryService(db, new RegistryStore(), new BlobStore(storage), hashing, quotaLedger, { deleteEnabled: config.storage_service.delete.enabled, uploadIdleTimeoutMs: config.http.upload_idle_timeout }, log);
   const audit = new AuditLog(db, log, settings);
-  const pulls = new PullRecorder(db, settings, log);
+  const content = createContentServices({
+    db,
+    blobs: new BlobStore(storage),
+    hashing,
+    settings,
+    audit,
+    options: { deleteEnabled: config.storage_service.delete.enabled, uploadIdleTimeoutMs: config.http.upload_idle_timeout },
+    log,
+  });
+  const pulls = new PullRecorder(content.manifests, log);
   const flushBuffered = async (): Promise<void> => {
     await pulls.flush();
     await audit.flush();
@@ -154,12 +160,16 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
     new LdapUserVerifier({ db, directory, settings, store: ldapUsers, audit, log }),
   ]);
   const access = new AccessService(db);
-  const projectsStore = new ProjectsStore();
   const tokens = new RegistryTokens(db, TOKEN_ISSUER);
+  const users = new UsersService(db, new UsersStore(), authenticator, settings, audit, access, (username) => retireInitialAdminPassword(config.data_volume, log, username));
+  const quotas = new QuotasService(db, new QuotasStore(), settings, audit);
+  const projects = new ProjectsService(db, new ProjectsStore(), access, settings, audit, quotas, content.repositories);
+  const robots = new RobotsService({ db, store: robotsStore, projects, access, authenticator, settings, audit });
   const registryAccess = new RegistryAccess({
-    db,
     access,
-    projects: projectsStore,
+    projects,
+    users,
+    robots,
     tokens,
     authenticator,
     realm: (request) => tokenRealm(request, config.external_url, config.behind_proxy),
@@ -169,7 +179,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
     await probeRoutes(scope, { health: new HealthService({ db, storage, log }) });
   });
   await app.register(async (scope) => {
-    await registryRoutes(scope, { registry, access: registryAccess, audit, pulls, settings });
+    await registryRoutes(scope, { content, access: registryAccess, audit, pulls, settings });
   });
   const sessions = new SessionService(db, new SessionStore(), authenticator, settings, audit);
   const oidc = new OidcLoginService({ db, store: new OidcLoginStore(), settings, sessions, authenticator, audit });
@@ -190,13 +200,9 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
     });
   });
 
-  const users = new UsersService(db, new UsersStore(), authenticator, settings, audit, access, (username) => retireInitialAdminPassword(config.data_volume, log, username));
-  const quotas = new QuotasService(db, quotasStore, settings, audit);
-  const projects = new ProjectsService(db, projectsStore, access, settings, audit, quotas);
   const labelsStore = new LabelsStore();
-  const artifacts = new ArtifactsService({ db, store: new ArtifactsStore(), access, projects, registry, blobs: new BlobStore(storage), audit, labels: labelsStore, quotas: quotaLedger });
+  const artifacts = new ArtifactsService({ db, store: new ArtifactsStore(), access, projects, content, blobs: new BlobStore(storage), audit, labels: labelsStore });
   const labels = new LabelsService({ db, store: labelsStore, access, projects });
-  const robots = new RobotsService({ db, store: robotsStore, projects, access, authenticator, settings, audit });
   const ldap = new LdapService({ db, directory, settings, store: ldapUsers, audit });
   const userGroups = new UserGroupsService({ db, store: new UserGroupsStore(), directory, audit });
   const members = new MembersService({ db, store: new MembersStore(), access, audit, userGroups });
@@ -226,5 +232,5 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   // Last: its catch-all page route yields to every API route above.
   await app.register(async (scope) => portalRoutes(scope, { ...(deps.portalDir !== undefined && { dir: deps.portalDir }) }));
 
-  return { app, registry, settings, quotas, flushBuffered };
+  return { app, blobs: content.blobs, settings, quotas, flushBuffered };
 }

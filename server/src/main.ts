@@ -58,7 +58,7 @@ async function serve(config: BerthConfig, log: Logger): Promise<void> {
   if (config.https) await checkPortFree(config.http.host, config.http.port, 'http.port');
   const runtime = await openDatabase(config, log);
   await ensureAdmin(runtime.db, config.admin_password, config.data_volume, log);
-  const { app, registry } = await buildApp({ config, db: runtime.db, storage: await createStorageDriver(config), log, ...(tls && { tls }) });
+  const { app, blobs } = await buildApp({ config, db: runtime.db, storage: await createStorageDriver(config), log, ...(tls && { tls }) });
   let redirect: Server | undefined;
   let listening = { port: listenPort, setting: listenSetting };
   try {
@@ -74,7 +74,7 @@ async function serve(config: BerthConfig, log: Logger): Promise<void> {
     throw listenError(error, config.http.host, listening.port, listening.setting);
   }
   const purging = config.storage_service.upload_purging;
-  const purge = () => registry.purgeUploads(purging.age).catch((error: unknown) => log.error({ err: error }, 'upload purge failed'));
+  const purge = () => blobs.purgeUploads(purging.age).catch((error: unknown) => log.error({ err: error }, 'upload purge failed'));
   const timer = purging.enabled ? setInterval(purge, purging.interval) : undefined;
   timer?.unref();
   if (purging.enabled) void purge();

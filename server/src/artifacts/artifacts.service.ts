@@ -12,8 +12,7 @@ import { buildHistoryOf, HELM_CHART_LAYER } from '../oci/artifact-type.ts';
 import { isValidRepositoryName, isValidTag } from '../oci/names.ts';
 import { ref, type ProjectsService } from '../projects/projects.service.ts';
 import { visibilityOf, type ProjectRow } from '../projects/projects.store.ts';
-import type { RegistryService } from '../registry/registry.service.ts';
-import type { QuotaLedger } from '../quotas/quota-ledger.ts';
+import type { ContentServices } from '../content/content-services.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { LabelRow, LabelsStore } from '../labels/labels.store.ts';
 import { readChartFiles } from './chart-files.ts';
@@ -54,41 +53,39 @@ export interface ViewOptions {
 }
 
 /**
- * Harbor's view of repositories, artifacts and tags, on top of the registry's
- * tables: who may list, inspect, tag, copy and delete, and what Harbor shows
- * (types, sizes, references, accessories, additions).
+ * Harbor's view of repositories, artifacts and tags: who may list, inspect,
+ * tag, copy and delete, and what Harbor shows (types, sizes, references,
+ * accessories, additions). Reads are its own; every change goes through
+ * content/, which owns the tables and their rules for both APIs.
  */
 export class ArtifactsService {
   readonly #db: Db;
   readonly #store: ArtifactsStore;
   readonly #access: AccessService;
   readonly #projects: ProjectsService;
-  readonly #registry: RegistryService;
+  readonly #content: ContentServices;
   readonly #blobs: BlobStore;
   readonly #audit: AuditLog;
   readonly #labels: LabelsStore;
-  readonly #quotas: QuotaLedger;
 
   constructor(deps: {
     db: Db;
     store: ArtifactsStore;
     access: AccessService;
     projects: ProjectsService;
-    registry: RegistryService;
+    content: ContentServices;
     blobs: BlobStore;
     audit: AuditLog;
     labels: LabelsStore;
-    quotas: QuotaLedger;
   }) {
     this.#db = deps.db;
     this.#store = deps.store;
     this.#access = deps.access;
     this.#projects = deps.projects;
-    this.#registry = deps.registry;
+    this.#content = deps.content;
     this.#blobs = deps.blobs;
     this.#audit = deps.audit;
     this.#labels = deps.labels;
-    this.#quotas = deps.quotas;
   }
 
   /** The project (visible to the caller, else 404) with `resource:action` required; by name unless `isName` is false and the value is numeric. */
@@ -118,18 +115,11 @@ export class ArtifactsService {
   }
 
   async updateRepository(repository: RepositoryRow, description: string): Promise<void> {
-    await this.#store.updateRepositoryDescription(this.#db, repository.id, description);
+    await this.#content.repositories.describe(repository.id, description);
   }
 
   async deleteRepository(principal: Principal, project: ProjectRow, repository: RepositoryRow): Promise<void> {
-    await this.#db.transaction().execute(async (trx) => {
-      // The whole project is locked for the ledger: the repository's content must not change between reading and deleting it.
-      const quota = await this.#quotas.open(trx, repository.id, 'project');
-      const content = await quota.contentOfRepository(repository.id);
-      await this.#store.deleteRepository(trx, repository.id);
-      await this.#audit.record({ eventType: 'delete_repository', projectId: project.id, resourceType: 'repository', resource: repository.name, username: principal.username }, trx);
-      await quota.remove(await quota.unreferencedBytes(content));
-    });
+    await this.#content.repositories.delete(principal.username, project.id, repository);
   }
 
   async listArtifacts(project: ProjectRow, repository: RepositoryRow, filters: QueryTerm[], sort: SortTerm[], paging: Paging, options: ViewOptions) {
@@ -201,7 +191,7 @@ export class ArtifactsService {
   async deleteArtifact(principal: Principal, project: ProjectRow, repository: RepositoryRow, artifact: ArtifactRow): Promise<void> {
     const accessories = await this.#store.accessoriesOf(this.#db, repository.id, [artifact.digest]);
     for (const accessory of accessories) await this.deleteArtifact(principal, project, repository, accessory);
-    await this.#registry.deleteManifest(repository.name, artifact.digest);
+    await this.#content.manifests.deleteArtifact(repository.id, artifact.digest);
     await this.#audit.record({ eventType: 'delete_artifact', projectId: project.id, resourceType: 'artifact', resource: `${repository.name}@${artifact.digest}`, username: principal.username });
   }
 
@@ -210,12 +200,12 @@ export class ArtifactsService {
   }
 
   async createTag(principal: Principal, project: ProjectRow, repository: RepositoryRow, artifact: ArtifactRow, name: string): Promise<void> {
-    if (!(await this.#store.insertTag(this.#db, repository.id, artifact.id, name))) throw new BerthError('CONFLICT', `tag ${name} already exists in ${repository.name}`);
+    await this.#content.tags.create(repository, artifact.id, name);
     await this.#audit.record({ eventType: 'create_artifact', projectId: project.id, resourceType: 'tag', resource: `${repository.name}:${name}`, username: principal.username });
   }
 
   async deleteTag(principal: Principal, project: ProjectRow, repository: RepositoryRow, artifact: ArtifactRow, name: string): Promise<void> {
-    if (!(await this.#store.deleteTag(this.#db, artifact.id, name))) throw new BerthError('NOT_FOUND', `tag ${name} not found on this artifact`);
+    if (!(await this.#content.tags.delete(repository.id, name, artifact.id))) throw new BerthError('NOT_FOUND', `tag ${name} not found on this artifact`);
     await this.#audit.record({ eventType: 'delete_artifact', projectId: project.id, resourceType: 'tag', resource: `${repository.name}:${name}`, username: principal.username });
   }
 
@@ -265,7 +255,7 @@ export class ArtifactsService {
     await this.#copyTree(source, artifact, target);
     if (tag !== undefined) {
       const manifest = await this.#store.manifestContent(this.#db, artifact.id);
-      await this.#registry.putManifest(target, tag, artifact.mediaType, manifest);
+      await this.#content.manifests.put(target, tag, artifact.mediaType, manifest);
     }
     await this.#audit.record({ eventType: 'create_artifact', projectId: project.id, resourceType: 'artifact', resource: `${target}@${artifact.digest}`, username: principal.username, description: `copied from ${from}` });
     return artifact.digest;
@@ -276,8 +266,8 @@ export class ArtifactsService {
       const child = await this.#store.findArtifactByDigest(this.#db, source.id, reference.childDigest);
       if (child) await this.#copyTree(source, child, target);
     }
-    for (const blob of await this.#store.blobsOf(this.#db, artifact.id)) await this.#registry.mountBlob(target, source.name, blob.digest);
-    await this.#registry.putManifest(target, artifact.digest, artifact.mediaType, await this.#store.manifestContent(this.#db, artifact.id));
+    for (const blob of await this.#store.blobsOf(this.#db, artifact.id)) await this.#content.blobs.mountBlob(target, source.name, blob.digest);
+    await this.#content.manifests.put(target, artifact.digest, artifact.mediaType, await this.#store.manifestContent(this.#db, artifact.id));
     for (const accessory of await this.#store.accessoriesOf(this.#db, source.id, [artifact.digest])) await this.#copyTree(source, accessory, target);
   }
 }

@@ -136,20 +136,6 @@ export class ArtifactsStore {
     return Number((await db.selectFrom('artifact').select((eb) => eb.fn.countAll<string>().as('n')).where('repositoryId', '=', repositoryId).executeTakeFirstOrThrow()).n);
   }
 
-  async updateRepositoryDescription(db: Executor, id: string, description: string): Promise<void> {
-    await db.updateTable('repository').set({ description, updatedAt: sql`now()` } as never).where('id', '=', id).execute();
-  }
-
-  /**
-   * Deletes the repository with its artifacts and tags. Index → child
-   * references are removed first so the RESTRICT on children does not depend
-   * on the order PostgreSQL cascades in. Blobs stay for garbage collection.
-   */
-  async deleteRepository(trx: Transaction<Database>, id: string): Promise<void> {
-    await trx.deleteFrom('artifactReference').where('parentId', 'in', trx.selectFrom('artifact').select('id').where('repositoryId', '=', id)).execute();
-    await trx.deleteFrom('repository').where('id', '=', id).execute();
-  }
-
   /** The repository's listed artifacts (see LISTED), newest first by default. */
   async listArtifacts(db: Executor, repositoryId: string, filters: QueryTerm[], sort: SortTerm[], limit: number, offset: number): Promise<{ rows: ArtifactRow[]; total: number }> {
     const base = applyFilters(db.selectFrom('artifact as a'), filters).where('a.repositoryId', '=', repositoryId).where(LISTED);
@@ -227,17 +213,6 @@ export class ArtifactsStore {
     const total = Number((await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
     const rows = await applySort(base.select(['id', 'repositoryId', 'artifactId', 'name', 'updatedAt as pushTime', 'pullTime']), sort, 'id').limit(limit).offset(offset).execute();
     return { rows, total };
-  }
-
-  /** Creates a tag on the artifact unless the name is taken in the repository. */
-  async insertTag(db: Executor, repositoryId: string, artifactId: string, name: string): Promise<boolean> {
-    const row = await db.insertInto('tag').values({ repositoryId, artifactId, name }).onConflict((oc) => oc.columns(['repositoryId', 'name']).doNothing()).returning('id').executeTakeFirst();
-    return row !== undefined;
-  }
-
-  async deleteTag(db: Executor, artifactId: string, name: string): Promise<boolean> {
-    const result = await db.deleteFrom('tag').where('artifactId', '=', artifactId).where('name', '=', name).executeTakeFirst();
-    return result.numDeletedRows > 0n;
   }
 
   async referencesOf(db: Executor, parentIds: string[]): Promise<ReferenceRow[]> {

@@ -17,3 +17,9 @@ export function isValidRepositoryName(name: string): boolean {
 export function isValidTag(tag: string): boolean {
   return TAG.test(tag);
 }
+
+/** The project a repository belongs to: its first path segment, as in Harbor. */
+export function projectNameOf(repository: string): string | undefined {
+  const slash = repository.indexOf('/');
+  return slash > 0 ? repository.slice(0, slash) : undefined;
+}

@@ -8,6 +8,7 @@ import { ROLE_IDS, allows } from '../auth/rbac.ts';
 import type { Paging, QueryTerm, SortTerm } from '../http/harbor-query.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import type { QuotasService } from '../quotas/quotas.service.ts';
+import type { RepositoriesService } from '../content/repositories.service.ts';
 import { visibilityOf, type ProjectRow, type ProjectWithRepoCount, type ProjectsStore } from './projects.store.ts';
 
 /** Harbor's project name rule. */
@@ -93,14 +94,16 @@ export class ProjectsService {
   readonly #settings: SettingsService;
   readonly #audit: AuditLog;
   readonly #quotas: QuotasService;
+  readonly #repositories: RepositoriesService;
 
-  constructor(db: Db, store: ProjectsStore, access: AccessService, settings: SettingsService, audit: AuditLog, quotas: QuotasService) {
+  constructor(db: Db, store: ProjectsStore, access: AccessService, settings: SettingsService, audit: AuditLog, quotas: QuotasService, repositories: RepositoriesService) {
     this.#db = db;
     this.#store = store;
     this.#access = access;
     this.#settings = settings;
     this.#audit = audit;
     this.#quotas = quotas;
+    this.#repositories = repositories;
   }
 
   /**
@@ -124,6 +127,11 @@ export class ProjectsService {
       'repoCount' in row ? row.repoCount : this.#store.countRepositoriesWithArtifacts(this.#db, row.id),
     ]);
     return { ...row, roleIds, repoCount };
+  }
+
+  /** The registry's per-request lookup (no caller: /v2 authorization asks what the caller holds next): id and visibility only. */
+  async refByName(name: string): Promise<{ id: string; name: string; public: boolean } | undefined> {
+    return await this.#store.findRefByName(this.#db, name);
   }
 
   async exists(principal: Principal | undefined, name: string): Promise<boolean> {
@@ -190,7 +198,7 @@ export class ProjectsService {
       if (!(await this.#store.lockForUpdate(trx, project.id))) throw projectNotFound(project.name);
       const repositories = await this.#store.countRepositoriesWithArtifacts(trx, project.id);
       if (repositories > 0) throw new BerthError('PRECONDITION', `the project contains ${repositoriesText(repositories)}; delete ${repositories === 1 ? 'it' : 'them'} first`);
-      await this.#store.deleteEmptyRepositories(trx, project.id);
+      await this.#repositories.deleteEmpty(trx, project.id);
       await this.#store.delete(trx, project.id);
       await this.#audit.record({ eventType: 'delete_project', projectId: project.id, resourceType: 'project', resource: project.name, username: principal!.username }, trx);
     });

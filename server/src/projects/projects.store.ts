@@ -133,15 +133,6 @@ export class ProjectsStore {
     return Number(row.n);
   }
 
-  /** Deletes the project's repositories that hold no artifact (blob links and uploads only). */
-  async deleteEmptyRepositories(trx: Transaction<Database>, projectId: string): Promise<void> {
-    await trx
-      .deleteFrom('repository as r')
-      .where('r.projectId', '=', projectId)
-      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('artifact as a').select('a.id').whereRef('a.repositoryId', '=', 'r.id'))))
-      .execute();
-  }
-
   async delete(trx: Transaction<Database>, id: string): Promise<boolean> {
     const result = await trx.deleteFrom('project').where('id', '=', id).executeTakeFirst();
     return result.numDeletedRows > 0n;

@@ -1,12 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { METHODS, type IncomingMessage } from 'node:http';
 import { BerthError } from '../errors.ts';
-import { isValidRepositoryName } from '../oci/names.ts';
+import { isValidRepositoryName, projectNameOf } from '../oci/names.ts';
 import { IdleTimer } from '../net/idle-timer.ts';
 import { InvalidOffsetError, PathNotFoundError } from '../storage/storage-driver.ts';
 import { parseByteRange, parseContentRange, parsePageSize } from './http-params.ts';
-import { MAX_MANIFEST_BYTES, requireName, type RegistryService } from './registry.service.ts';
-import { callerName, projectNameOf, type RegistryAccess, type RegistryAction, type RegistryCaller } from './registry-access.ts';
+import { requireName } from '../content/content-rules.ts';
+import type { ContentServices } from '../content/content-services.ts';
+import { MAX_MANIFEST_BYTES } from '../content/manifests.service.ts';
+import { callerName, type RegistryAccess, type RegistryAction, type RegistryCaller } from '../access/registry-access.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import type { PullRecorder } from './pull-recorder.ts';
@@ -110,9 +112,16 @@ function mountSource(request: FastifyRequest): string | undefined {
 
 export async function registryRoutes(
   app: FastifyInstance,
-  opts: { registry: RegistryService; access: RegistryAccess; audit: AuditLog; pulls: PullRecorder; settings: SettingsService },
+  opts: {
+    content: ContentServices;
+    access: RegistryAccess;
+    audit: AuditLog;
+    pulls: PullRecorder;
+    settings: SettingsService;
+  },
 ): Promise<void> {
-  const { registry, access, audit, pulls, settings } = opts;
+  const { access, audit, pulls, settings } = opts;
+  const { blobs, manifests, tags, repositories } = opts.content;
   const callerOf = (request: FastifyRequest): RegistryCaller => request.registryCaller ?? { kind: 'anonymous' };
 
   app.addHook('onRequest', async (request) => {
@@ -125,9 +134,9 @@ export async function registryRoutes(
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
   const blobHead: Handler = async ({ request, reply, name, ref }) => {
-    const blob = await registry.statBlob(name, ref);
+    const blob = await blobs.statBlob(name, ref);
     reply.headers({ 'Docker-Content-Digest': blob.digest, 'Accept-Ranges': 'bytes', 'Content-Type': 'application/octet-stream', ETag: `"${blob.digest}"` });
-    const redirect = await registry.blobRedirectURL(blob.digest, request.method === 'HEAD' ? 'HEAD' : 'GET');
+    const redirect = await blobs.blobRedirectURL(blob.digest, request.method === 'HEAD' ? 'HEAD' : 'GET');
     if (redirect) return reply.redirect(redirect, 307);
     if (request.method === 'HEAD') return reply.header('Content-Length', blob.size).status(200).send();
     const range = parseByteRange(request.headers.range, blob.size);
@@ -157,7 +166,7 @@ export async function registryRoutes(
       },
     };
     try {
-      await registry.copyBlob(blob.digest, sink, offset, length);
+      await blobs.copyBlob(blob.digest, sink, offset, length);
       reply.raw.end();
     } catch (error) {
       if (started) {
@@ -184,15 +193,15 @@ export async function registryRoutes(
           const from = mountSource(request);
           // Mounting needs pull on the source; without it the client just gets a fresh upload, revealing nothing.
           if (from !== undefined && query.mount !== undefined && (await access.isAllowed(callerOf(request), from, 'pull'))) {
-            if (await registry.mountBlob(name, from, query.mount)) {
+            if (await blobs.mountBlob(name, from, query.mount)) {
               return reply.status(201).headers({ Location: `/v2/${name}/blobs/${query.mount}`, 'Docker-Content-Digest': query.mount }).send();
             }
           }
           if (query.digest !== undefined) {
-            const blob = await registry.uploadMonolithic(name, query.digest, request.raw);
+            const blob = await blobs.uploadMonolithic(name, query.digest, request.raw);
             return reply.status(201).headers({ Location: `/v2/${name}/blobs/${blob.digest}`, 'Docker-Content-Digest': blob.digest }).send();
           }
-          const id = await registry.startUpload(name);
+          const id = await blobs.startUpload(name);
           return reply.status(202).headers({ Location: uploadLocation(name, id), Range: '0-0', 'Docker-Upload-UUID': id }).send();
         },
       },
@@ -201,23 +210,23 @@ export async function registryRoutes(
       pattern: /^(.+)\/blobs\/uploads\/([^/]+)$/,
       methods: {
         GET: async ({ reply, name, ref }) => {
-          const size = await registry.uploadStatus(name, ref);
+          const size = await blobs.uploadStatus(name, ref);
           return reply.status(204).headers({ Location: uploadLocation(name, ref), Range: uploadRange(size), 'Docker-Upload-UUID': ref }).send();
         },
         PATCH: async ({ request, reply, name, ref }) => {
           const range = parseContentRange(request.headers['content-range']);
-          const size = await registry.appendChunk(name, ref, request.raw, range);
+          const size = await blobs.appendChunk(name, ref, request.raw, range);
           return reply.status(202).headers({ Location: uploadLocation(name, ref), Range: uploadRange(size), 'Docker-Upload-UUID': ref }).send();
         },
         PUT: async ({ request, reply, name, ref }) => {
           const digest = queryOf(request).digest;
           if (digest === undefined) throw new BerthError('DIGEST_INVALID', 'the digest query parameter is required to complete an upload');
           const body = hasBody(request.raw) ? request.raw : undefined;
-          const blob = await registry.completeUpload(name, ref, digest, body);
+          const blob = await blobs.completeUpload(name, ref, digest, body);
           return reply.status(201).headers({ Location: `/v2/${name}/blobs/${blob.digest}`, 'Docker-Content-Digest': blob.digest }).send();
         },
         DELETE: async ({ reply, name, ref }) => {
-          await registry.cancelUpload(name, ref);
+          await blobs.cancelUpload(name, ref);
           return reply.status(204).send();
         },
       },
@@ -228,7 +237,7 @@ export async function registryRoutes(
         HEAD: blobHead,
         GET: blobHead,
         DELETE: async ({ reply, name, ref }) => {
-          await registry.deleteBlob(name, ref);
+          await blobs.deleteBlob(name, ref);
           return reply.status(202).send();
         },
       },
@@ -239,15 +248,15 @@ export async function registryRoutes(
         HEAD: async (ctx) => manifestGet(ctx),
         GET: async (ctx) => manifestGet(ctx),
         PUT: async ({ request, reply, name, ref }) => {
-          const body = await readLimited(request.raw, MAX_MANIFEST_BYTES, registry.uploadIdleTimeoutMs);
-          const result = await registry.putManifest(name, ref, request.headers['content-type'], body);
+          const body = await readLimited(request.raw, MAX_MANIFEST_BYTES, blobs.uploadIdleTimeoutMs);
+          const result = await manifests.put(name, ref, request.headers['content-type'], body);
           await audit.record({ eventType: 'create_artifact', projectName: projectNameOf(name)!, resourceType: 'artifact', resource: `${name}:${ref}`, username: callerName(callerOf(request)) });
           reply.headers({ Location: `/v2/${name}/manifests/${result.digest}`, 'Docker-Content-Digest': result.digest });
           if (result.subject) reply.header('OCI-Subject', result.subject);
           return reply.status(201).send();
         },
         DELETE: async ({ request, reply, name, ref }) => {
-          await registry.deleteManifest(name, ref);
+          await manifests.delete(name, ref);
           await audit.record({ eventType: 'delete_artifact', projectName: projectNameOf(name)!, resourceType: 'artifact', resource: `${name}:${ref}`, username: callerName(callerOf(request)) });
           return reply.status(202).send();
         },
@@ -258,7 +267,7 @@ export async function registryRoutes(
       methods: {
         GET: async ({ request, reply, name }) => {
           const query = queryOf(request);
-          const page = await registry.listTags(name, parsePageSize(query.n), query.last);
+          const page = await tags.list(name, parsePageSize(query.n), query.last);
           if (page.more) {
             const last = page.tags[page.tags.length - 1]!;
             reply.header('Link', `</v2/${name}/tags/list?n=${page.limit}&last=${encodeURIComponent(last)}>; rel="next"`);
@@ -272,7 +281,7 @@ export async function registryRoutes(
       methods: {
         GET: async ({ request, reply, name, ref }) => {
           const artifactType = queryOf(request).artifactType;
-          const index = await registry.referrers(name, ref, artifactType);
+          const index = await manifests.referrers(name, ref, artifactType);
           if (artifactType !== undefined) reply.header('OCI-Filters-Applied', 'artifactType');
           return reply.status(200).header('Content-Type', 'application/vnd.oci.image.index.v1+json').send(Buffer.from(JSON.stringify(index)));
         },
@@ -281,7 +290,7 @@ export async function registryRoutes(
   ];
 
   async function manifestGet({ request, reply, name, ref }: Parameters<Handler>[0]): Promise<unknown> {
-    const manifest = await registry.getManifest(name, ref);
+    const manifest = await manifests.get(name, ref);
     reply.headers({
       'Content-Type': manifest.mediaType,
       'Docker-Content-Digest': manifest.digest,
@@ -319,7 +328,7 @@ export async function registryRoutes(
         const visibility = await access.catalogVisibility(callerOf(request));
         if (!visibility) throw access.challenge(request, 'registry:catalog:*', { message: 'authentication required' });
         const query = queryOf(request);
-        const page = await registry.catalog(visibility, parsePageSize(query.n), query.last);
+        const page = await repositories.catalog(visibility, parsePageSize(query.n), query.last);
         if (page.more) {
           const last = page.repositories[page.repositories.length - 1]!;
           reply.header('Link', `</v2/_catalog?n=${page.limit}&last=${encodeURIComponent(last)}>; rel="next"`);

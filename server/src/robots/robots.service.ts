@@ -173,6 +173,13 @@ export class RobotsService {
     return { robot, secret };
   }
 
+  /** The robot named `name` as it is now, for a registry token issued to it earlier; undefined once deleted, disabled or expired. */
+  async principalNamed(name: string): Promise<Principal | undefined> {
+    const robot = await this.#store.findLogin(this.#db, name);
+    if (!robot || robot.disabled || (robot.expiresAt !== null && robot.expiresAt <= new Date())) return undefined;
+    return { kind: 'robot', robotId: robot.id, username: robot.name, sysadmin: false, level: robot.level, projectId: robot.projectId };
+  }
+
   async get(actor: Principal, id: string): Promise<RobotView> {
     const robot = await this.#find(id);
     await this.#authorize(actor, robot, 'read');

@@ -101,6 +101,12 @@ export class UsersService {
     }
   }
 
+  /** The user named `username` as they are now, for a registry token issued to them earlier; undefined once deleted. */
+  async principalNamed(username: string): Promise<Principal | undefined> {
+    const user = await this.#store.findPrincipal(this.#db, username);
+    return user && { kind: 'user', userId: user.id, username: user.username, sysadmin: user.sysadmin, authSource: user.authSource, groupIds: user.groupIds };
+  }
+
   async get(actor: Principal, id: string): Promise<UserRow> {
     if (!actor.sysadmin && actor.userId !== id) throw forbidden();
     const user = await this.#store.findById(this.#db, id);

@@ -33,6 +33,11 @@ export class UsersStore {
     return await db.selectFrom('userAccount').select(COLUMNS).where('id', '=', id).executeTakeFirst();
   }
 
+  /** What a principal carries of the user named `username`. */
+  async findPrincipal(db: Db, username: string): Promise<{ id: string; username: string; sysadmin: boolean; authSource: AuthSource; groupIds: string[] } | undefined> {
+    return await db.selectFrom('userAccount').select(['id', 'username', 'sysadmin', 'authSource', 'groupIds']).where('username', '=', username).executeTakeFirst();
+  }
+
   async findPasswordHash(db: Db, id: string): Promise<string | undefined> {
     return (await db.selectFrom('userAccount').select('passwordHash').where('id', '=', id).executeTakeFirst())?.passwordHash ?? undefined;
   }

@@ -8,8 +8,8 @@ import { blobOf, descriptor, makeImage, makeIndex, makeLayer, OCI_CONFIG, OCI_MA
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { formatBytes } from '../../src/quotas/quota-exceeded.ts';
-import { QuotaLedger } from '../../src/quotas/quota-ledger.ts';
-import { QuotasStore } from '../../src/quotas/quotas.store.ts';
+import { QuotaLedger } from '../../src/content/quota-ledger.ts';
+import { QuotaUsageStore } from '../../src/content/quota-usage.store.ts';
 
 let t: TestApp;
 let harbor: HarborApi;
@@ -81,7 +81,7 @@ function quotaMessage(adding: number, used: number, hard: number): string {
  * `digests` in `repository`, as a push (optimistic) or a delete would.
  */
 async function holdingLedgerLocks(repository: string, digests: string[], optimistic: boolean, during: () => Promise<void>): Promise<void> {
-  const ledger = new QuotaLedger(t.db, new QuotasStore(), t.settings);
+  const ledger = new QuotaLedger(t.db, new QuotaUsageStore(), t.settings);
   const { id } = await t.db.selectFrom('repository').select('id').where('name', '=', repository).executeTakeFirstOrThrow();
   // `during` plays other clients, not code of this transaction: it runs in the context from before it, where
   // taking another pool connection is allowed (inside the transaction that is refused: NestedConnectionError).

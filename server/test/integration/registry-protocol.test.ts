@@ -234,9 +234,9 @@ describe('chunked uploads', () => {
     const start = await c.request('POST', '/v2/team/stale/blobs/uploads/');
     const location = start.headers.get('location')!;
     await (await c.request('PATCH', location, { body: randomBytes(100) })).arrayBuffer();
-    assert.equal(await t.registry.purgeUploads(60_000), 0, 'fresh uploads are kept');
+    assert.equal(await t.blobs.purgeUploads(60_000), 0, 'fresh uploads are kept');
     await sql`UPDATE upload SET updated_at = now() - interval '2 hours'`.execute(t.db);
-    assert.ok((await t.registry.purgeUploads(3_600_000)) >= 1);
+    assert.ok((await t.blobs.purgeUploads(3_600_000)) >= 1);
     assert.equal((await c.request('GET', location)).status, 404);
     assert.deepEqual(uploadsLeft(), []);
   });

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { BerthError } from '../../errors.ts';
 import { isValidRepositoryName } from '../../oci/names.ts';
-import { REGISTRY_SERVICE, type RegistryAccess } from '../../registry/registry-access.ts';
+import { REGISTRY_SERVICE, type RegistryAccess } from '../../access/registry-access.ts';
 import type { SettingsService } from '../../settings/settings.service.ts';
 import type { Authenticator } from '../authenticator.ts';
 import { parseBasic } from '../basic-credentials.ts';

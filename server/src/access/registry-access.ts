@@ -1,13 +1,16 @@
 import type { FastifyRequest } from 'fastify';
-import type { Db } from '../db/database.ts';
 import { BerthError } from '../errors.ts';
-import type { AccessService } from '../access/access.service.ts';
+import type { AccessService } from './access.service.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
 import { parseBasic } from '../auth/basic-credentials.ts';
 import type { Principal } from '../auth/principal.ts';
 import { allows } from '../auth/rbac.ts';
 import { InvalidTokenError, type RegistryTokenClaims, type RegistryTokens } from '../auth/token/registry-token.ts';
-import { visibilityOf, type ProjectsStore, type Visibility } from '../projects/projects.store.ts';
+import { projectNameOf } from '../oci/names.ts';
+import type { ProjectsService } from '../projects/projects.service.ts';
+import { visibilityOf, type Visibility } from '../projects/projects.store.ts';
+import type { RobotsService } from '../robots/robots.service.ts';
+import type { UsersService } from '../users/users.service.ts';
 import { externalBaseUrl } from '../http/external-url.ts';
 
 /** The `service` of Harbor's token service; clients and scripts send it, tokens carry it as audience. */
@@ -17,12 +20,6 @@ export type RegistryAction = 'pull' | 'push' | 'delete';
 
 /** Who is calling /v2: nobody, a user or robot by Basic credentials, or the bearer of a registry token. */
 export type RegistryCaller = { kind: 'anonymous' } | { kind: 'principal'; principal: Principal } | { kind: 'token'; claims: RegistryTokenClaims };
-
-/** The project a repository belongs to: its first path segment, as in Harbor. */
-export function projectNameOf(repository: string): string | undefined {
-  const slash = repository.indexOf('/');
-  return slash > 0 ? repository.slice(0, slash) : undefined;
-}
 
 export function callerName(caller: RegistryCaller): string {
   if (caller.kind === 'principal') return caller.principal.username;
@@ -44,17 +41,27 @@ const SCOPE_ACTIONS: Record<RegistryAction, string> = { pull: 'pull', push: 'pul
  * cannot see, so responses never tell the two apart.
  */
 export class RegistryAccess {
-  readonly #db: Db;
   readonly #access: AccessService;
-  readonly #projects: ProjectsStore;
+  readonly #projects: ProjectsService;
+  readonly #users: UsersService;
+  readonly #robots: RobotsService;
   readonly #tokens: RegistryTokens;
   readonly #authenticator: Authenticator;
   readonly #realm: (request: FastifyRequest) => string;
 
-  constructor(deps: { db: Db; access: AccessService; projects: ProjectsStore; tokens: RegistryTokens; authenticator: Authenticator; realm: (request: FastifyRequest) => string }) {
-    this.#db = deps.db;
+  constructor(deps: {
+    access: AccessService;
+    projects: ProjectsService;
+    users: UsersService;
+    robots: RobotsService;
+    tokens: RegistryTokens;
+    authenticator: Authenticator;
+    realm: (request: FastifyRequest) => string;
+  }) {
     this.#access = deps.access;
     this.#projects = deps.projects;
+    this.#users = deps.users;
+    this.#robots = deps.robots;
     this.#tokens = deps.tokens;
     this.#authenticator = deps.authenticator;
     this.#realm = deps.realm;
@@ -81,7 +88,7 @@ export class RegistryAccess {
   /** The registry actions `principal` (undefined: anonymous) holds on `repository`, and the project's id. */
   async actionsFor(principal: Principal | undefined, repository: string): Promise<{ projectName?: string; projectId?: string; actions: RegistryAction[] }> {
     const projectName = projectNameOf(repository);
-    const project = projectName === undefined ? undefined : await this.#projects.findRefByName(this.#db, projectName);
+    const project = projectName === undefined ? undefined : await this.#projects.refByName(projectName);
     if (!project) return { actions: [] };
     const grants = await this.#access.grants(principal, project);
     const actions = (['pull', 'push', 'delete'] as const).filter((action) => allows(grants, 'repository', action));
@@ -103,7 +110,7 @@ export class RegistryAccess {
         const projectName = projectNameOf(repository);
         const boundId = projectName === undefined ? undefined : caller.claims.projects[projectName];
         if (boundId === undefined) return false;
-        const project = await this.#projects.findRefByName(this.#db, projectName!);
+        const project = await this.#projects.refByName(projectName!);
         return project?.id === boundId;
       }
     }
@@ -144,16 +151,6 @@ export class RegistryAccess {
 
   /** The user or robot a token was issued to, as they are now (deleted or disabled: nobody). */
   async #principalNamed(name: string): Promise<Principal | undefined> {
-    const user = await this.#db.selectFrom('userAccount').select(['id', 'username', 'sysadmin', 'authSource', 'groupIds']).where('username', '=', name).executeTakeFirst();
-    if (user) return { kind: 'user', userId: user.id, username: user.username, sysadmin: user.sysadmin, authSource: user.authSource, groupIds: user.groupIds };
-    const robot = await this.#db
-      .selectFrom('robot')
-      .select(['id', 'name', 'level', 'projectId'])
-      .where('name', '=', name)
-      .where('disabled', '=', false)
-      .where((eb) => eb.or([eb('expiresAt', 'is', null), eb('expiresAt', '>', new Date())]))
-      .executeTakeFirst();
-    if (robot) return { kind: 'robot', robotId: robot.id, username: robot.name, sysadmin: false, level: robot.level, projectId: robot.projectId };
-    return undefined;
+    return (await this.#users.principalNamed(name)) ?? (await this.#robots.principalNamed(name));
   }
 }

@@ -3,8 +3,8 @@ import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import { BerthError } from '../errors.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
-import { quotaExceeded } from './quota-exceeded.ts';
-import type { Content, QuotasStore } from './quotas.store.ts';
+import { quotaExceeded } from '../quotas/quota-exceeded.ts';
+import type { Content, QuotaUsageStore } from './quota-usage.store.ts';
 
 /**
  * Changes touching more digests than this lock the whole project instead of
@@ -17,15 +17,15 @@ class OptimismFailed extends Error {}
 
 /**
  * Keeps each project's storage usage exact while artifacts come and go, and
- * refuses pushes over the hard limit. Used inside the registry's and the
- * artifact API's own transactions; see docs/architecture.md ("Quotas").
+ * refuses pushes over the hard limit. Used inside content's own
+ * transactions, always as their first lock; see docs/architecture.md ("Quotas").
  */
 export class QuotaLedger {
   readonly #db: Db;
-  readonly #store: QuotasStore;
+  readonly #store: QuotaUsageStore;
   readonly #settings: SettingsService;
 
-  constructor(db: Db, store: QuotasStore, settings: SettingsService) {
+  constructor(db: Db, store: QuotaUsageStore, settings: SettingsService) {
     this.#db = db;
     this.#store = store;
     this.#settings = settings;
@@ -81,9 +81,9 @@ export class QuotaLedger {
   async requireRoomForBlob(repositoryId: string, digest: string, size: number, db: Db | Transaction<Database> = this.#db): Promise<void> {
     if (!(await this.#settings.general(db)).quota_per_project_enable) return;
     const projectId = await this.#store.projectOfRepository(db, repositoryId);
-    const quota = projectId && (await this.#store.findByProject(db, projectId));
+    const quota = projectId && (await this.#store.findQuota(db, projectId));
     if (!quota || quota.hard < 0 || quota.used + size <= quota.hard) return;
-    if ((await this.#store.unreferenced(db, quota.projectId, [{ digest, size }])).length > 0) throw quotaExceeded(size, quota.used, quota.hard);
+    if ((await this.#store.unreferenced(db, projectId, [{ digest, size }])).length > 0) throw quotaExceeded(size, quota.used, quota.hard);
   }
 }
 
@@ -93,10 +93,10 @@ export class QuotaChange {
   readonly #trx: Transaction<Database>;
   /** Digests locked shared: this change may add references to them, never be the first or remove the last. */
   readonly #shared: ReadonlySet<string>;
-  readonly #store: QuotasStore;
+  readonly #store: QuotaUsageStore;
   readonly #settings: SettingsService;
 
-  constructor(trx: Transaction<Database>, projectId: string, shared: ReadonlySet<string>, store: QuotasStore, settings: SettingsService) {
+  constructor(trx: Transaction<Database>, projectId: string, shared: ReadonlySet<string>, store: QuotaUsageStore, settings: SettingsService) {
     this.#trx = trx;
     this.#projectId = projectId;
     this.#shared = shared;

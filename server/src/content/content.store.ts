@@ -22,8 +22,13 @@ export interface ReferrerRow {
   annotations: Record<string, string> | null;
 }
 
-/** SQL for the /v2 registry: one method per query, no rules. */
-export class RegistryStore {
+/**
+ * SQL for repository content — repositories, blobs and their links, uploads,
+ * artifacts, references and tags: one method per query, no rules. Every
+ * INSERT, UPDATE and DELETE on these tables is here, whichever API a change
+ * comes through (single-owner.test.ts keeps it so).
+ */
+export class ContentStore {
   async findRepositoryId(db: Executor, name: string): Promise<string | undefined> {
     const row = await db.selectFrom('repository').select('id').where('name', '=', name).executeTakeFirst();
     return row?.id;
@@ -41,6 +46,29 @@ export class RegistryStore {
       .returning('id')
       .executeTakeFirst();
     return inserted?.id ?? (await this.findRepositoryId(db, name));
+  }
+
+  async updateRepositoryDescription(db: Executor, id: string, description: string): Promise<void> {
+    await db.updateTable('repository').set({ description, updatedAt: sql`now()` } as never).where('id', '=', id).execute();
+  }
+
+  /**
+   * Deletes the repository with its artifacts and tags. Index → child
+   * references are removed first so the RESTRICT on children does not depend
+   * on the order PostgreSQL cascades in. Blobs stay for garbage collection.
+   */
+  async deleteRepository(trx: Transaction<Database>, id: string): Promise<void> {
+    await trx.deleteFrom('artifactReference').where('parentId', 'in', trx.selectFrom('artifact').select('id').where('repositoryId', '=', id)).execute();
+    await trx.deleteFrom('repository').where('id', '=', id).execute();
+  }
+
+  /** Deletes the project's repositories that hold no artifact (blob links and uploads only). */
+  async deleteEmptyRepositories(trx: Transaction<Database>, projectId: string): Promise<void> {
+    await trx
+      .deleteFrom('repository as r')
+      .where('r.projectId', '=', projectId)
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('artifact as a').select('a.id').whereRef('a.repositoryId', '=', 'r.id'))))
+      .execute();
   }
 
   /** A live blob that the named repository may read, or undefined. One query, no locks: the pull path. */
@@ -259,8 +287,17 @@ export class RegistryStore {
       .execute();
   }
 
-  async deleteTag(db: Executor, repositoryId: string, name: string): Promise<boolean> {
-    const result = await db.deleteFrom('tag').where('repositoryId', '=', repositoryId).where('name', '=', name).executeTakeFirst();
+  /** Creates a tag on the artifact unless the name is taken in the repository (Harbor's create never moves a tag). */
+  async insertTag(db: Executor, repositoryId: string, artifactId: string, name: string): Promise<boolean> {
+    const row = await db.insertInto('tag').values({ repositoryId, artifactId, name }).onConflict((oc) => oc.columns(['repositoryId', 'name']).doNothing()).returning('id').executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Deletes the tag; with `artifactId`, only while it still points at that artifact. */
+  async deleteTag(db: Executor, repositoryId: string, name: string, artifactId?: string): Promise<boolean> {
+    let query = db.deleteFrom('tag').where('repositoryId', '=', repositoryId).where('name', '=', name);
+    if (artifactId !== undefined) query = query.where('artifactId', '=', artifactId);
+    const result = await query.executeTakeFirst();
     return result.numDeletedRows > 0n;
   }
 
@@ -306,5 +343,24 @@ export class RegistryStore {
     if (artifactType !== undefined) query = query.where('artifactType', '=', artifactType);
     const rows = await query.orderBy('pushedAt').orderBy('id').execute();
     return rows.map((r) => ({ ...r, size: Number(r.size) }));
+  }
+
+  // Pull statistics, written in batches off the pull path
+
+  async addPullCounts(trx: Transaction<Database>, counts: { repository: string; count: number }[]): Promise<void> {
+    const values = sql.join(counts.map((c) => sql`(${c.repository}::text, ${c.count}::bigint)`));
+    await sql`UPDATE repository r SET pull_count = r.pull_count + v.n FROM (VALUES ${values}) AS v(name, n) WHERE r.name = v.name`.execute(trx);
+  }
+
+  async touchArtifactPullTimes(trx: Transaction<Database>, artifacts: { repository: string; digest: string }[]): Promise<void> {
+    const values = sql.join(artifacts.map((a) => sql`(${a.repository}::text, ${a.digest}::text)`));
+    await sql`UPDATE artifact a SET pull_time = now() FROM repository r, (VALUES ${values}) AS v(name, digest)
+      WHERE r.id = a.repository_id AND r.name = v.name AND a.digest = v.digest`.execute(trx);
+  }
+
+  async touchTagPullTimes(trx: Transaction<Database>, tags: { repository: string; tag: string }[]): Promise<void> {
+    const values = sql.join(tags.map((t) => sql`(${t.repository}::text, ${t.tag}::text)`));
+    await sql`UPDATE tag t SET pull_time = now() FROM repository r, (VALUES ${values}) AS v(name, tag)
+      WHERE r.id = t.repository_id AND r.name = v.name AND t.name = v.tag`.execute(trx);
   }
 }

@@ -1,0 +1,83 @@
+import type { Transaction } from 'kysely';
+import type { Db } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
+import { BerthError } from '../errors.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import { projectNameOf } from '../oci/names.ts';
+import type { Visibility } from '../projects/projects.store.ts';
+import { requireName } from './content-rules.ts';
+import type { ContentStore } from './content.store.ts';
+import type { QuotaLedger } from './quota-ledger.ts';
+
+/** Page size ceiling for tag and catalog listings, whatever `n` asks for. */
+export const MAX_PAGE_SIZE = 1000;
+
+export function clampPageSize(n: number | undefined): number {
+  if (n === undefined) return MAX_PAGE_SIZE;
+  return Math.min(Math.max(n, 0), MAX_PAGE_SIZE);
+}
+
+/**
+ * Repositories: created by the first push into an existing project, described
+ * and deleted through Harbor's API, emptied out with their project, listed in
+ * /v2/_catalog.
+ */
+export class RepositoriesService {
+  readonly #db: Db;
+  readonly #store: ContentStore;
+  readonly #quotas: QuotaLedger;
+  readonly #audit: AuditLog;
+
+  constructor(deps: { db: Db; store: ContentStore; quotas: QuotaLedger; audit: AuditLog }) {
+    this.#db = deps.db;
+    this.#store = deps.store;
+    this.#quotas = deps.quotas;
+    this.#audit = deps.audit;
+  }
+
+  async idOf(name: string): Promise<string | undefined> {
+    requireName(name);
+    return await this.#store.findRepositoryId(this.#db, name);
+  }
+
+  /** Pushing creates the repository, but only inside an existing project (as in Harbor). */
+  async ensure(name: string): Promise<string> {
+    requireName(name);
+    const projectName = projectNameOf(name);
+    const id = projectName === undefined ? undefined : await this.#store.ensureRepository(this.#db, name, projectName);
+    if (!id) throw new BerthError('NAME_UNKNOWN', `project ${projectName ?? name} not found; create it first`, { status: 404 });
+    return id;
+  }
+
+  async describe(repositoryId: string, description: string): Promise<void> {
+    await this.#store.updateRepositoryDescription(this.#db, repositoryId, description);
+  }
+
+  /** Deletes the repository with its artifacts and tags, taking their bytes off the project's usage. */
+  async delete(username: string, projectId: string, repository: { id: string; name: string }): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      // The whole project is locked for the ledger: the repository's content must not change between reading and deleting it.
+      const quota = await this.#quotas.open(trx, repository.id, 'project');
+      const content = await quota.contentOfRepository(repository.id);
+      await this.#store.deleteRepository(trx, repository.id);
+      await this.#audit.record({ eventType: 'delete_repository', projectId, resourceType: 'repository', resource: repository.name, username }, trx);
+      await quota.remove(await quota.unreferencedBytes(content));
+    });
+  }
+
+  /**
+   * Deletes the project's repositories that hold no artifact (blob links and
+   * uploads only), in the caller's transaction that deletes the project.
+   * Nothing the quota counts goes.
+   */
+  async deleteEmpty(trx: Transaction<Database>, projectId: string): Promise<void> {
+    await this.#store.deleteEmptyRepositories(trx, projectId);
+  }
+
+  async catalog(visibility: Visibility, n: number | undefined, last: string | undefined): Promise<{ repositories: string[]; more: boolean; limit: number }> {
+    const limit = clampPageSize(n);
+    if (limit === 0) return { repositories: [], more: false, limit };
+    const names = await this.#store.listRepositories(this.#db, visibility, last, limit + 1);
+    return { repositories: names.slice(0, limit), more: names.length > limit, limit };
+  }
+}
