@@ -77,12 +77,6 @@ export class QuotasStore {
     await db.updateTable('quota').set({ hard, updatedAt: sql`now()` } as never).where('id', '=', id).execute();
   }
 
-  /** The project's usage computed from scratch. */
-  async computeUsage(db: Executor, projectId: string): Promise<number> {
-    const { rows } = await sql<{ used: string }>`SELECT ${usageOf(projectId)} AS used`.execute(db);
-    return Number(rows[0]!.used);
-  }
-
   /** Quotas whose recorded usage differs from the usage computed from scratch. */
   async usageDrift(db: Executor): Promise<{ projectId: string; used: number; actual: number }[]> {
     const { rows } = await sql<{ projectId: string; used: string; actual: string }>`
