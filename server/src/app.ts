@@ -26,6 +26,8 @@ import { AccessService } from './access/access.service.ts';
 import { permissionsRoutes } from './access/permissions.routes.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { AuditStore } from './audit/audit.store.ts';
+import { AuditListener } from './audit/audit.listener.ts';
+import { EventReader } from './events/event-reader.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
 import { SettingsService } from './settings/settings.service.ts';
 import { ConfigurationsService } from './settings/configurations.service.ts';
@@ -96,7 +98,7 @@ export interface BerthApp {
   registry: RegistryService;
   settings: SettingsService;
   quotas: QuotasService;
-  /** Writes the pull counts and audit events buffered off the request path (closing the app does too). */
+  /** Writes the pulls batched off the request path, then applies every committed event to the audit log (closing the app writes the pulls). */
   flushBuffered(): Promise<void>;
 }
 
@@ -136,13 +138,19 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   const quotasStore = new QuotasStore();
   const quotaLedger = new QuotaLedger(db, quotasStore, settings);
   const registry = new RegistryService(db, new RegistryStore(), new BlobStore(storage), hashing, quotaLedger, { deleteEnabled: config.storage_service.delete.enabled, uploadIdleTimeoutMs: config.http.upload_idle_timeout }, log);
-  const audit = new AuditLog(db, log, settings);
+  const auditStore = new AuditStore();
+  const audit = new AuditLog(db, settings, auditStore);
   const pulls = new PullRecorder(db, settings, log);
+  const auditReader = new EventReader(db, new AuditListener(audit, auditStore), log, { intervalMs: config.events.poll_interval });
   const flushBuffered = async (): Promise<void> => {
     await pulls.flush();
-    await audit.flush();
+    await auditReader.drain();
   };
-  app.addHook('onClose', flushBuffered);
+  // Pulls still in memory go to the outbox; events not yet applied wait there for the next reader.
+  app.addHook('onClose', async () => {
+    await pulls.flush();
+    await auditReader.stop();
+  });
   const robotsStore = new RobotsStore();
   const directory = new LdapDirectory(settings);
   const ldapUsers = new LdapUsersStore();
@@ -151,7 +159,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   const authenticator = new Authenticator([
     new RobotVerifier(db, robotsStore, settings),
     new DatabaseUserVerifier(db, settings),
-    new LdapUserVerifier({ db, directory, settings, store: ldapUsers, audit, log }),
+    new LdapUserVerifier({ db, directory, settings, store: ldapUsers, log }),
   ]);
   const access = new AccessService(db);
   const projectsStore = new ProjectsStore();
@@ -171,8 +179,8 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   await app.register(async (scope) => {
     await registryRoutes(scope, { registry, access: registryAccess, audit, pulls, settings });
   });
-  const sessions = new SessionService(db, new SessionStore(), authenticator, settings, audit);
-  const oidc = new OidcLoginService({ db, store: new OidcLoginStore(), settings, sessions, authenticator, audit });
+  const sessions = new SessionService(db, new SessionStore(), authenticator, settings);
+  const oidc = new OidcLoginService({ db, store: new OidcLoginStore(), settings, sessions, authenticator });
   const secureCookies = (request: FastifyRequest) => reachedOverHttps(request, config.external_url, config.behind_proxy);
 
   await app.register(async (scope) => {
@@ -190,17 +198,17 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
     });
   });
 
-  const users = new UsersService(db, new UsersStore(), authenticator, settings, audit, access, (username) => retireInitialAdminPassword(config.data_volume, log, username));
-  const quotas = new QuotasService(db, quotasStore, settings, audit);
-  const projects = new ProjectsService(db, projectsStore, access, settings, audit, quotas);
+  const users = new UsersService(db, new UsersStore(), authenticator, settings, access, (username) => retireInitialAdminPassword(config.data_volume, log, username));
+  const quotas = new QuotasService(db, quotasStore, settings);
+  const projects = new ProjectsService(db, projectsStore, access, settings, quotas);
   const labelsStore = new LabelsStore();
   const artifacts = new ArtifactsService({ db, store: new ArtifactsStore(), access, projects, registry, blobs: new BlobStore(storage), audit, labels: labelsStore, quotas: quotaLedger });
   const labels = new LabelsService({ db, store: labelsStore, access, projects });
-  const robots = new RobotsService({ db, store: robotsStore, projects, access, authenticator, settings, audit });
-  const ldap = new LdapService({ db, directory, settings, store: ldapUsers, audit });
-  const userGroups = new UserGroupsService({ db, store: new UserGroupsStore(), directory, audit });
-  const members = new MembersService({ db, store: new MembersStore(), access, audit, userGroups });
-  const configurations = new ConfigurationsService({ settings, audit, authenticator });
+  const robots = new RobotsService({ db, store: robotsStore, projects, access, authenticator, settings });
+  const ldap = new LdapService({ db, directory, settings, store: ldapUsers });
+  const userGroups = new UserGroupsService({ db, store: new UserGroupsStore(), directory });
+  const members = new MembersService({ db, store: new MembersStore(), access, userGroups });
+  const configurations = new ConfigurationsService({ settings, authenticator });
   await app.register(
     async (api) => {
       resolveApiPrincipal(api, authenticator);
@@ -211,7 +219,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
       await permissionsRoutes(api, { access, projects });
       await artifactsRoutes(api, { artifacts });
       await labelsRoutes(api, { labels, artifacts });
-      await auditRoutes(api, { db, store: new AuditStore(), access, projects });
+      await auditRoutes(api, { db, store: auditStore, access, projects });
       await robotsRoutes(api, { robots });
       await oidcApiRoutes(api, { oidc });
       await ldapRoutes(api, { ldap });
@@ -226,5 +234,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   // Last: its catch-all page route yields to every API route above.
   await app.register(async (scope) => portalRoutes(scope, { ...(deps.portalDir !== undefined && { dir: deps.portalDir }) }));
 
+  // Outside any transaction (the poller's timers run in this context); stopped by app.close().
+  auditReader.start();
   return { app, registry, settings, quotas, flushBuffered };
 }
