@@ -44,7 +44,8 @@ export class EventReader {
   readonly #intervalMs: number;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> = Promise.resolve();
-  #stopped = true;
+  #polling = false;
+  #stopping = false;
   #cursorReady: Promise<void> | undefined;
 
   constructor(db: Db, consumer: EventConsumer, log: Logger, options: { intervalMs: number }) {
@@ -56,13 +57,15 @@ export class EventReader {
 
   /** Polls at once, then every interval, until stop(). Call outside any transaction. */
   start(): void {
-    this.#stopped = false;
+    this.#polling = true;
+    this.#stopping = false;
     this.#schedule(0);
   }
 
   /** Ends polling after the batch in progress, if any. */
   async stop(): Promise<void> {
-    this.#stopped = true;
+    this.#polling = false;
+    this.#stopping = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#running;
@@ -75,13 +78,28 @@ export class EventReader {
   async drain(): Promise<void> {
     for (;;) {
       const step = await this.#step(true);
-      if (step === 'idle') return;
-      if (step === 'held back') await sleep(HELD_BACK_RETRY_MS);
+      if (step.state === 'idle') return;
+      if (step.state === 'held back') await sleep(HELD_BACK_RETRY_MS);
     }
   }
 
+  /**
+   * Applies, batch after batch, what can be applied now without waiting: not
+   * events behind a transaction still running, nor while another process
+   * holds the consumer's cursor. Returns how many events it applied.
+   */
+  async applyAvailable(): Promise<number> {
+    let applied = 0;
+    while (!this.#stopping) {
+      const step = await this.#step(false);
+      if (step.state !== 'applied') break;
+      applied += step.count;
+    }
+    return applied;
+  }
+
   #schedule(delay: number): void {
-    if (this.#stopped) return;
+    if (!this.#polling) return;
     this.#timer = setTimeout(() => {
       this.#running = this.#poll().finally(() => this.#schedule(this.#intervalMs));
     }, delay);
@@ -90,14 +108,14 @@ export class EventReader {
 
   async #poll(): Promise<void> {
     try {
-      while (!this.#stopped && (await this.#step(false)) === 'applied');
+      await this.applyAvailable();
     } catch (error) {
       this.#log.error({ err: error, consumer: this.#consumer.name }, 'could not apply events');
     }
   }
 
-  /** One batch: 'applied' some events, none left ('idle'), only events waiting for older transactions ('held back'), or cursor 'taken'. */
-  async #step(wait: boolean): Promise<'applied' | 'idle' | 'held back' | 'taken'> {
+  /** One batch: 'applied' `count` events, none left ('idle'), only events waiting for older transactions ('held back', asked only when waiting), or cursor 'taken'. */
+  async #step(wait: boolean): Promise<{ state: 'applied'; count: number } | { state: 'idle' | 'held back' | 'taken' }> {
     this.#cursorReady ??= this.#db
       .transaction()
       .execute((trx) => this.#store.ensureCursor(trx, this.#consumer.name))
@@ -108,16 +126,16 @@ export class EventReader {
     await this.#cursorReady;
     return await this.#db.transaction().execute(async (trx) => {
       const cursor = await this.#store.claimCursor(trx, this.#consumer.name, wait);
-      if (!cursor) return 'taken';
+      if (!cursor) return { state: 'taken' };
       const events = await this.#store.after(trx, cursor, BATCH);
       const last = events.at(-1);
-      if (!last) return wait && (await this.#store.heldBack(trx, cursor)) ? 'held back' : 'idle';
+      if (!last) return { state: wait && (await this.#store.heldBack(trx, cursor)) ? 'held back' : 'idle' };
       await this.#consumer.apply(
         trx,
         events.map(({ txid: _txid, ...event }) => event as StoredEvent),
       );
       await this.#store.advance(trx, this.#consumer.name, { txid: last.txid, id: last.id });
-      return 'applied';
+      return { state: 'applied', count: events.length };
     });
   }
 }
