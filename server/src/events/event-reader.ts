@@ -124,6 +124,7 @@ export class EventReader {
         throw error;
       });
     await this.#cursorReady;
+    if (!wait && !(await this.#store.ready(this.#db, this.#consumer.name))) return { state: 'idle' };
     return await this.#db.transaction().execute(async (trx) => {
       const cursor = await this.#store.claimCursor(trx, this.#consumer.name, wait);
       if (!cursor) return { state: 'taken' };

@@ -1,4 +1,5 @@
 import { sql, type Transaction } from 'kysely';
+import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import type { BerthEvent, StoredEvent } from './events.ts';
 
@@ -59,6 +60,19 @@ export class OutboxStore {
       .limit(limit)
       .execute();
     return rows.map(({ payload, ...row }) => ({ ...row, ...(payload as { description?: string; success?: boolean }) }) as StoredEvent & { txid: string });
+  }
+
+  /** Whether events are ready for `consumer` (a lock-free look, so an idle poll takes no transaction id). */
+  async ready(db: Db, consumer: string): Promise<boolean> {
+    const row = await db
+      .selectFrom('event')
+      .innerJoin('eventCursor', (join) => join.on('eventCursor.consumer', '=', consumer))
+      .select('event.id')
+      .where(sql<boolean>`(event.txid, event.id) > (event_cursor.txid, event_cursor.last_id)`)
+      .where(sql<boolean>`event.txid < pg_snapshot_xmin(pg_current_snapshot())`)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   /** Whether committed events after the cursor wait for an older transaction still running. */
