@@ -73,7 +73,7 @@ export class AuditLog {
   /** Writes the event now, in `db` when given (the caller's transaction), unless its type is disabled. */
   async record(event: AuditEvent, db: Db | Transaction<Database> = this.#db): Promise<void> {
     if ((await this.disabledTypes(db)).has(event.eventType)) return;
-    await this.#store.insert(db, [row(event)]);
+    await this.#store.insert(db, [auditRow(event)]);
   }
 
   /** The event types an administrator turned off (disabled_audit_log_event_types). */
@@ -83,12 +83,12 @@ export class AuditLog {
 }
 
 /** Harbor's operation of an event type: its first word (create, delete, pull, …). */
-export function operationOf(eventType: EventType): string {
+function operationOf(eventType: EventType): string {
   return eventType.slice(0, eventType.indexOf('_'));
 }
 
-/** The audit_log row of `event`; a project given by name is looked up by a subquery. */
-function row(event: AuditEvent) {
+/** The audit_log row of `event` (at `opTime`, else now); a project given by name is looked up by a subquery. */
+export function auditRow(event: AuditEvent, opTime?: Date) {
   const projectId: string | RawBuilder<string> | null = event.projectName !== undefined ? sql<string>`(SELECT id FROM project WHERE name = ${event.projectName})` : (event.projectId ?? null);
   return {
     projectId,
@@ -99,5 +99,6 @@ function row(event: AuditEvent) {
     operation: operationOf(event.eventType),
     operationDescription: event.description ?? '',
     operationResult: event.success ?? true,
+    ...(opTime && { opTime }),
   };
 }

@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { EventConsumer } from '../events/event-reader.ts';
 import type { StoredEvent } from '../events/events.ts';
-import { operationOf, type AuditLog, type EventType } from './audit-log.ts';
+import { auditRow, type AuditLog, type EventType } from './audit-log.ts';
 import type { AuditStore } from './audit.store.ts';
 
 /**
@@ -27,17 +27,10 @@ export class AuditListener implements EventConsumer {
     const disabled = await this.#audit.disabledTypes(trx);
     const rows = events
       .filter((event) => !disabled.has(event.type))
-      .map((event) => ({
-        projectId: event.projectId ?? null,
-        eventType: event.type satisfies EventType,
-        resourceType: event.resourceType,
-        resource: event.resource,
-        username: event.operator,
-        operation: operationOf(event.type),
-        operationDescription: event.description ?? '',
-        operationResult: event.success ?? true,
-        opTime: event.occurredAt,
-      }));
+      .map((event) => {
+        const { type, operator, occurredAt, resourceType, resource, projectId, description, success } = event;
+        return auditRow({ eventType: type satisfies EventType, username: operator, resourceType, resource, projectId, description, success }, occurredAt);
+      });
     if (rows.length > 0) await this.#store.insert(trx, rows);
   }
 }
