@@ -116,10 +116,7 @@ export class EventReader {
 
   /** One batch: 'applied' `count` events, none left ('idle'), only events waiting for older transactions ('held back', asked only when waiting), or cursor 'taken'. */
   async #step(wait: boolean): Promise<{ state: 'applied'; count: number } | { state: 'idle' | 'held back' | 'taken' }> {
-    this.#cursorReady ??= this.#db
-      .transaction()
-      .execute((trx) => this.#store.ensureCursor(trx, this.#consumer.name))
-      .catch((error: unknown) => {
+    this.#cursorReady ??= this.#store.ensureCursor(this.#db, this.#consumer.name).catch((error: unknown) => {
         this.#cursorReady = undefined;
         throw error;
       });

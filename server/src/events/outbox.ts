@@ -34,8 +34,8 @@ export async function appendEvents(trx: Transaction<Database>, events: readonly 
 
 /** SQL of the readers' side: cursors and reading in commit order. */
 export class OutboxStore {
-  async ensureCursor(trx: Transaction<Database>, consumer: string): Promise<void> {
-    await trx.insertInto('eventCursor').values({ consumer }).onConflict((oc) => oc.column('consumer').doNothing()).execute();
+  async ensureCursor(db: Db, consumer: string): Promise<void> {
+    await db.insertInto('eventCursor').values({ consumer }).onConflict((oc) => oc.column('consumer').doNothing()).execute();
   }
 
   /** The consumer's cursor, locked for this transaction; undefined when another transaction holds it and `wait` is false. */
