@@ -26,6 +26,8 @@ import { AccessService } from './access/access.service.ts';
 import { permissionsRoutes } from './access/permissions.routes.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { AuditStore } from './audit/audit.store.ts';
+import { AuditListener } from './audit/audit.listener.ts';
+import { EventReader } from './events/event-reader.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
 import { SettingsService } from './settings/settings.service.ts';
 import { ConfigurationsService } from './settings/configurations.service.ts';
@@ -94,9 +96,11 @@ export interface BerthApp {
   app: FastifyInstance;
   /** content/'s blobs and uploads (main purges abandoned uploads through it). */
   blobs: BlobsService;
+  /** Pulls batched off the pull path. */
+  pulls: PullRecorder;
   settings: SettingsService;
   quotas: QuotasService;
-  /** Writes the pull counts and audit events buffered off the request path (closing the app does too). */
+  /** Writes the pulls batched off the request path, then applies every committed event to the audit log (closing the app writes the pulls). */
   flushBuffered(): Promise<void>;
 }
 
@@ -133,7 +137,8 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   const hashing = new HashWorker();
   app.addHook('onClose', async () => hashing.close());
   const settings = new SettingsService(db);
-  const audit = new AuditLog(db, log, settings);
+  const auditStore = new AuditStore();
+  const audit = new AuditLog(db, settings, auditStore);
   const content = createContentServices({
     db,
     blobs: new BlobStore(storage),
@@ -143,12 +148,17 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
     options: { deleteEnabled: config.storage_service.delete.enabled, uploadIdleTimeoutMs: config.http.upload_idle_timeout },
     log,
   });
-  const pulls = new PullRecorder(content.manifests, log);
+  const pulls = new PullRecorder(db, content.manifests, log);
+  const auditReader = new EventReader(db, new AuditListener(audit, auditStore), log, { intervalMs: config.events.poll_interval });
   const flushBuffered = async (): Promise<void> => {
     await pulls.flush();
-    await audit.flush();
+    await auditReader.drain();
   };
-  app.addHook('onClose', flushBuffered);
+  // Pulls still in memory go to the outbox; events not yet applied wait there for the next reader.
+  app.addHook('onClose', async () => {
+    await pulls.flush();
+    await auditReader.stop();
+  });
   const robotsStore = new RobotsStore();
   const directory = new LdapDirectory(settings);
   const ldapUsers = new LdapUsersStore();
@@ -157,14 +167,14 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   const authenticator = new Authenticator([
     new RobotVerifier(db, robotsStore, settings),
     new DatabaseUserVerifier(db, settings),
-    new LdapUserVerifier({ db, directory, settings, store: ldapUsers, audit, log }),
+    new LdapUserVerifier({ db, directory, settings, store: ldapUsers, log }),
   ]);
   const access = new AccessService(db);
   const tokens = new RegistryTokens(db, TOKEN_ISSUER);
-  const users = new UsersService(db, new UsersStore(), authenticator, settings, audit, access, (username) => retireInitialAdminPassword(config.data_volume, log, username));
-  const quotas = new QuotasService(db, new QuotasStore(), settings, audit);
-  const projects = new ProjectsService(db, new ProjectsStore(), access, settings, audit, quotas, content.repositories);
-  const robots = new RobotsService({ db, store: robotsStore, projects, access, authenticator, settings, audit });
+  const users = new UsersService(db, new UsersStore(), authenticator, settings, access, (username) => retireInitialAdminPassword(config.data_volume, log, username));
+  const quotas = new QuotasService(db, new QuotasStore(), settings);
+  const projects = new ProjectsService(db, new ProjectsStore(), access, settings, quotas, content.repositories);
+  const robots = new RobotsService({ db, store: robotsStore, projects, access, authenticator, settings });
   const registryAccess = new RegistryAccess({
     access,
     projects,
@@ -181,8 +191,8 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   await app.register(async (scope) => {
     await registryRoutes(scope, { content, access: registryAccess, audit, pulls, settings });
   });
-  const sessions = new SessionService(db, new SessionStore(), authenticator, settings, audit);
-  const oidc = new OidcLoginService({ db, store: new OidcLoginStore(), settings, sessions, authenticator, audit });
+  const sessions = new SessionService(db, new SessionStore(), authenticator, settings);
+  const oidc = new OidcLoginService({ db, store: new OidcLoginStore(), settings, sessions, authenticator });
   const secureCookies = (request: FastifyRequest) => reachedOverHttps(request, config.external_url, config.behind_proxy);
 
   await app.register(async (scope) => {
@@ -203,10 +213,10 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   const labelsStore = new LabelsStore();
   const artifacts = new ArtifactsService({ db, store: new ArtifactsStore(), access, projects, content, blobs: new BlobStore(storage), audit, labels: labelsStore });
   const labels = new LabelsService({ db, store: labelsStore, access, projects });
-  const ldap = new LdapService({ db, directory, settings, store: ldapUsers, audit });
-  const userGroups = new UserGroupsService({ db, store: new UserGroupsStore(), directory, audit });
-  const members = new MembersService({ db, store: new MembersStore(), access, audit, userGroups });
-  const configurations = new ConfigurationsService({ settings, audit, authenticator });
+  const ldap = new LdapService({ db, directory, settings, store: ldapUsers });
+  const userGroups = new UserGroupsService({ db, store: new UserGroupsStore(), directory });
+  const members = new MembersService({ db, store: new MembersStore(), access, userGroups });
+  const configurations = new ConfigurationsService({ settings, authenticator });
   await app.register(
     async (api) => {
       resolveApiPrincipal(api, authenticator);
@@ -217,7 +227,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
       await permissionsRoutes(api, { access, projects });
       await artifactsRoutes(api, { artifacts });
       await labelsRoutes(api, { labels, artifacts });
-      await auditRoutes(api, { db, store: new AuditStore(), access, projects });
+      await auditRoutes(api, { db, store: auditStore, access, projects });
       await robotsRoutes(api, { robots });
       await oidcApiRoutes(api, { oidc });
       await ldapRoutes(api, { ldap });
@@ -232,5 +242,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   // Last: its catch-all page route yields to every API route above.
   await app.register(async (scope) => portalRoutes(scope, { ...(deps.portalDir !== undefined && { dir: deps.portalDir }) }));
 
-  return { app, blobs: content.blobs, settings, quotas, flushBuffered };
+  // Outside any transaction (the poller's timers run in this context); stopped by app.close().
+  auditReader.start();
+  return { app, blobs: content.blobs, pulls, settings, quotas, flushBuffered };
 }

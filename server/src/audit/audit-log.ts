@@ -1,8 +1,8 @@
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
-import type { Logger } from '../logger.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
+import type { AuditStore } from './audit.store.ts';
 
 /** Harbor's audit-log-ext event types (plus the ones Berth records in addition, noted). */
 export const EVENT_TYPES = [
@@ -52,94 +52,44 @@ export interface AuditEvent {
   success?: boolean;
 }
 
-const FLUSH_MS = 1_000;
-const MAX_BUFFERED = 10_000;
-/** Rows per INSERT of buffered events: 8 parameters each stays far below PostgreSQL's 65 535 per statement. */
-const INSERT_CHUNK = 1_000;
-
 /**
- * Writes audit events. Changes are recorded in the caller's transaction, so
- * a change and its record commit together; pulls are buffered and written
- * in batches, so the pull path never waits for a database write. A process
- * killed within a second of a pull may lose that pull's record — never a
- * change's.
+ * The audit log's rules: which event types an administrator left out, and
+ * Harbor's operation of each type. Its rows come from the event outbox
+ * (audit.listener.ts), except for the content changes of registry/ and
+ * artifacts/, which record() writes in the caller's transaction until they
+ * append events of their own.
  */
 export class AuditLog {
   readonly #db: Db;
-  readonly #log: Logger;
-  #buffer: AuditEvent[] = [];
-  #timer: NodeJS.Timeout | undefined;
-  #flushing: Promise<void> = Promise.resolve();
   readonly #settings: SettingsService;
+  readonly #store: AuditStore;
 
-  constructor(db: Db, log: Logger, settings: SettingsService) {
+  constructor(db: Db, settings: SettingsService, store: AuditStore) {
     this.#db = db;
-    this.#log = log;
     this.#settings = settings;
+    this.#store = store;
   }
 
   /** Writes the event now, in `db` when given (the caller's transaction), unless its type is disabled. */
   async record(event: AuditEvent, db: Db | Transaction<Database> = this.#db): Promise<void> {
-    if ((await this.#disabled(db)).has(event.eventType)) return;
-    await db.insertInto('auditLog').values(row(event)).execute();
+    if ((await this.disabledTypes(db)).has(event.eventType)) return;
+    await this.#store.insert(db, [auditRow(event)]);
   }
 
   /** The event types an administrator turned off (disabled_audit_log_event_types). */
-  async #disabled(db?: Db | Transaction<Database>): Promise<ReadonlySet<string>> {
+  async disabledTypes(db: Db | Transaction<Database>): Promise<ReadonlySet<string>> {
     return new Set(eventTypeList((await this.#settings.general(db)).disabled_audit_log_event_types));
-  }
-
-  recordLater(event: AuditEvent): void {
-    if (this.#buffer.length >= MAX_BUFFERED) return;
-    this.#buffer.push(event);
-    this.#timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
-    this.#timer.unref();
-  }
-
-  async flush(): Promise<void> {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const batch = this.#buffer;
-    this.#buffer = [];
-    this.#flushing = this.#flushing.then(async () => {
-      if (batch.length === 0) return;
-      try {
-        await this.#write(batch);
-      } catch (error) {
-        this.#log.error({ err: error, events: batch.length }, 'could not write audit events');
-      }
-    });
-    await this.#flushing;
-  }
-
-  /**
-   * Buffered events name their project; its id is looked up once per batch
-   * rather than by a subquery per row, which made PostgreSQL plan one
-   * subplan per pull (~0.2 ms each: most of what pull recording cost).
-   */
-  async #write(events: AuditEvent[]): Promise<void> {
-    const disabled = await this.#disabled();
-    const batch = events.filter((event) => !disabled.has(event.eventType));
-    if (batch.length === 0) return;
-    const names = [...new Set(batch.flatMap((event) => (event.projectName !== undefined ? [event.projectName] : [])))];
-    await this.#db.transaction().execute(async (trx) => {
-      const projects = names.length > 0 ? await trx.selectFrom('project').select(['id', 'name']).where('name', 'in', names).execute() : [];
-      const ids = new Map(projects.map((project) => [project.name, project.id]));
-      for (let i = 0; i < batch.length; i += INSERT_CHUNK) {
-        await trx.insertInto('auditLog').values(batch.slice(i, i + INSERT_CHUNK).map((event) => row(event, ids))).execute();
-      }
-    });
   }
 }
 
+/** Harbor's operation of an event type: its first word (create, delete, pull, …). */
 function operationOf(eventType: EventType): string {
   return eventType.slice(0, eventType.indexOf('_'));
 }
 
-/** The audit_log row of `event`; a project given by name is looked up in `projectIds` when given, else by a subquery. */
-function row(event: AuditEvent, projectIds?: ReadonlyMap<string, string>) {
-  let projectId: string | RawBuilder<string> | null = event.projectId ?? null;
-  if (event.projectName !== undefined) projectId = projectIds ? (projectIds.get(event.projectName) ?? null) : sql<string>`(SELECT id FROM project WHERE name = ${event.projectName})`;
+/** The audit_log row of `event` (at `opTime`, else now); a project given by name is looked up by a subquery. */
+export function auditRow(event: AuditEvent, opTime?: Date) {
+  const projectId: string | RawBuilder<string> | null = event.projectName !== undefined ? sql<string>`(SELECT id FROM project WHERE name = ${event.projectName})` : (event.projectId ?? null);
   return {
     projectId,
     eventType: event.eventType,
@@ -149,5 +99,6 @@ function row(event: AuditEvent, projectIds?: ReadonlyMap<string, string>) {
     operation: operationOf(event.eventType),
     operationDescription: event.description ?? '',
     operationResult: event.success ?? true,
+    ...(opTime && { opTime }),
   };
 }

@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type InsertObject, type Transaction } from 'kysely';
 import type { Db } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
 import { applyFilters, applySort } from '../db/query-filters.ts';
 import type { QueryTerm, SortTerm } from '../http/harbor-query.ts';
 
@@ -18,8 +19,15 @@ export interface AuditRow {
 /** Whose events a listing covers: all, one project's, or those of the projects a user administers. */
 export type AuditScope = { kind: 'all' } | { kind: 'project'; projectId: string } | { kind: 'administered'; userId: string; groupIds: readonly string[] };
 
-/** SQL for reading the audit log (writing is audit-log.ts). */
+/** Rows per INSERT: 9 parameters each stays far below PostgreSQL's 65 535 per statement. */
+const INSERT_CHUNK = 1_000;
+
+/** The audit log's SQL: the only writer of audit_log (for audit.listener.ts and audit-log.ts), and its listings. */
 export class AuditStore {
+  async insert(db: Db | Transaction<Database>, rows: readonly InsertObject<Database, 'auditLog'>[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await db.insertInto('auditLog').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+  }
+
   async list(db: Db, scope: AuditScope, filters: QueryTerm[], sort: SortTerm[], limit: number, offset: number): Promise<{ rows: AuditRow[]; total: number }> {
     let base = applyFilters(db.selectFrom('auditLog'), filters);
     if (scope.kind === 'project') base = base.where('projectId', '=', scope.projectId);

@@ -84,6 +84,15 @@ export const configSchema = z.strictObject({
     })
     .prefault({})
     .refine((s) => !(s.filesystem && s.s3), { message: 'configure only one of filesystem or s3' }),
+  events: z
+    .strictObject({
+      /**
+       * How often each process applies committed events to their readers (the audit log); a process
+       * starting applies those left at once. Readers lag changes by at most about this much.
+       */
+      poll_interval: duration.refine((ms) => ms > 0, 'must be more than 0s').default(parseDuration('250ms')),
+    })
+    .prefault({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).prefault({}),
 });
 

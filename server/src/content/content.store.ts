@@ -363,4 +363,10 @@ export class ContentStore {
     await sql`UPDATE tag t SET pull_time = now() FROM repository r, (VALUES ${values}) AS v(name, tag)
       WHERE r.id = t.repository_id AND r.name = v.name AND t.name = v.tag`.execute(trx);
   }
+
+  /** Project ids by name (a batch of pulls names its projects; one deleted meanwhile is absent). */
+  async projectIdsNamed(db: Executor, names: string[]): Promise<Map<string, string>> {
+    const rows = await db.selectFrom('project').select(['id', 'name']).where('name', 'in', names).execute();
+    return new Map(rows.map((row) => [row.name, row.id]));
+  }
 }

@@ -1,11 +1,14 @@
+import type { Transaction } from 'kysely';
 import type { Db } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
+import { appendEvents } from '../events/outbox.ts';
 import { BerthError } from '../errors.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import { digestOf, parseDigest } from '../oci/digest.ts';
 import { ManifestError, parseManifest, type ParsedManifest } from '../oci/manifest.ts';
 import { artifactTypeOf, extraAttrsOf, hasDescriptiveConfig, type ArtifactType } from '../oci/artifact-type.ts';
 import { MediaType } from '../oci/media-types.ts';
-import { isValidTag } from '../oci/names.ts';
+import { isValidTag, projectNameOf } from '../oci/names.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { InvalidOffsetError, PathNotFoundError } from '../storage/storage-driver.ts';
 import { manifestUnknown, requireDeletesEnabled, requireDigest, requireName, type ContentOptions } from './content-rules.ts';
@@ -31,7 +34,8 @@ export interface Pull {
   repository: string;
   digest: string;
   tag: string | undefined;
-  count: number;
+  /** Who pulled, when the pull is audited (pull_audit_log_disable off). */
+  operator: string | undefined;
 }
 
 /**
@@ -207,21 +211,39 @@ export class ManifestsService {
   }
 
   /**
-   * Writes a batch of pulls (the caller buffers them, so pulls make no write
-   * on the request path) in a few set-based statements, as the pull
-   * statistics settings allow.
+   * Writes a batch of pulls in the caller's transaction (the caller buffers
+   * them, so pulls make no write on the request path): a few set-based
+   * statements, as the pull statistics settings allow, and the audited pulls'
+   * events.
    */
-  async recordPulls(pulls: Pull[]): Promise<void> {
+  async recordPulls(trx: Transaction<Database>, pulls: Pull[]): Promise<void> {
     if (pulls.length === 0) return;
+    const entries = new Map<string, { repository: string; digest: string; tag: string | undefined }>();
     const counts = new Map<string, number>();
-    for (const pull of pulls) counts.set(pull.repository, (counts.get(pull.repository) ?? 0) + pull.count);
-    const tagged = pulls.flatMap((p) => (p.tag === undefined ? [] : [{ repository: p.repository, tag: p.tag }]));
-    const { pull_count_update_disable: noCounts, pull_time_update_disable: noTimes } = await this.#settings.general();
-    await this.#db.transaction().execute(async (trx) => {
-      if (!noCounts) await this.#store.addPullCounts(trx, [...counts].map(([repository, count]) => ({ repository, count })));
-      if (noTimes) return;
-      await this.#store.touchArtifactPullTimes(trx, pulls);
+    for (const pull of pulls) {
+      entries.set(`${pull.repository}\0${pull.digest}\0${pull.tag ?? ''}`, pull);
+      counts.set(pull.repository, (counts.get(pull.repository) ?? 0) + 1);
+    }
+    const { pull_count_update_disable: noCounts, pull_time_update_disable: noTimes } = await this.#settings.general(trx);
+    if (!noCounts) await this.#store.addPullCounts(trx, [...counts].map(([repository, count]) => ({ repository, count })));
+    if (!noTimes) {
+      await this.#store.touchArtifactPullTimes(trx, [...entries.values()]);
+      const tagged = [...entries.values()].flatMap((e) => (e.tag === undefined ? [] : [{ repository: e.repository, tag: e.tag }]));
       if (tagged.length > 0) await this.#store.touchTagPullTimes(trx, tagged);
-    });
+    }
+    const audited = pulls.filter((pull) => pull.operator !== undefined);
+    if (audited.length === 0) return;
+    // One lookup per batch, not a subquery per event (PostgreSQL planned one subplan per pull: most of what recording cost).
+    const projects = await this.#store.projectIdsNamed(trx, [...new Set(audited.map((pull) => projectNameOf(pull.repository)!))]);
+    await appendEvents(
+      trx,
+      audited.map((pull) => ({
+        type: 'pull_artifact',
+        resourceType: 'artifact',
+        resource: `${pull.repository}@${pull.digest}`,
+        operator: pull.operator!,
+        projectId: projects.get(projectNameOf(pull.repository)!) ?? null,
+      })),
+    );
   }
 }

@@ -232,6 +232,27 @@ export interface ArtifactLabelTable {
   createdAt: CreatedAt;
 }
 
+/** (0012) The transactional outbox (events/outbox.ts writes it). */
+export interface EventTable {
+  id: Generated<string>;
+  /** The writing transaction's id (xid8, as text); set by PostgreSQL. */
+  txid: ColumnType<string, never, never>;
+  type: string;
+  occurredAt: ColumnType<Date, never, never>;
+  operator: string;
+  projectId: string | null;
+  resourceType: string;
+  resource: string;
+  payload: ColumnType<Record<string, unknown>, string, never>;
+}
+
+/** (0012) Each outbox reader's position (events/event-reader.ts writes it). */
+export interface EventCursorTable {
+  consumer: string;
+  txid: ColumnType<string, string | undefined, string>;
+  lastId: ColumnType<string, string | undefined, string>;
+}
+
 export interface Database {
   repository: RepositoryTable;
   blob: BlobTable;
@@ -255,4 +276,6 @@ export interface Database {
   label: LabelTable;
   artifactLabel: ArtifactLabelTable;
   quota: QuotaTable;
+  event: EventTable;
+  eventCursor: EventCursorTable;
 }

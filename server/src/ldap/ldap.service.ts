@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Db } from '../db/database.ts';
 import { BerthError } from '../errors.ts';
-import type { AuditLog } from '../audit/audit-log.ts';
+import { appendEvent } from '../events/outbox.ts';
 import type { UserPrincipal } from '../auth/principal.ts';
 import { directoryFailure, type LdapDirectory } from '../auth/ldap/ldap-directory.ts';
 import { normalizeDn } from '../auth/ldap/ldap-filter.ts';
@@ -40,14 +40,12 @@ export class LdapService {
   readonly #directory: LdapDirectory;
   readonly #settings: SettingsService;
   readonly #store: LdapUsersStore;
-  readonly #audit: AuditLog;
 
-  constructor(deps: { db: Db; directory: LdapDirectory; settings: SettingsService; store: LdapUsersStore; audit: AuditLog }) {
+  constructor(deps: { db: Db; directory: LdapDirectory; settings: SettingsService; store: LdapUsersStore }) {
     this.#db = deps.db;
     this.#directory = deps.directory;
     this.#settings = deps.settings;
     this.#store = deps.store;
-    this.#audit = deps.audit;
   }
 
   /**
@@ -110,7 +108,7 @@ export class LdapService {
     try {
       await this.#db.transaction().execute(async (trx) => {
         await this.#store.insert(trx, values);
-        await this.#audit.record({ eventType: 'create_user', resourceType: 'user', resource: user.username, username: actor.username, description: 'imported from LDAP' }, trx);
+        await appendEvent(trx, { type: 'create_user', resourceType: 'user', resource: user.username, operator: actor.username, description: 'imported from LDAP' });
       });
       return true;
     } catch (error) {

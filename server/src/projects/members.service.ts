@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Db } from '../db/database.ts';
 import { BerthError } from '../errors.ts';
 import type { AccessService } from '../access/access.service.ts';
-import type { AuditLog } from '../audit/audit-log.ts';
+import { appendEvent } from '../events/outbox.ts';
 import type { Principal } from '../auth/principal.ts';
 import { roleById } from '../auth/rbac.ts';
 import type { Paging } from '../http/harbor-query.ts';
@@ -35,14 +35,12 @@ export class MembersService {
   readonly #db: Db;
   readonly #store: MembersStore;
   readonly #access: AccessService;
-  readonly #audit: AuditLog;
   readonly #userGroups: UserGroupsService;
 
-  constructor(deps: { db: Db; store: MembersStore; access: AccessService; audit: AuditLog; userGroups: UserGroupsService }) {
+  constructor(deps: { db: Db; store: MembersStore; access: AccessService; userGroups: UserGroupsService }) {
     this.#db = deps.db;
     this.#store = deps.store;
     this.#access = deps.access;
-    this.#audit = deps.audit;
     this.#userGroups = deps.userGroups;
   }
 
@@ -74,10 +72,7 @@ export class MembersService {
     const memberId = await this.#db.transaction().execute(async (trx) => {
       const created = await this.#store.insert(trx, { projectId: project.id, entityType: entity.entityType, userId: entity.userId, groupId: entity.groupId, role: input.role_id });
       if (created) {
-        await this.#audit.record(
-          { eventType: 'create_member', projectId: project.id, resourceType: 'member', resource: entity.name, username: principal!.username, description: `role ${roleById(input.role_id)}` },
-          trx,
-        );
+        await appendEvent(trx, { type: 'create_member', projectId: project.id, resourceType: 'member', resource: entity.name, operator: principal!.username, description: `role ${roleById(input.role_id)}` });
       }
       return created;
     });
@@ -90,7 +85,7 @@ export class MembersService {
     const member = await this.#ownMember(principal!, project, memberId);
     await this.#db.transaction().execute(async (trx) => {
       if (!(await this.#store.updateRole(trx, project.id, memberId, role))) throw memberNotFound();
-      await this.#audit.record({ eventType: 'update_member', projectId: project.id, resourceType: 'member', resource: member.entityName, username: principal!.username, description: `role ${roleById(role)}` }, trx);
+      await appendEvent(trx, { type: 'update_member', projectId: project.id, resourceType: 'member', resource: member.entityName, operator: principal!.username, description: `role ${roleById(role)}` });
     });
   }
 
@@ -99,7 +94,7 @@ export class MembersService {
     const member = await this.#ownMember(principal!, project, memberId);
     await this.#db.transaction().execute(async (trx) => {
       if (!(await this.#store.delete(trx, project.id, memberId))) throw memberNotFound();
-      await this.#audit.record({ eventType: 'delete_member', projectId: project.id, resourceType: 'member', resource: member.entityName, username: principal!.username }, trx);
+      await appendEvent(trx, { type: 'delete_member', projectId: project.id, resourceType: 'member', resource: member.entityName, operator: principal!.username });
     });
   }
 

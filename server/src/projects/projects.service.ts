@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Db } from '../db/database.ts';
 import { BerthError } from '../errors.ts';
 import { AccessService, projectNotFound, type ProjectRef } from '../access/access.service.ts';
-import type { AuditLog } from '../audit/audit-log.ts';
+import { appendEvent } from '../events/outbox.ts';
 import type { Principal } from '../auth/principal.ts';
 import { ROLE_IDS, allows } from '../auth/rbac.ts';
 import type { Paging, QueryTerm, SortTerm } from '../http/harbor-query.ts';
@@ -92,16 +92,14 @@ export class ProjectsService {
   readonly #store: ProjectsStore;
   readonly #access: AccessService;
   readonly #settings: SettingsService;
-  readonly #audit: AuditLog;
   readonly #quotas: QuotasService;
   readonly #repositories: RepositoriesService;
 
-  constructor(db: Db, store: ProjectsStore, access: AccessService, settings: SettingsService, audit: AuditLog, quotas: QuotasService, repositories: RepositoriesService) {
+  constructor(db: Db, store: ProjectsStore, access: AccessService, settings: SettingsService, quotas: QuotasService, repositories: RepositoriesService) {
     this.#db = db;
     this.#store = store;
     this.#access = access;
     this.#settings = settings;
-    this.#audit = audit;
     this.#quotas = quotas;
     this.#repositories = repositories;
   }
@@ -154,7 +152,7 @@ export class ProjectsService {
       if (principal.kind === 'user') {
         await trx.insertInto('projectMember').values({ projectId: created, entityType: 'u', userId: principal.userId, groupId: null, role: ROLE_IDS.projectAdmin }).execute();
       }
-      await this.#audit.record({ eventType: 'create_project', projectId: created, resourceType: 'project', resource: input.project_name, username: principal.username }, trx);
+      await appendEvent(trx, { type: 'create_project', projectId: created, resourceType: 'project', resource: input.project_name, operator: principal.username });
       return created;
     });
     if (!id) throw new BerthError('CONFLICT', `the project named ${input.project_name} already exists`);
@@ -200,7 +198,7 @@ export class ProjectsService {
       if (repositories > 0) throw new BerthError('PRECONDITION', `the project contains ${repositoriesText(repositories)}; delete ${repositories === 1 ? 'it' : 'them'} first`);
       await this.#repositories.deleteEmpty(trx, project.id);
       await this.#store.delete(trx, project.id);
-      await this.#audit.record({ eventType: 'delete_project', projectId: project.id, resourceType: 'project', resource: project.name, username: principal!.username }, trx);
+      await appendEvent(trx, { type: 'delete_project', projectId: project.id, resourceType: 'project', resource: project.name, operator: principal!.username });
     });
   }
 
@@ -256,7 +254,7 @@ export class ProjectsService {
       const locked = await this.#store.lockForUpdate(trx, project.id);
       if (!locked) throw projectNotFound(project.name);
       await this.#store.updateMetadata(trx, project.id, change(locked.metadata));
-      await this.#audit.record({ eventType: 'update_project', projectId: project.id, resourceType: 'project', resource: project.name, username: principal.username }, trx);
+      await appendEvent(trx, { type: 'update_project', projectId: project.id, resourceType: 'project', resource: project.name, operator: principal.username });
     });
   }
 }

@@ -3,7 +3,7 @@ import type { Transaction } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import { BerthError } from '../errors.ts';
-import type { AuditLog } from '../audit/audit-log.ts';
+import { appendEvent } from '../events/outbox.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Paging, SortTerm } from '../http/harbor-query.ts';
 import { storageLimitSchema } from '../settings/settings.schema.ts';
@@ -21,13 +21,11 @@ export class QuotasService {
   readonly #db: Db;
   readonly #store: QuotasStore;
   readonly #settings: SettingsService;
-  readonly #audit: AuditLog;
 
-  constructor(db: Db, store: QuotasStore, settings: SettingsService, audit: AuditLog) {
+  constructor(db: Db, store: QuotasStore, settings: SettingsService) {
     this.#db = db;
     this.#store = store;
     this.#settings = settings;
-    this.#audit = audit;
   }
 
   /**
@@ -66,10 +64,7 @@ export class QuotasService {
     const quota = await this.get(principal, id);
     await this.#db.transaction().execute(async (trx) => {
       await this.#store.updateHard(trx, id, hard);
-      await this.#audit.record(
-        { eventType: 'update_project', projectId: quota.projectId, resourceType: 'quota', resource: quota.projectName, username: principal!.username, description: `hard.storage=${hard}` },
-        trx,
-      );
+      await appendEvent(trx, { type: 'update_project', projectId: quota.projectId, resourceType: 'quota', resource: quota.projectName, operator: principal!.username, description: `hard.storage=${hard}` });
     });
   }
 

@@ -1,50 +1,32 @@
-import type { Logger } from '../logger.ts';
+import type { Db } from '../db/database.ts';
 import type { ManifestsService, Pull } from '../content/manifests.service.ts';
+import { Batcher } from '../events/batcher.ts';
+import type { Logger } from '../logger.ts';
 
 const FLUSH_MS = 1_000;
-/** Distinct (repository, artifact, tag) entries held between flushes; beyond this, pulls go uncounted until the next flush. */
-const MAX_ENTRIES = 10_000;
+/** Pulls held between flushes; beyond this, pulls go unrecorded until the next flush. */
+const MAX_PULLS = 50_000;
 
 /**
  * Harbor's pull statistics — repository pull_count, artifact and tag
- * pull_time — without a database write on the pull path: pulls are counted in
- * memory and handed to content (ManifestsService.recordPulls) once a second.
- * A process killed in between loses at most that second's counts.
+ * pull_time — and pull events, without a database write on the pull path:
+ * pulls go through the shared Batcher, which hands each second's to content
+ * in one transaction (a few set-based UPDATEs, and the events into the
+ * outbox, which the audit log reads like any other).
  */
 export class PullRecorder {
-  readonly #pulls: ManifestsService;
-  readonly #log: Logger;
-  #pending = new Map<string, Pull>();
-  #timer: NodeJS.Timeout | undefined;
-  #flushing: Promise<void> = Promise.resolve();
+  readonly #batch: Batcher<Pull>;
 
-  constructor(pulls: ManifestsService, log: Logger) {
-    this.#pulls = pulls;
-    this.#log = log;
+  constructor(db: Db, manifests: ManifestsService, log: Logger) {
+    this.#batch = new Batcher(db, log, { what: 'pulls', intervalMs: FLUSH_MS, maxItems: MAX_PULLS, write: (trx, pulls) => manifests.recordPulls(trx, pulls) });
   }
 
-  record(repository: string, digest: string, tag: string | undefined): void {
-    const key = `${repository}\0${digest}\0${tag ?? ''}`;
-    const entry = this.#pending.get(key);
-    if (entry) entry.count++;
-    else if (this.#pending.size < MAX_ENTRIES) this.#pending.set(key, { repository, digest, tag, count: 1 });
-    this.#timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
-    this.#timer.unref();
+  /** `operator` is who pulled, when the pull is audited (pull_audit_log_disable off). */
+  record(repository: string, digest: string, tag: string | undefined, operator: string | undefined): void {
+    this.#batch.add({ repository, digest, tag, operator });
   }
 
   async flush(): Promise<void> {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const entries = [...this.#pending.values()];
-    this.#pending = new Map();
-    this.#flushing = this.#flushing.then(async () => {
-      if (entries.length === 0) return;
-      try {
-        await this.#pulls.recordPulls(entries);
-      } catch (error) {
-        this.#log.error({ err: error, entries: entries.length }, 'could not record pulls');
-      }
-    });
-    await this.#flushing;
+    await this.#batch.flush();
   }
 }

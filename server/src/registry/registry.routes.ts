@@ -298,11 +298,9 @@ export async function registryRoutes(
       'Content-Length': manifest.content.length,
     });
     if (request.method === 'HEAD') return reply.status(200).send();
-    // Both are buffered and written off the request path: a pull makes no database write of its own.
-    pulls.record(name, manifest.digest, ref.includes(':') ? undefined : ref);
-    if (!(await settings.general()).pull_audit_log_disable) {
-      audit.recordLater({ eventType: 'pull_artifact', projectName: projectNameOf(name)!, resourceType: 'artifact', resource: `${name}@${manifest.digest}`, username: callerName(callerOf(request)) });
-    }
+    // Batched and written off the request path (counts, times and the pull's event): a pull makes no database write of its own.
+    const audited = !(await settings.general()).pull_audit_log_disable;
+    pulls.record(name, manifest.digest, ref.includes(':') ? undefined : ref, audited ? callerName(callerOf(request)) : undefined);
     return reply.status(200).send(manifest.content);
   }
 

@@ -3,7 +3,7 @@ import type { Db } from '../db/database.ts';
 import type { RobotAccess } from '../db/schema.ts';
 import { BerthError } from '../errors.ts';
 import type { AccessService, ProjectRef } from '../access/access.service.ts';
-import type { AuditLog } from '../audit/audit-log.ts';
+import { appendEvent } from '../events/outbox.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
 import { generatePassword, hashPassword } from '../auth/password.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -128,16 +128,14 @@ export class RobotsService {
   readonly #access: AccessService;
   readonly #authenticator: Authenticator;
   readonly #settings: SettingsService;
-  readonly #audit: AuditLog;
 
-  constructor(deps: { db: Db; store: RobotsStore; projects: ProjectsService; access: AccessService; authenticator: Authenticator; settings: SettingsService; audit: AuditLog }) {
+  constructor(deps: { db: Db; store: RobotsStore; projects: ProjectsService; access: AccessService; authenticator: Authenticator; settings: SettingsService }) {
     this.#db = deps.db;
     this.#store = deps.store;
     this.#projects = deps.projects;
     this.#access = deps.access;
     this.#authenticator = deps.authenticator;
     this.#settings = deps.settings;
-    this.#audit = deps.audit;
   }
 
   /** The secret is returned here and never again. */
@@ -167,7 +165,7 @@ export class RobotsService {
       });
       if (!created) throw new BerthError('CONFLICT', `a robot named ${name} already exists`);
       await this.#store.insertPermissions(trx, created.id, targets.map(permissionRow));
-      await this.#audit.record({ eventType: 'create_robot', projectId: project?.id ?? null, resourceType: 'robot', resource: name, username: actor.username }, trx);
+      await appendEvent(trx, { type: 'create_robot', projectId: project?.id ?? null, resourceType: 'robot', resource: name, operator: actor.username });
       return (await this.#store.findById(trx, created.id))!;
     });
     return { robot, secret };
@@ -227,7 +225,7 @@ export class RobotsService {
         await this.#store.deletePermissions(trx, id);
         await this.#store.insertPermissions(trx, id, targets.map(permissionRow));
       }
-      await this.#audit.record({ eventType: 'update_robot', projectId: robot.projectId, resourceType: 'robot', resource: robot.name, username: actor.username }, trx);
+      await appendEvent(trx, { type: 'update_robot', projectId: robot.projectId, resourceType: 'robot', resource: robot.name, operator: actor.username });
     });
     // Disabling or shortening takes effect at once in this process; other replicas drop cached logins within a minute.
     this.#authenticator.forget(robot.name);
@@ -245,7 +243,7 @@ export class RobotsService {
     await this.#db.transaction().execute(async (trx) => {
       if (!(await this.#store.lockById(trx, id))) throw robotNotFound(id);
       await this.#store.updateSecretHash(trx, id, secretHash);
-      await this.#audit.record({ eventType: 'update_robot', projectId: robot.projectId, resourceType: 'robot', resource: robot.name, username: actor.username, description: 'secret refreshed' }, trx);
+      await appendEvent(trx, { type: 'update_robot', projectId: robot.projectId, resourceType: 'robot', resource: robot.name, operator: actor.username, description: 'secret refreshed' });
     });
     this.#authenticator.forget(robot.name);
     return secret;
@@ -257,7 +255,7 @@ export class RobotsService {
     await this.#db.transaction().execute(async (trx) => {
       if (!(await this.#store.lockById(trx, id))) throw robotNotFound(id);
       await this.#store.delete(trx, id);
-      await this.#audit.record({ eventType: 'delete_robot', projectId: robot.projectId, resourceType: 'robot', resource: robot.name, username: actor.username }, trx);
+      await appendEvent(trx, { type: 'delete_robot', projectId: robot.projectId, resourceType: 'robot', resource: robot.name, operator: actor.username });
     });
     this.#authenticator.forget(robot.name);
   }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Transaction } from 'kysely';
-import type { AuditLog } from '../audit/audit-log.ts';
+import { appendEvent } from '../events/outbox.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { UserPrincipal } from '../auth/principal.ts';
 import type { Db } from '../db/database.ts';
@@ -45,14 +45,12 @@ export class SessionService {
   readonly #store: SessionStore;
   readonly #authenticator: Authenticator;
   readonly #settings: SettingsService;
-  readonly #audit: AuditLog;
 
-  constructor(db: Db, store: SessionStore, authenticator: Authenticator, settings: SettingsService, audit: AuditLog) {
+  constructor(db: Db, store: SessionStore, authenticator: Authenticator, settings: SettingsService) {
     this.#db = db;
     this.#store = store;
     this.#authenticator = authenticator;
     this.#settings = settings;
-    this.#audit = audit;
   }
 
   /**
@@ -65,7 +63,7 @@ export class SessionService {
   async login(username: string, password: string, previousId: string | undefined): Promise<NewSession> {
     const principal = await this.#authenticator.authenticate(username, password);
     if (!principal || principal.kind !== 'user' || principal.authSource === 'oidc') {
-      await this.#audit.record({ eventType: 'login_user', resourceType: 'user', resource: username, username, success: false });
+      await this.#db.transaction().execute((trx) => appendEvent(trx, { type: 'login_user', resourceType: 'user', resource: username, operator: username, success: false }));
       throw new BerthError('UNAUTHORIZED', 'invalid username or password');
     }
     return await this.start(principal, previousId);
@@ -84,7 +82,7 @@ export class SessionService {
       // Sessions nobody signs out of would otherwise stay forever; each sign-in clears the expired ones.
       await this.#store.deleteExpired(db);
       await this.#store.insert(db, { idHash: hashOf(session.id), userId: user.userId, csrfToken: session.csrfToken, timeoutMinutes });
-      await this.#audit.record({ eventType: 'login_user', resourceType: 'user', resource: user.username, username: user.username }, db);
+      await appendEvent(db, { type: 'login_user', resourceType: 'user', resource: user.username, operator: user.username });
     };
     if (trx) await write(trx);
     else await this.#db.transaction().execute(write);
@@ -113,7 +111,7 @@ export class SessionService {
     if (id === undefined || !SESSION_ID.test(id)) return;
     await this.#db.transaction().execute(async (trx) => {
       const username = await this.#store.delete(trx, hashOf(id));
-      if (username !== undefined) await this.#audit.record({ eventType: 'logout_user', resourceType: 'user', resource: username, username }, trx);
+      if (username !== undefined) await appendEvent(trx, { type: 'logout_user', resourceType: 'user', resource: username, operator: username });
     });
   }
 }

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { BerthError } from '../errors.ts';
-import type { AuditLog } from '../audit/audit-log.ts';
+import { appendEvent } from '../events/outbox.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
 import { ldapSettingsSchema } from '../auth/ldap/ldap-settings.ts';
 import { oidcSettingsSchema } from '../auth/oidc/oidc-settings.ts';
@@ -26,12 +26,10 @@ export interface ConfigItem {
  */
 export class ConfigurationsService {
   readonly #settings: SettingsService;
-  readonly #audit: AuditLog;
   readonly #authenticator: Authenticator;
 
-  constructor(deps: { settings: SettingsService; audit: AuditLog; authenticator: Authenticator }) {
+  constructor(deps: { settings: SettingsService; authenticator: Authenticator }) {
     this.#settings = deps.settings;
-    this.#audit = deps.audit;
     this.#authenticator = deps.authenticator;
   }
 
@@ -62,7 +60,7 @@ export class ConfigurationsService {
     if (changed.length === 0) return;
     await this.#settings.update(Object.fromEntries(changed.map((key) => [key, changes[key]])), async (trx) => {
       const description = `changed ${changed.join(', ')}`;
-      await this.#audit.record({ eventType: 'update_configuration', resourceType: 'configuration', resource: 'configurations', username: actor.username, description }, trx);
+      await appendEvent(trx, { type: 'update_configuration', resourceType: 'configuration', resource: 'configurations', operator: actor.username, description });
     });
     // Logins cached under the old rules (local users, the directory) must not outlive them here; other replicas follow within the cache's minute.
     this.#authenticator.forgetAll();

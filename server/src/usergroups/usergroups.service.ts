@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Db } from '../db/database.ts';
 import { BerthError } from '../errors.ts';
-import type { AuditLog } from '../audit/audit-log.ts';
+import { appendEvent } from '../events/outbox.ts';
 import type { Principal, UserPrincipal } from '../auth/principal.ts';
 import { directoryFailure, type LdapDirectory } from '../auth/ldap/ldap-directory.ts';
 import { normalizeDn } from '../auth/ldap/ldap-filter.ts';
@@ -40,13 +40,11 @@ export class UserGroupsService {
   readonly #db: Db;
   readonly #store: UserGroupsStore;
   readonly #directory: LdapDirectory;
-  readonly #audit: AuditLog;
 
-  constructor(deps: { db: Db; store: UserGroupsStore; directory: LdapDirectory; audit: AuditLog }) {
+  constructor(deps: { db: Db; store: UserGroupsStore; directory: LdapDirectory }) {
     this.#db = deps.db;
     this.#store = deps.store;
     this.#directory = deps.directory;
-    this.#audit = deps.audit;
   }
 
   async list(filters: QueryTerm[], paging: Paging): Promise<{ rows: UserGroupRow[]; total: number }> {
@@ -73,7 +71,7 @@ export class UserGroupsService {
   async #insert(actor: Principal, group: Parameters<UserGroupsStore['insert']>[1]): Promise<UserGroupRow> {
     return await this.#db.transaction().execute(async (trx) => {
       const created = await this.#store.insert(trx, group);
-      await this.#audit.record({ eventType: 'create_user_group', resourceType: 'user_group', resource: created.groupName, username: actor.username }, trx);
+      await appendEvent(trx, { type: 'create_user_group', resourceType: 'user_group', resource: created.groupName, operator: actor.username });
       return created;
     });
   }
@@ -111,7 +109,7 @@ export class UserGroupsService {
       await this.#db.transaction().execute(async (trx) => {
         if (!(await this.#store.rename(trx, id, input.group_name))) notFound(id);
         const description = `renamed from ${group.groupName}`;
-        await this.#audit.record({ eventType: 'update_user_group', resourceType: 'user_group', resource: input.group_name, username: actor.username, description }, trx);
+        await appendEvent(trx, { type: 'update_user_group', resourceType: 'user_group', resource: input.group_name, operator: actor.username, description });
       });
     } catch (error) {
       if ((error as { code?: string }).code === '23505') throw new BerthError('CONFLICT', `an OIDC group named ${input.group_name} already exists`);
@@ -122,7 +120,7 @@ export class UserGroupsService {
   async delete(actor: UserPrincipal, id: string): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       const deleted = (await this.#store.delete(trx, id)) ?? notFound(id);
-      await this.#audit.record({ eventType: 'delete_user_group', resourceType: 'user_group', resource: deleted.groupName, username: actor.username }, trx);
+      await appendEvent(trx, { type: 'delete_user_group', resourceType: 'user_group', resource: deleted.groupName, operator: actor.username });
     });
   }
 

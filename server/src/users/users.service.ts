@@ -4,11 +4,11 @@ import { BerthError } from '../errors.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { Principal as AnyPrincipal, UserPrincipal as Principal } from '../auth/principal.ts';
 import type { AccessService } from '../access/access.service.ts';
-import type { AuditLog } from '../audit/audit-log.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import { generatePassword, hashPassword, verifyPassword } from '../auth/password.ts';
 import type { Paging, QueryTerm, SortTerm } from '../http/harbor-query.ts';
 import type { UserRow, UsersStore } from './users.store.ts';
+import { appendEvent } from '../events/outbox.ts';
 
 /** Harbor's password policy (also for robot and CLI secrets): 8–128 characters with an upper-case letter, a lower-case letter and a digit. */
 export function checkPasswordPolicy(password: string, what = 'password'): void {
@@ -58,19 +58,17 @@ export class UsersService {
   readonly #store: UsersStore;
   readonly #authenticator: Authenticator;
   readonly #settings: SettingsService;
-  readonly #audit: AuditLog;
   readonly #access: AccessService;
   readonly #passwordChanged: (username: string) => void;
 
   /** passwordChanged: told after a local user's password changed (the initial admin password file goes then). */
-  constructor(db: Db, store: UsersStore, authenticator: Authenticator, settings: SettingsService, audit: AuditLog, access: AccessService, passwordChanged: (username: string) => void) {
+  constructor(db: Db, store: UsersStore, authenticator: Authenticator, settings: SettingsService, access: AccessService, passwordChanged: (username: string) => void) {
     this.#access = access;
     this.#passwordChanged = passwordChanged;
     this.#db = db;
     this.#store = store;
     this.#authenticator = authenticator;
     this.#settings = settings;
-    this.#audit = audit;
   }
 
   /**
@@ -91,7 +89,7 @@ export class UsersService {
       const passwordHash = await hashPassword(input.password);
       return await this.#db.transaction().execute(async (trx) => {
         const user = await this.#store.insert(trx, { username: input.username, email: input.email, realname: input.realname, comment: input.comment, passwordHash, sysadmin: false });
-        await this.#audit.record({ eventType: 'create_user', resourceType: 'user', resource: user.username, username: actor?.username ?? user.username }, trx);
+        await appendEvent(trx, { type: 'create_user', resourceType: 'user', resource: user.username, operator: actor?.username ?? user.username });
         return user;
       });
     } catch (error) {
@@ -129,8 +127,11 @@ export class UsersService {
     if (!actor.sysadmin && actor.userId !== id) throw forbidden();
     if (profile.email && (await this.#store.emailTakenByOther(this.#db, profile.email, id))) throw new BerthError('CONFLICT', 'a user with this email already exists');
     const user = await this.#store.findById(this.#db, id);
-    if (!user || !(await this.#store.updateProfile(this.#db, id, profile))) throw notFound();
-    await this.#audit.record({ eventType: 'update_user', resourceType: 'user', resource: user.username, username: actor.username, description: 'profile' });
+    if (!user) throw notFound();
+    await this.#db.transaction().execute(async (trx) => {
+      if (!(await this.#store.updateProfile(trx, id, profile))) throw notFound();
+      await appendEvent(trx, { type: 'update_user', resourceType: 'user', resource: user.username, operator: actor.username, description: 'profile' });
+    });
   }
 
   /**
@@ -149,10 +150,13 @@ export class UsersService {
     }
     checkPasswordPolicy(change.new_password);
     if (await verifyPassword(change.new_password, hash)) throw new BerthError('BAD_REQUEST', 'the new password must differ from the old one');
-    await this.#store.updatePasswordHash(this.#db, id, await hashPassword(change.new_password));
+    const newHash = await hashPassword(change.new_password);
+    await this.#db.transaction().execute(async (trx) => {
+      await this.#store.updatePasswordHash(trx, id, newHash);
+      await appendEvent(trx, { type: 'update_user', resourceType: 'user', resource: user.username, operator: actor.username, description: 'password' });
+    });
     this.#authenticator.forget(user.username);
     this.#passwordChanged(user.username);
-    await this.#audit.record({ eventType: 'update_user', resourceType: 'user', resource: user.username, username: actor.username, description: 'password' });
   }
 
   /**
@@ -169,9 +173,12 @@ export class UsersService {
     if (user.authSource !== 'oidc') throw new BerthError('PRECONDITION', 'this user was not onboarded through OIDC; only OIDC users have a CLI secret');
     if (secret !== undefined) checkPasswordPolicy(secret, 'secret');
     const value = secret ?? generatePassword();
-    await this.#store.updateCliSecretHash(this.#db, id, await hashPassword(value));
+    const hash = await hashPassword(value);
+    await this.#db.transaction().execute(async (trx) => {
+      await this.#store.updateCliSecretHash(trx, id, hash);
+      await appendEvent(trx, { type: 'update_user', resourceType: 'user', resource: user.username, operator: actor.username, description: 'cli_secret' });
+    });
     this.#authenticator.forget(user.username);
-    await this.#audit.record({ eventType: 'update_user', resourceType: 'user', resource: user.username, username: actor.username, description: 'cli_secret' });
     return secret === undefined ? value : undefined;
   }
 
@@ -180,18 +187,23 @@ export class UsersService {
     if (actor.userId === id) throw new BerthError('FORBIDDEN', 'you cannot change your own administrator flag');
     const user = await this.#store.findById(this.#db, id);
     if (!user) throw notFound();
-    await this.#store.updateSysadmin(this.#db, id, sysadmin);
+    await this.#db.transaction().execute(async (trx) => {
+      await this.#store.updateSysadmin(trx, id, sysadmin);
+      await appendEvent(trx, { type: 'update_user', resourceType: 'user', resource: user.username, operator: actor.username, description: `sysadmin_flag=${sysadmin}` });
+    });
     this.#authenticator.forget(user.username);
-    await this.#audit.record({ eventType: 'update_user', resourceType: 'user', resource: user.username, username: actor.username, description: `sysadmin_flag=${sysadmin}` });
   }
 
   async delete(actor: Principal, id: string): Promise<void> {
     requireSysadmin(actor);
     if (actor.userId === id) throw new BerthError('FORBIDDEN', 'you cannot delete yourself');
     const user = await this.#store.findById(this.#db, id);
-    if (!user || !(await this.#store.delete(this.#db, id))) throw notFound();
+    if (!user) throw notFound();
+    await this.#db.transaction().execute(async (trx) => {
+      if (!(await this.#store.delete(trx, id))) throw notFound();
+      await appendEvent(trx, { type: 'delete_user', resourceType: 'user', resource: user.username, operator: actor.username });
+    });
     this.#authenticator.forget(user.username);
-    await this.#audit.record({ eventType: 'delete_user', resourceType: 'user', resource: user.username, username: actor.username });
   }
 }
 

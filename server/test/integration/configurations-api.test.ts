@@ -49,6 +49,7 @@ describe('PUT /configurations', () => {
     const config = (await api('GET', '/configurations')).body;
     assert.equal(config.self_registration.value, true);
     assert.equal(config.token_expiration.value, 45);
+    await t.flushBuffered();
     const audit = await t.db.selectFrom('auditLog').selectAll().where('eventType', '=', 'update_configuration').orderBy('id', 'desc').executeTakeFirstOrThrow();
     assert.equal(audit.username, 'admin');
     assert.equal(audit.operationDescription, 'changed self_registration, token_expiration, ldap_search_password');

@@ -97,6 +97,7 @@ describe('POST /ldap/users/import', () => {
     assert.ok(await t.db.selectFrom('userAccount').select('id').where('username', '=', 'carol').executeTakeFirst(), 'imported under the directory’s spelling');
     const me = await api('GET', '/users/current', { auth: basic('dave', PEOPLE.dave.password) });
     assert.equal(me.body.user_id, Number(row.id));
+    await t.flushBuffered();
     const audit = await t.db.selectFrom('auditLog').select(['eventType', 'username']).where('resource', '=', 'dave').execute();
     assert.deepEqual(audit, [{ eventType: 'create_user', username: 'admin' }]);
   });

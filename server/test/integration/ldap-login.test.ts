@@ -194,6 +194,7 @@ describe('the LDAP admin group', () => {
       const erinNow = await api('GET', '/users/current', { auth: erin });
       assert.equal(erinNow.body.sysadmin_flag, true, 'a flag set by an administrator is not the directory’s to take');
       assert.equal(erinNow.body.admin_role_in_auth, false);
+      await t.flushBuffered();
       const audit = await t.db.selectFrom('auditLog').select(['eventType', 'operationDescription']).where('resource', '=', 'bob').orderBy('id').execute();
       assert.deepEqual(audit.map((entry) => entry.operationDescription), ['first LDAP login', 'sysadmin_flag=false (LDAP admin group)']);
     } finally {

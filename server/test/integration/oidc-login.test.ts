@@ -96,6 +96,7 @@ describe('OIDC sign-in with automatic onboarding', () => {
     assert.equal(me.body.oidc_user_meta.subiss, `u-alice${idp.issuer}`);
     assert.equal(me.body.oidc_user_meta.user_id, me.body.user_id);
 
+    await t.flushBuffered();
     const audit = await t.db.selectFrom('auditLog').select(['eventType', 'resource', 'operationDescription']).where('username', '=', 'alice').orderBy('id').execute();
     assert.deepEqual(
       audit.map((row) => `${row.eventType} ${row.resource} ${row.operationDescription}`),

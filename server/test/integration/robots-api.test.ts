@@ -360,6 +360,7 @@ describe('robot accounts', () => {
     await api('PUT', `/robots/${robot.id}`, { body: { description: 'changed' } });
     const refreshed = (await api('PATCH', `/robots/${robot.id}`, { body: {} })).body.secret as string;
     await api('DELETE', `/robots/${robot.id}`);
+    await t.flushBuffered();
     const events = await t.db.selectFrom('auditLog').selectAll().where('resource', '=', robot.name).orderBy('id').execute();
     assert.deepEqual(
       events.map((event) => [event.eventType, event.username, event.projectId]),
@@ -370,6 +371,7 @@ describe('robot accounts', () => {
         ['delete_robot', 'admin', String(await projectId('alpha'))],
       ],
     );
+    await t.flushBuffered();
     const everything = JSON.stringify(await t.db.selectFrom('auditLog').selectAll().execute());
     assert.ok(!everything.includes('Audited-Secret-1') && !everything.includes(refreshed));
   });

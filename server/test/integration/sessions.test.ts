@@ -61,6 +61,7 @@ async function sessionRows(): Promise<number> {
 }
 
 async function auditEvents(eventType: string, resource: string) {
+  await t.flushBuffered();
   return await t.db.selectFrom('auditLog').select(['username', 'operationResult', 'operationDescription']).where('eventType', '=', eventType).where('resource', '=', resource).orderBy('id').execute();
 }
 
@@ -147,6 +148,7 @@ describe('portal sign-in', () => {
       const failures = (await auditEvents('login_user', name)).filter((row) => !row.operationResult);
       assert.equal(failures.length, 3, name);
     }
+    await t.flushBuffered();
     const leaked = await t.db.selectFrom('auditLog').select('id').where(sql<boolean>`row_to_json(audit_log)::text LIKE ${`%${secret}%`}`).execute();
     assert.deepEqual(leaked, [], 'no audit row holds the password');
   });

@@ -34,6 +34,7 @@ describe('creating user groups', () => {
     const id = await createGroup({ group_type: 1, ldap_group_dn: 'CN=Developers, OU=Groups, DC=berth, DC=test' });
     const group = await api('GET', `/usergroups/${id}`);
     assert.deepEqual(group.body, { id, group_name: 'developers', group_type: 1, ldap_group_dn: normalizeDn(groupDn('developers')) });
+    await t.flushBuffered();
     const audit = await t.db.selectFrom('auditLog').select(['eventType', 'resource', 'username']).where('eventType', '=', 'create_user_group').execute();
     assert.deepEqual(audit, [{ eventType: 'create_user_group', resource: 'developers', username: 'admin' }]);
   });
@@ -116,6 +117,7 @@ describe('changing and deleting user groups', () => {
     assert.equal((await api('PUT', `/usergroups/${id}`, { body: { group_name: '' } })).status, 400);
     assert.equal((await api('PUT', `/usergroups/${id}`, { body: { group_name: 'platform-team' } })).status, 409);
     assert.equal((await api('PUT', '/usergroups/999999', { body: { group_name: 'x' } })).status, 404);
+    await t.flushBuffered();
     const audit = await t.db.selectFrom('auditLog').select('operationDescription').where('eventType', '=', 'update_user_group').execute();
     assert.deepEqual(audit, [{ operationDescription: 'renamed from to-rename' }]);
   });
@@ -134,6 +136,7 @@ describe('changing and deleting user groups', () => {
     const row = await t.db.selectFrom('userAccount').select('groupIds').where('username', '=', 'jane').executeTakeFirstOrThrow();
     assert.ok(!row.groupIds.includes(String(id)), 'the deleted group is forgotten in its users’ rows');
     assert.equal((await api('GET', '/projects/staff-only', { auth: jane })).status, 404);
+    await t.flushBuffered();
     assert.equal((await t.db.selectFrom('auditLog').select('resource').where('eventType', '=', 'delete_user_group').executeTakeFirstOrThrow()).resource, 'staff');
   });
 });
@@ -167,6 +170,7 @@ describe('user groups as project members', () => {
     assert.equal(added.status, 201, JSON.stringify(added.body));
     const group = (await api('GET', `/usergroups?ldap_group_dn=${encodeURIComponent(groupDn('engineering'))}`)).body[0];
     assert.deepEqual([group.group_name, group.ldap_group_dn], ['engineering', normalizeDn(groupDn('engineering'))]);
+    await t.flushBuffered();
     const imported = await t.db.selectFrom('auditLog').select('username').where('eventType', '=', 'create_user_group').where('resource', '=', 'engineering').execute();
     assert.deepEqual(imported, [{ username: LOCAL_USER.username }]);
     const listed = await api('GET', members('group-members'), { auth: PLAIN, headers: byName });

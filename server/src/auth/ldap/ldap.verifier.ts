@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Db } from '../../db/database.ts';
 import type { Database } from '../../db/schema.ts';
-import type { AuditLog } from '../../audit/audit-log.ts';
+import { appendEvent } from '../../events/outbox.ts';
 import type { Logger } from '../../logger.ts';
 import type { SettingsService } from '../../settings/settings.service.ts';
 import type { CredentialVerifier } from '../authenticator.ts';
@@ -30,15 +30,13 @@ export class LdapUserVerifier implements CredentialVerifier {
   readonly #directory: LdapDirectory;
   readonly #settings: SettingsService;
   readonly #store: LdapUsersStore;
-  readonly #audit: AuditLog;
   readonly #log: Logger;
 
-  constructor(deps: { db: Db; directory: LdapDirectory; settings: SettingsService; store: LdapUsersStore; audit: AuditLog; log: Logger }) {
+  constructor(deps: { db: Db; directory: LdapDirectory; settings: SettingsService; store: LdapUsersStore; log: Logger }) {
     this.#db = deps.db;
     this.#directory = deps.directory;
     this.#settings = deps.settings;
     this.#store = deps.store;
-    this.#audit = deps.audit;
     this.#log = deps.log;
   }
 
@@ -106,11 +104,11 @@ export class LdapUserVerifier implements CredentialVerifier {
         await this.#store.update(trx, userId, values);
         if (account.sysadmin !== sysadmin) {
           const description = `sysadmin_flag=${sysadmin} (LDAP admin group)`;
-          await this.#audit.record({ eventType: 'update_user', resourceType: 'user', resource: found.username, username: found.username, description }, trx);
+          await appendEvent(trx, { type: 'update_user', resourceType: 'user', resource: found.username, operator: found.username, description });
         }
       } else {
         userId = await this.#store.insert(trx, values);
-        await this.#audit.record({ eventType: 'create_user', resourceType: 'user', resource: found.username, username: found.username, description: 'first LDAP login' }, trx);
+        await appendEvent(trx, { type: 'create_user', resourceType: 'user', resource: found.username, operator: found.username, description: 'first LDAP login' });
       }
       return { kind: 'user', userId, username: found.username, sysadmin, authSource: 'ldap', groupIds };
     });

@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
-import type { AuditLog } from '../../audit/audit-log.ts';
+import { appendEvent } from '../../events/outbox.ts';
 import type { Db } from '../../db/database.ts';
 import type { Database } from '../../db/schema.ts';
 import { BerthError } from '../../errors.ts';
@@ -51,15 +51,13 @@ export class OidcLoginService {
   readonly #settings: SettingsService;
   readonly #sessions: SessionService;
   readonly #authenticator: Authenticator;
-  readonly #audit: AuditLog;
 
-  constructor(deps: { db: Db; store: OidcLoginStore; settings: SettingsService; sessions: SessionService; authenticator: Authenticator; audit: AuditLog }) {
+  constructor(deps: { db: Db; store: OidcLoginStore; settings: SettingsService; sessions: SessionService; authenticator: Authenticator }) {
     this.#db = deps.db;
     this.#store = deps.store;
     this.#settings = deps.settings;
     this.#sessions = deps.sessions;
     this.#authenticator = deps.authenticator;
-    this.#audit = deps.audit;
   }
 
   async #oidcSettings(): Promise<OidcSettings> {
@@ -169,7 +167,7 @@ export class OidcLoginService {
     // E-mail addresses are unique; one already held by another account is left out rather than blocking the sign-in.
     const email = identity.email && !(await this.#store.emailTaken(trx, identity.email)) ? identity.email : null;
     const user = await this.#store.insertUser(trx, { username, email, externalId: oidcExternalId(identity.issuer, identity.subject) });
-    await this.#audit.record({ eventType: 'create_user', resourceType: 'user', resource: username, username, description: 'onboarded through OIDC' }, trx);
+    await appendEvent(trx, { type: 'create_user', resourceType: 'user', resource: username, operator: username, description: 'onboarded through OIDC' });
     return user;
   }
 
@@ -182,13 +180,13 @@ export class OidcLoginService {
   async #signIn(trx: Transaction<Database>, user: OidcUserRow, identity: Identity, previousSessionId: string | undefined): Promise<{ session: NewSession; username: string }> {
     const groups = await this.#store.upsertGroups(trx, [...new Set(identity.groups)]);
     for (const name of groups.created) {
-      await this.#audit.record({ eventType: 'create_user_group', resourceType: 'user_group', resource: name, username: user.username, description: 'OIDC group' }, trx);
+      await appendEvent(trx, { type: 'create_user_group', resourceType: 'user_group', resource: name, operator: user.username, description: 'OIDC group' });
     }
     const grantedByHand = user.sysadmin && !user.adminRoleInAuth;
     const sysadmin = grantedByHand || identity.isAdmin;
     await this.#store.updateUserAuthorization(trx, user.id, { groupIds: groups.ids, sysadmin, adminRoleInAuth: identity.isAdmin && !grantedByHand });
     if (sysadmin !== user.sysadmin) {
-      await this.#audit.record({ eventType: 'update_user', resourceType: 'user', resource: user.username, username: user.username, description: `sysadmin_flag=${sysadmin} (OIDC admin group)` }, trx);
+      await appendEvent(trx, { type: 'update_user', resourceType: 'user', resource: user.username, operator: user.username, description: `sysadmin_flag=${sysadmin} (OIDC admin group)` });
     }
     return { session: await this.#sessions.start({ userId: user.id, username: user.username }, previousSessionId, trx), username: user.username };
   }

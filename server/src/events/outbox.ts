@@ -1,0 +1,92 @@
+import { sql, type Transaction } from 'kysely';
+import type { Db } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
+import type { BerthEvent, StoredEvent } from './events.ts';
+
+/** Rows per INSERT: 7 parameters each stays far below PostgreSQL's 65 535 per statement. */
+const INSERT_CHUNK = 1_000;
+
+/**
+ * Writes `event` in the caller's transaction, so it exists if and only if the
+ * change it describes commits. Readers (event-reader.ts) see it once it has.
+ */
+export async function appendEvent(trx: Transaction<Database>, event: BerthEvent): Promise<void> {
+  await appendEvents(trx, [event]);
+}
+
+export async function appendEvents(trx: Transaction<Database>, events: readonly BerthEvent[]): Promise<void> {
+  for (let i = 0; i < events.length; i += INSERT_CHUNK) {
+    await trx
+      .insertInto('event')
+      .values(
+        events.slice(i, i + INSERT_CHUNK).map((event) => ({
+          type: event.type,
+          operator: event.operator,
+          projectId: event.projectId ?? null,
+          resourceType: event.resourceType,
+          resource: event.resource,
+          payload: JSON.stringify({ ...(event.description !== undefined && { description: event.description }), ...(event.success !== undefined && { success: event.success }) }),
+        })),
+      )
+      .execute();
+  }
+}
+
+/** SQL of the readers' side: cursors and reading in commit order. */
+export class OutboxStore {
+  async ensureCursor(db: Db, consumer: string): Promise<void> {
+    await db.insertInto('eventCursor').values({ consumer }).onConflict((oc) => oc.column('consumer').doNothing()).execute();
+  }
+
+  /** The consumer's cursor, locked for this transaction; undefined when another transaction holds it and `wait` is false. */
+  async claimCursor(trx: Transaction<Database>, consumer: string, wait: boolean): Promise<{ txid: string; lastId: string } | undefined> {
+    const query = trx.selectFrom('eventCursor').select(['txid', 'lastId']).where('consumer', '=', consumer).forUpdate();
+    return await (wait ? query : query.skipLocked()).executeTakeFirst();
+  }
+
+  /**
+   * Up to `limit` events after the cursor, in (txid, id) order, of transactions
+   * older than every transaction still running: those are all committed or
+   * rolled back, so no event can appear before the last one read later.
+   */
+  async after(trx: Transaction<Database>, cursor: { txid: string; lastId: string }, limit: number): Promise<(StoredEvent & { txid: string })[]> {
+    const rows = await trx
+      .selectFrom('event')
+      .selectAll()
+      .where(sql<boolean>`(txid, id) > (${cursor.txid}::xid8, ${cursor.lastId}::bigint)`)
+      .where(sql<boolean>`txid < pg_snapshot_xmin(pg_current_snapshot())`)
+      .orderBy('txid')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(({ payload, ...row }) => ({ ...row, ...(payload as { description?: string; success?: boolean }) }) as StoredEvent & { txid: string });
+  }
+
+  /** Whether events are ready for `consumer` (a lock-free look, so an idle poll takes no transaction id). */
+  async ready(db: Db, consumer: string): Promise<boolean> {
+    const row = await db
+      .selectFrom('event')
+      .innerJoin('eventCursor', (join) => join.on('eventCursor.consumer', '=', consumer))
+      .select('event.id')
+      .where(sql<boolean>`(event.txid, event.id) > (event_cursor.txid, event_cursor.last_id)`)
+      .where(sql<boolean>`event.txid < pg_snapshot_xmin(pg_current_snapshot())`)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Whether committed events after the cursor wait for an older transaction still running. */
+  async heldBack(trx: Transaction<Database>, cursor: { txid: string; lastId: string }): Promise<boolean> {
+    const row = await trx
+      .selectFrom('event')
+      .select('id')
+      .where(sql<boolean>`(txid, id) > (${cursor.txid}::xid8, ${cursor.lastId}::bigint)`)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async advance(trx: Transaction<Database>, consumer: string, to: { txid: string; id: string }): Promise<void> {
+    await trx.updateTable('eventCursor').set({ txid: to.txid, lastId: to.id }).where('consumer', '=', consumer).execute();
+  }
+}
