@@ -138,13 +138,12 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   app.addHook('onClose', async () => hashing.close());
   const settings = new SettingsService(db);
   const auditStore = new AuditStore();
-  const audit = new AuditLog(db, settings, auditStore);
+  const audit = new AuditLog(settings);
   const content = createContentServices({
     db,
     blobs: new BlobStore(storage),
     hashing,
     settings,
-    audit,
     options: { deleteEnabled: config.storage_service.delete.enabled, uploadIdleTimeoutMs: config.http.upload_idle_timeout },
     log,
   });
@@ -189,7 +188,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
     await probeRoutes(scope, { health: new HealthService({ db, storage, log }) });
   });
   await app.register(async (scope) => {
-    await registryRoutes(scope, { content, access: registryAccess, audit, pulls, settings });
+    await registryRoutes(scope, { content, access: registryAccess, pulls, settings });
   });
   const sessions = new SessionService(db, new SessionStore(), authenticator, settings);
   const oidc = new OidcLoginService({ db, store: new OidcLoginStore(), settings, sessions, authenticator });
@@ -211,7 +210,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   });
 
   const labelsStore = new LabelsStore();
-  const artifacts = new ArtifactsService({ db, store: new ArtifactsStore(), access, projects, content, blobs: new BlobStore(storage), audit, labels: labelsStore });
+  const artifacts = new ArtifactsService({ db, store: new ArtifactsStore(), access, projects, content, blobs: new BlobStore(storage), labels: labelsStore });
   const labels = new LabelsService({ db, store: labelsStore, access, projects });
   const ldap = new LdapService({ db, directory, settings, store: ldapUsers });
   const userGroups = new UserGroupsService({ db, store: new UserGroupsStore(), directory });

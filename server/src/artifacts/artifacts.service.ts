@@ -2,7 +2,6 @@ import { z } from 'zod';
 import type { Db } from '../db/database.ts';
 import { BerthError } from '../errors.ts';
 import type { AccessService } from '../access/access.service.ts';
-import type { AuditLog } from '../audit/audit-log.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Action, Resource } from '../auth/rbac.ts';
 import type { Paging, QueryTerm, SortTerm } from '../http/harbor-query.ts';
@@ -12,6 +11,7 @@ import { buildHistoryOf, HELM_CHART_LAYER } from '../oci/artifact-type.ts';
 import { isValidRepositoryName, isValidTag } from '../oci/names.ts';
 import { ref, type ProjectsService } from '../projects/projects.service.ts';
 import { visibilityOf, type ProjectRow } from '../projects/projects.store.ts';
+import type { ContentChange } from '../content/content-rules.ts';
 import type { ContentServices } from '../content/content-services.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { LabelRow, LabelsStore } from '../labels/labels.store.ts';
@@ -65,7 +65,6 @@ export class ArtifactsService {
   readonly #projects: ProjectsService;
   readonly #content: ContentServices;
   readonly #blobs: BlobStore;
-  readonly #audit: AuditLog;
   readonly #labels: LabelsStore;
 
   constructor(deps: {
@@ -75,7 +74,6 @@ export class ArtifactsService {
     projects: ProjectsService;
     content: ContentServices;
     blobs: BlobStore;
-    audit: AuditLog;
     labels: LabelsStore;
   }) {
     this.#db = deps.db;
@@ -84,7 +82,6 @@ export class ArtifactsService {
     this.#projects = deps.projects;
     this.#content = deps.content;
     this.#blobs = deps.blobs;
-    this.#audit = deps.audit;
     this.#labels = deps.labels;
   }
 
@@ -119,7 +116,7 @@ export class ArtifactsService {
   }
 
   async deleteRepository(principal: Principal, project: ProjectRow, repository: RepositoryRow): Promise<void> {
-    await this.#content.repositories.delete(principal.username, project.id, repository);
+    await this.#content.repositories.delete(project.id, repository, { operator: principal.username });
   }
 
   async listArtifacts(project: ProjectRow, repository: RepositoryRow, filters: QueryTerm[], sort: SortTerm[], paging: Paging, options: ViewOptions) {
@@ -191,8 +188,7 @@ export class ArtifactsService {
   async deleteArtifact(principal: Principal, project: ProjectRow, repository: RepositoryRow, artifact: ArtifactRow): Promise<void> {
     const accessories = await this.#store.accessoriesOf(this.#db, repository.id, [artifact.digest]);
     for (const accessory of accessories) await this.deleteArtifact(principal, project, repository, accessory);
-    await this.#content.manifests.deleteArtifact(repository.id, artifact.digest);
-    await this.#audit.record({ eventType: 'delete_artifact', projectId: project.id, resourceType: 'artifact', resource: `${repository.name}@${artifact.digest}`, username: principal.username });
+    await this.#content.manifests.deleteArtifact(repository, artifact.digest, { operator: principal.username });
   }
 
   async listTags(artifact: ArtifactRow, filters: QueryTerm[], sort: SortTerm[], paging: Paging) {
@@ -200,13 +196,11 @@ export class ArtifactsService {
   }
 
   async createTag(principal: Principal, project: ProjectRow, repository: RepositoryRow, artifact: ArtifactRow, name: string): Promise<void> {
-    await this.#content.tags.create(repository, artifact.id, name);
-    await this.#audit.record({ eventType: 'create_artifact', projectId: project.id, resourceType: 'tag', resource: `${repository.name}:${name}`, username: principal.username });
+    await this.#content.tags.create(repository, artifact.id, name, { operator: principal.username });
   }
 
   async deleteTag(principal: Principal, project: ProjectRow, repository: RepositoryRow, artifact: ArtifactRow, name: string): Promise<void> {
-    if (!(await this.#content.tags.delete(repository.id, name, artifact.id))) throw new BerthError('NOT_FOUND', `tag ${name} not found on this artifact`);
-    await this.#audit.record({ eventType: 'delete_artifact', projectId: project.id, resourceType: 'tag', resource: `${repository.name}:${name}`, username: principal.username });
+    if (!(await this.#content.tags.delete(repository, name, { operator: principal.username }, artifact.id))) throw new BerthError('NOT_FOUND', `tag ${name} not found on this artifact`);
   }
 
   async accessories(repository: RepositoryRow, artifact: ArtifactRow): Promise<ArtifactRow[]> {
@@ -252,22 +246,23 @@ export class ArtifactsService {
     const artifact = await this.artifact(source, (tag ?? digest)!);
     const target = `${project.name}/${repositoryName}`;
     if (!isValidRepositoryName(target)) throw new BerthError('BAD_REQUEST', `invalid repository name ${target}`);
-    await this.#copyTree(source, artifact, target);
+    // Every manifest the copy stores (children, accessories, the artifact, its tag) is a push of its own, with its own event.
+    const change = { operator: principal.username, description: `copied from ${from}` };
+    await this.#copyTree(source, artifact, target, change);
     if (tag !== undefined) {
       const manifest = await this.#store.manifestContent(this.#db, artifact.id);
-      await this.#content.manifests.put(target, tag, artifact.mediaType, manifest);
+      await this.#content.manifests.put(target, tag, artifact.mediaType, manifest, change);
     }
-    await this.#audit.record({ eventType: 'create_artifact', projectId: project.id, resourceType: 'artifact', resource: `${target}@${artifact.digest}`, username: principal.username, description: `copied from ${from}` });
     return artifact.digest;
   }
 
-  async #copyTree(source: RepositoryRow, artifact: ArtifactRow, target: string): Promise<void> {
+  async #copyTree(source: RepositoryRow, artifact: ArtifactRow, target: string, change: ContentChange): Promise<void> {
     for (const reference of await this.#store.referencesOf(this.#db, [artifact.id])) {
       const child = await this.#store.findArtifactByDigest(this.#db, source.id, reference.childDigest);
-      if (child) await this.#copyTree(source, child, target);
+      if (child) await this.#copyTree(source, child, target, change);
     }
     for (const blob of await this.#store.blobsOf(this.#db, artifact.id)) await this.#content.blobs.mountBlob(target, source.name, blob.digest);
-    await this.#content.manifests.put(target, artifact.digest, artifact.mediaType, await this.#store.manifestContent(this.#db, artifact.id));
-    for (const accessory of await this.#store.accessoriesOf(this.#db, source.id, [artifact.digest])) await this.#copyTree(source, accessory, target);
+    await this.#content.manifests.put(target, artifact.digest, artifact.mediaType, await this.#store.manifestContent(this.#db, artifact.id), change);
+    for (const accessory of await this.#store.accessoriesOf(this.#db, source.id, [artifact.digest])) await this.#copyTree(source, accessory, target, change);
   }
 }

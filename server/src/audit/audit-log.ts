@@ -1,8 +1,7 @@
-import { sql, type RawBuilder, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
-import type { AuditStore } from './audit.store.ts';
 
 /** Harbor's audit-log-ext event types (plus the ones Berth records in addition, noted). */
 export const EVENT_TYPES = [
@@ -43,8 +42,6 @@ export interface AuditEvent {
   eventType: EventType;
   /** The project the event belongs to, for per-project queries; none for system-wide events. */
   projectId?: string | null;
-  /** Alternatively the project's name, resolved to its id when the event is written. */
-  projectName?: string;
   resourceType: string;
   resource: string;
   username: string;
@@ -55,25 +52,13 @@ export interface AuditEvent {
 /**
  * The audit log's rules: which event types an administrator left out, and
  * Harbor's operation of each type. Its rows come from the event outbox
- * (audit.listener.ts), except for the content changes of registry/ and
- * artifacts/, which record() writes in the caller's transaction until they
- * append events of their own.
+ * (audit.listener.ts) alone.
  */
 export class AuditLog {
-  readonly #db: Db;
   readonly #settings: SettingsService;
-  readonly #store: AuditStore;
 
-  constructor(db: Db, settings: SettingsService, store: AuditStore) {
-    this.#db = db;
+  constructor(settings: SettingsService) {
     this.#settings = settings;
-    this.#store = store;
-  }
-
-  /** Writes the event now, in `db` when given (the caller's transaction), unless its type is disabled. */
-  async record(event: AuditEvent, db: Db | Transaction<Database> = this.#db): Promise<void> {
-    if ((await this.disabledTypes(db)).has(event.eventType)) return;
-    await this.#store.insert(db, [auditRow(event)]);
   }
 
   /** The event types an administrator turned off (disabled_audit_log_event_types). */
@@ -87,11 +72,10 @@ function operationOf(eventType: EventType): string {
   return eventType.slice(0, eventType.indexOf('_'));
 }
 
-/** The audit_log row of `event` (at `opTime`, else now); a project given by name is looked up by a subquery. */
+/** The audit_log row of `event` (at `opTime`, else now). */
 export function auditRow(event: AuditEvent, opTime?: Date) {
-  const projectId: string | RawBuilder<string> | null = event.projectName !== undefined ? sql<string>`(SELECT id FROM project WHERE name = ${event.projectName})` : (event.projectId ?? null);
   return {
-    projectId,
+    projectId: event.projectId ?? null,
     eventType: event.eventType,
     resourceType: event.resourceType,
     resource: event.resource,

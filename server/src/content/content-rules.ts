@@ -31,3 +31,13 @@ export function requireDigest(value: string): Digest {
 export function manifestUnknown(reference: string): BerthError {
   return new BerthError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { detail: { reference } });
 }
+
+/**
+ * Who makes a change to content (a user or robot name; Berth's own jobs name
+ * themselves), and in what words if more needs saying: every content write
+ * appends its event with it, in the transaction that makes the change.
+ */
+export interface ContentChange {
+  operator: string;
+  description?: string;
+}

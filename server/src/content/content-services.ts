@@ -1,4 +1,3 @@
-import type { AuditLog } from '../audit/audit-log.ts';
 import type { Db } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
@@ -22,11 +21,11 @@ export interface ContentServices {
 }
 
 /** Wires content/ once per app, so both APIs share the same services and the same options. */
-export function createContentServices(deps: { db: Db; blobs: BlobStore; hashing: HashWorker; settings: SettingsService; audit: AuditLog; options: ContentOptions; log: Logger }): ContentServices {
+export function createContentServices(deps: { db: Db; blobs: BlobStore; hashing: HashWorker; settings: SettingsService; options: ContentOptions; log: Logger }): ContentServices {
   const { db, options } = deps;
   const store = new ContentStore();
   const quotas = new QuotaLedger(db, new QuotaUsageStore(), deps.settings);
-  const repositories = new RepositoriesService({ db, store, quotas, audit: deps.audit });
+  const repositories = new RepositoriesService({ db, store, quotas });
   const tags = new TagsService({ db, store });
   return {
     repositories,

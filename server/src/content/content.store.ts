@@ -369,4 +369,10 @@ export class ContentStore {
     const rows = await db.selectFrom('project').select(['id', 'name']).where('name', 'in', names).execute();
     return new Map(rows.map((row) => [row.name, row.id]));
   }
+
+  /** The project a repository belongs to (its events carry it). */
+  async projectIdOfRepository(db: Executor, repositoryId: string): Promise<string | null> {
+    const row = await db.selectFrom('repository').select('projectId').where('id', '=', repositoryId).executeTakeFirst();
+    return row?.projectId ?? null;
+  }
 }

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
-import { appendEvents } from '../events/outbox.ts';
+import { appendEvent, appendEvents } from '../events/outbox.ts';
 import { BerthError } from '../errors.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import { digestOf, parseDigest } from '../oci/digest.ts';
@@ -11,7 +11,7 @@ import { MediaType } from '../oci/media-types.ts';
 import { isValidTag, projectNameOf } from '../oci/names.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { InvalidOffsetError, PathNotFoundError } from '../storage/storage-driver.ts';
-import { manifestUnknown, requireDeletesEnabled, requireDigest, requireName, type ContentOptions } from './content-rules.ts';
+import { manifestUnknown, requireDeletesEnabled, requireDigest, requireName, type ContentChange, type ContentOptions } from './content-rules.ts';
 import type { ContentStore, ReferrerRow } from './content.store.ts';
 import type { QuotaLedger } from './quota-ledger.ts';
 import type { RepositoriesService } from './repositories.service.ts';
@@ -85,7 +85,11 @@ export class ManifestsService {
     return { digest: row.digest, mediaType: row.mediaType, content: row.content, subjectDigest: row.subjectDigest };
   }
 
-  async put(name: string, reference: string, contentType: string | undefined, body: Buffer): Promise<{ digest: string; subject?: string }> {
+  /**
+   * Stores a manifest (and moves its tag). `change` names who pushed, and how
+   * (a copy says where from): the push's event is written with it.
+   */
+  async put(name: string, reference: string, contentType: string | undefined, body: Buffer, change: ContentChange): Promise<{ digest: string; subject?: string }> {
     requireName(name);
     const byDigest = reference.includes(':');
     const referenceDigest = byDigest ? requireDigest(reference) : undefined;
@@ -139,6 +143,13 @@ export class ManifestsService {
         }
         if (!byDigest) await this.#store.upsertTag(trx, repositoryId, reference, artifact.id);
         await quota.add(added);
+        await appendEvent(trx, {
+          type: 'create_artifact',
+          resourceType: 'artifact',
+          resource: byDigest ? `${name}@${digest}` : `${name}:${reference}`,
+          projectId: await this.#store.projectIdOfRepository(trx, repositoryId),
+          ...change,
+        });
       }),
     );
     return { digest, ...(manifest.subject && { subject: manifest.subject.digest }) };
@@ -162,22 +173,23 @@ export class ManifestsService {
   }
 
   /** DELETE /v2/<name>/manifests/<reference>: a tag untags, a digest deletes the artifact. */
-  async delete(name: string, reference: string): Promise<void> {
+  async delete(name: string, reference: string, change: ContentChange): Promise<void> {
     requireDeletesEnabled(this.#options);
     const repositoryId = await this.#repositories.idOf(name);
     if (!reference.includes(':')) {
       if (!isValidTag(reference)) throw new BerthError('MANIFEST_INVALID', `invalid tag ${JSON.stringify(reference)}`);
-      if (!repositoryId || !(await this.#tags.delete(repositoryId, reference))) throw manifestUnknown(reference);
+      if (!repositoryId || !(await this.#tags.delete({ id: repositoryId, name }, reference, change))) throw manifestUnknown(reference);
       return;
     }
     const digest = requireDigest(reference);
     if (!repositoryId) throw manifestUnknown(reference);
-    await this.deleteArtifact(repositoryId, digest.value);
+    await this.deleteArtifact({ id: repositoryId, name }, digest.value, change);
   }
 
   /** Deletes the repository's artifact `digest` (not while an index refers to it), taking what it alone referenced off the usage. */
-  async deleteArtifact(repositoryId: string, digest: string): Promise<void> {
+  async deleteArtifact(repository: { id: string; name: string }, digest: string, change: ContentChange): Promise<void> {
     requireDeletesEnabled(this.#options);
+    const repositoryId = repository.id;
     // A manifest's content is fixed by its digest, so it can be read before the locks.
     const content = await this.#quotas.contentOf(repositoryId, digest);
     if (content.length === 0) throw manifestUnknown(digest);
@@ -190,6 +202,7 @@ export class ManifestsService {
       }
       await this.#store.deleteArtifact(trx, artifactId);
       await quota.remove(await quota.unreferencedBytes(content));
+      await appendEvent(trx, { type: 'delete_artifact', resourceType: 'artifact', resource: `${repository.name}@${digest}`, projectId: await this.#store.projectIdOfRepository(trx, repositoryId), ...change });
     });
   }
 

@@ -2,10 +2,10 @@ import type { Transaction } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import { BerthError } from '../errors.ts';
-import type { AuditLog } from '../audit/audit-log.ts';
+import { appendEvent } from '../events/outbox.ts';
 import { projectNameOf } from '../oci/names.ts';
 import type { Visibility } from '../projects/projects.store.ts';
-import { requireName } from './content-rules.ts';
+import { requireName, type ContentChange } from './content-rules.ts';
 import type { ContentStore } from './content.store.ts';
 import type { QuotaLedger } from './quota-ledger.ts';
 
@@ -26,13 +26,11 @@ export class RepositoriesService {
   readonly #db: Db;
   readonly #store: ContentStore;
   readonly #quotas: QuotaLedger;
-  readonly #audit: AuditLog;
 
-  constructor(deps: { db: Db; store: ContentStore; quotas: QuotaLedger; audit: AuditLog }) {
+  constructor(deps: { db: Db; store: ContentStore; quotas: QuotaLedger }) {
     this.#db = deps.db;
     this.#store = deps.store;
     this.#quotas = deps.quotas;
-    this.#audit = deps.audit;
   }
 
   async idOf(name: string): Promise<string | undefined> {
@@ -54,13 +52,13 @@ export class RepositoriesService {
   }
 
   /** Deletes the repository with its artifacts and tags, taking their bytes off the project's usage. */
-  async delete(username: string, projectId: string, repository: { id: string; name: string }): Promise<void> {
+  async delete(projectId: string, repository: { id: string; name: string }, change: ContentChange): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       // The whole project is locked for the ledger: the repository's content must not change between reading and deleting it.
       const quota = await this.#quotas.open(trx, repository.id, 'project');
       const content = await quota.contentOfRepository(repository.id);
       await this.#store.deleteRepository(trx, repository.id);
-      await this.#audit.record({ eventType: 'delete_repository', projectId, resourceType: 'repository', resource: repository.name, username }, trx);
+      await appendEvent(trx, { type: 'delete_repository', resourceType: 'repository', resource: repository.name, projectId, ...change });
       await quota.remove(await quota.unreferencedBytes(content));
     });
   }

@@ -1,6 +1,7 @@
 import type { Db } from '../db/database.ts';
 import { BerthError } from '../errors.ts';
-import { requireName } from './content-rules.ts';
+import { appendEvent } from '../events/outbox.ts';
+import { requireName, type ContentChange } from './content-rules.ts';
 import type { ContentStore } from './content.store.ts';
 import { clampPageSize } from './repositories.service.ts';
 
@@ -15,8 +16,11 @@ export class TagsService {
   }
 
   /** Harbor's tag creation: never moves a tag that exists, whichever artifact it is on. */
-  async create(repository: { id: string; name: string }, artifactId: string, name: string): Promise<void> {
-    if (!(await this.#store.insertTag(this.#db, repository.id, artifactId, name))) throw new BerthError('CONFLICT', `tag ${name} already exists in ${repository.name}`);
+  async create(repository: { id: string; name: string }, artifactId: string, name: string, change: ContentChange): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      if (!(await this.#store.insertTag(trx, repository.id, artifactId, name))) throw new BerthError('CONFLICT', `tag ${name} already exists in ${repository.name}`);
+      await appendEvent(trx, { type: 'create_artifact', resourceType: 'tag', resource: `${repository.name}:${name}`, projectId: await this.#store.projectIdOfRepository(trx, repository.id), ...change });
+    });
   }
 
   /**
@@ -25,8 +29,12 @@ export class TagsService {
    * Untagging frees nothing, so storage_service.delete.enabled does not stop
    * it here; /v2 checks it for every DELETE (ManifestsService.delete).
    */
-  async delete(repositoryId: string, name: string, artifactId?: string): Promise<boolean> {
-    return await this.#store.deleteTag(this.#db, repositoryId, name, artifactId);
+  async delete(repository: { id: string; name: string }, name: string, change: ContentChange, artifactId?: string): Promise<boolean> {
+    return await this.#db.transaction().execute(async (trx) => {
+      if (!(await this.#store.deleteTag(trx, repository.id, name, artifactId))) return false;
+      await appendEvent(trx, { type: 'delete_artifact', resourceType: 'tag', resource: `${repository.name}:${name}`, projectId: await this.#store.projectIdOfRepository(trx, repository.id), ...change });
+      return true;
+    });
   }
 
   /** /v2/<name>/tags/list: byte order, `n` at most, after `last`. */

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { METHODS, type IncomingMessage } from 'node:http';
 import { BerthError } from '../errors.ts';
-import { isValidRepositoryName, projectNameOf } from '../oci/names.ts';
+import { isValidRepositoryName } from '../oci/names.ts';
 import { IdleTimer } from '../net/idle-timer.ts';
 import { InvalidOffsetError, PathNotFoundError } from '../storage/storage-driver.ts';
 import { parseByteRange, parseContentRange, parsePageSize } from './http-params.ts';
@@ -9,7 +9,6 @@ import { requireName } from '../content/content-rules.ts';
 import type { ContentServices } from '../content/content-services.ts';
 import { MAX_MANIFEST_BYTES } from '../content/manifests.service.ts';
 import { callerName, type RegistryAccess, type RegistryAction, type RegistryCaller } from '../access/registry-access.ts';
-import type { AuditLog } from '../audit/audit-log.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import type { PullRecorder } from './pull-recorder.ts';
 
@@ -115,12 +114,11 @@ export async function registryRoutes(
   opts: {
     content: ContentServices;
     access: RegistryAccess;
-    audit: AuditLog;
     pulls: PullRecorder;
     settings: SettingsService;
   },
 ): Promise<void> {
-  const { access, audit, pulls, settings } = opts;
+  const { access, pulls, settings } = opts;
   const { blobs, manifests, tags, repositories } = opts.content;
   const callerOf = (request: FastifyRequest): RegistryCaller => request.registryCaller ?? { kind: 'anonymous' };
 
@@ -249,15 +247,13 @@ export async function registryRoutes(
         GET: async (ctx) => manifestGet(ctx),
         PUT: async ({ request, reply, name, ref }) => {
           const body = await readLimited(request.raw, MAX_MANIFEST_BYTES, blobs.uploadIdleTimeoutMs);
-          const result = await manifests.put(name, ref, request.headers['content-type'], body);
-          await audit.record({ eventType: 'create_artifact', projectName: projectNameOf(name)!, resourceType: 'artifact', resource: `${name}:${ref}`, username: callerName(callerOf(request)) });
+          const result = await manifests.put(name, ref, request.headers['content-type'], body, { operator: callerName(callerOf(request)) });
           reply.headers({ Location: `/v2/${name}/manifests/${result.digest}`, 'Docker-Content-Digest': result.digest });
           if (result.subject) reply.header('OCI-Subject', result.subject);
           return reply.status(201).send();
         },
         DELETE: async ({ request, reply, name, ref }) => {
-          await manifests.delete(name, ref);
-          await audit.record({ eventType: 'delete_artifact', projectName: projectNameOf(name)!, resourceType: 'artifact', resource: `${name}:${ref}`, username: callerName(callerOf(request)) });
+          await manifests.delete(name, ref, { operator: callerName(callerOf(request)) });
           return reply.status(202).send();
         },
       },

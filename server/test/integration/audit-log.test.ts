@@ -50,7 +50,7 @@ describe('the audit log', () => {
       'update user audited',
       'create artifact audit-me/app:v1',
       `pull artifact audit-me/app@${image.manifest.digest}`,
-      `delete artifact audit-me/app:${image.manifest.digest}`,
+      `delete artifact audit-me/app@${image.manifest.digest}`,
       'delete member audited',
     ]) {
       assert.ok(events.includes(expected), `${expected} in ${JSON.stringify(events)}`);
@@ -98,6 +98,49 @@ describe('the audit log', () => {
     assert.ok(project.body.every((e: { resource_type: string }) => e.resource_type === 'member'));
     assert.equal((await harbor.call('GET', `/projects/audit-me/auditlog-exts?${q('[2000-01-01 00:00:00~2000-01-02 00:00:00]')}`)).body.length, 0);
     assert.equal((await harbor.call('GET', `/auditlog-exts?${q('[yesterday~today]')}`)).status, 400);
+  });
+
+  it('audits each content change of either API once, under its project, and a refused change not at all', async () => {
+    const projectId = String(await harbor.createProject('content-audit'));
+    await harbor.createProject('content-copy');
+    const image = await makeImage({ layerSizes: [8] });
+    await t.client.pushImage('content-audit/app', 'v1', image);
+    const digest = image.manifest.digest;
+    const artifactPath = `/projects/content-audit/repositories/app/artifacts/${digest}`;
+    assert.equal((await harbor.call('POST', `${artifactPath}/tags`, { body: { name: 'v2' } })).status, 201);
+    assert.equal((await harbor.call('POST', `${artifactPath}/tags`, { body: { name: 'v2' } })).status, 409);
+    assert.equal((await harbor.call('DELETE', `${artifactPath}/tags/v2`)).status, 200);
+    assert.equal((await harbor.call('DELETE', `${artifactPath}/tags/v2`)).status, 404);
+    assert.equal((await harbor.call('POST', `/projects/content-copy/repositories/app/artifacts?from=${encodeURIComponent('content-audit/app:v1')}`)).status, 201);
+    const unknownBlob = await t.client.request('PUT', '/v2/content-audit/app/manifests/broken', {
+      headers: { 'content-type': image.manifest.mediaType },
+      body: image.manifest.bytes.toString('utf8').replaceAll(image.config.digest, `sha256:${'0'.repeat(64)}`),
+    });
+    assert.equal(unknownBlob.status, 400);
+    assert.equal((await t.client.request('DELETE', '/v2/content-audit/app/manifests/v1')).status, 202);
+    // A second image keeps the repository after the first artifact goes, so it is deleted as a repository.
+    await t.client.pushImage('content-audit/app', 'other', await makeImage({ layerSizes: [8] }));
+    assert.equal((await harbor.call('DELETE', artifactPath)).status, 200);
+    assert.equal((await harbor.call('DELETE', '/projects/content-audit/repositories/app')).status, 200);
+
+    await t.flushBuffered();
+    const rows = await t.db.selectFrom('auditLog').select(['eventType', 'resourceType', 'resource', 'projectId', 'operationDescription']).where('resource', 'like', 'content-%').orderBy('id').execute();
+    assert.deepEqual(
+      rows.filter((row) => row.resource.startsWith('content-audit/')).map((row) => [row.eventType, row.resourceType, row.resource, row.projectId]),
+      [
+        ['create_artifact', 'artifact', 'content-audit/app:v1', projectId],
+        ['create_artifact', 'tag', 'content-audit/app:v2', projectId],
+        ['delete_artifact', 'tag', 'content-audit/app:v2', projectId],
+        ['delete_artifact', 'tag', 'content-audit/app:v1', projectId],
+        ['create_artifact', 'artifact', 'content-audit/app:other', projectId],
+        ['delete_artifact', 'artifact', `content-audit/app@${digest}`, projectId],
+        ['delete_repository', 'repository', 'content-audit/app', projectId],
+      ],
+    );
+    assert.deepEqual(
+      rows.filter((row) => row.resource.startsWith('content-copy/')).map((row) => [row.eventType, row.resource, row.operationDescription]),
+      [['create_artifact', `content-copy/app@${digest}`, 'copied from content-audit/app:v1'], ['create_artifact', 'content-copy/app:v1', 'copied from content-audit/app:v1']],
+    );
   });
 
   it('leaves out the event types named in disabled_audit_log_event_types, and records them again once re-enabled', async () => {
