@@ -17,7 +17,7 @@ const APP = 'oracle/app';
 const OTHER = 'oracle/other';
 
 const spec: ContentSpec = {
-  layers: { base: 3000, lib: 2000, a1: 500, b1: 501, c1: 502, d1: 503, e1: 504, f1: 505, g1: 506, h1: 507, x1: 508, y1: 509, z1: 510, shared: 511 },
+  layers: { base: 3000, lib: 2000, a1: 500, b1: 501, c1: 502, d1: 503, e1: 504, f1: 505, g1: 506, h1: 507, x1: 508, y1: 509, z1: 510, shared: 511, orphan: 512 },
   images: {
     A: ['base', 'lib', 'a1'], // tagged throughout
     B: ['base', 'lib', 'b1'], // tagged, then its manifest deleted: b1 goes, base and lib stay (A)
@@ -46,6 +46,7 @@ const history: HistoryStep[] = [
   { op: 'push', repository: APP, name: 'H', tag: 'moving' },
   { op: 'push', repository: APP, name: 'I', tag: 'multi' },
   { op: 'push', repository: APP, name: 'J', tag: 'multi-old' },
+  { op: 'upload', repository: OTHER, layer: 'orphan' }, // a push abandoned before its manifest
   { op: 'deleteManifest', repository: APP, name: 'B' },
   { op: 'untag', repository: APP, tag: 'c' },
   { op: 'deleteManifest', repository: APP, name: 'F' },
@@ -64,7 +65,7 @@ describe('the garbage-collection oracle: CNCF distribution and the same history 
     await berth.client.createProject('oracle');
     await applyHistory({ client: distribution.client, untag: untagInDistributionStorage(distribution.root) }, content, history);
     await applyHistory({ client: berth.client, untag: untagOverApi(berth.client) }, content, history);
-    uploaded = content.digests({ images: Object.keys(spec.images), indexes: Object.keys(spec.indexes!) });
+    uploaded = content.digests({ images: Object.keys(spec.images), indexes: Object.keys(spec.indexes!), layers: ['orphan'] });
   });
 
   after(async () => {
@@ -90,7 +91,8 @@ describe('the garbage-collection oracle: CNCF distribution and the same history 
     assert.deepEqual(
       content.names(distribution.blobDigests()),
       content.names(content.digests({ images: ['A', 'C', 'D', 'E', 'F', 'G', 'H', 'X', 'Y', 'Z'], indexes: ['I'] })),
-      'B (its manifest deleted) loses b1, its config and manifest and keeps base and lib (A); J goes; Z, untagged but not deleted, stays',
+      'B (its manifest deleted) loses b1, its config and manifest and keeps base and lib (A); J goes; Z, untagged but not deleted, stays; ' +
+        'the orphan layer no manifest uses goes',
     );
   });
 
