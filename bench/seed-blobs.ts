@@ -113,8 +113,9 @@ async function insertRows(db: Db, blobs: number, artifacts: number): Promise<voi
           FROM d GROUP BY k
       ),
       a AS (
-        INSERT INTO artifact (repository_id, digest, media_type, size, content, type, total_size, pushed_at)
-        SELECT ${repository.id}, 'sha256:' || encode(sha256(m.bytes), 'hex'), 'application/vnd.oci.image.manifest.v1+json', length(m.bytes), m.bytes,
+        INSERT INTO artifact (repository_id, digest, media_type, artifact_type, size, content, type, total_size, pushed_at)
+        SELECT ${repository.id}, 'sha256:' || encode(sha256(m.bytes), 'hex'), 'application/vnd.oci.image.manifest.v1+json',
+               'application/vnd.oci.image.config.v1+json', length(m.bytes), m.bytes,
                'IMAGE', length(m.bytes) + m.blob_bytes, now() - interval '1 day'
           FROM m
         ON CONFLICT (repository_id, digest) DO NOTHING
