@@ -76,6 +76,9 @@ import { OverviewStore } from './overview/overview.store.ts';
 import { OverviewService } from './overview/overview.service.ts';
 import { overviewRoutes } from './overview/overview.routes.ts';
 import { portalRoutes } from './portal/portal.routes.ts';
+import { ImmutabilityStore } from './immutability/immutability.store.ts';
+import { ImmutabilityService } from './immutability/immutability.service.ts';
+import { immutabilityRoutes } from './immutability/immutability.routes.ts';
 
 /** The `iss` of registry tokens, as Harbor names it. */
 const TOKEN_ISSUER = 'harbor-token-issuer';
@@ -201,6 +204,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   const userGroups = new UserGroupsService({ db, store: new UserGroupsStore(), directory, audit });
   const members = new MembersService({ db, store: new MembersStore(), access, audit, userGroups });
   const configurations = new ConfigurationsService({ settings, audit, authenticator });
+  const immutability = new ImmutabilityService({ db, store: new ImmutabilityStore(), access, projects: projectsStore });
   await app.register(
     async (api) => {
       resolveApiPrincipal(api, authenticator);
@@ -220,6 +224,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
       await quotasRoutes(api, { quotas });
       await systemInfoRoutes(api, { storage, certificate: tls?.cert });
       await overviewRoutes(api, { overview: new OverviewService({ db, store: new OverviewStore(), projects }) });
+      await immutabilityRoutes(api, { immutability, projects });
     },
     { prefix: '/api/v2.0' },
   );
