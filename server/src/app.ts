@@ -79,6 +79,9 @@ import { portalRoutes } from './portal/portal.routes.ts';
 import { ImmutabilityStore } from './immutability/immutability.store.ts';
 import { ImmutabilityService } from './immutability/immutability.service.ts';
 import { immutabilityRoutes } from './immutability/immutability.routes.ts';
+import { RetentionStore } from './retention/retention.store.ts';
+import { RetentionService } from './retention/retention.service.ts';
+import { retentionRoutes } from './retention/retention.routes.ts';
 
 /** The `iss` of registry tokens, as Harbor names it. */
 const TOKEN_ISSUER = 'harbor-token-issuer';
@@ -225,6 +228,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
       await systemInfoRoutes(api, { storage, certificate: tls?.cert });
       await overviewRoutes(api, { overview: new OverviewService({ db, store: new OverviewStore(), projects }) });
       await immutabilityRoutes(api, { immutability, projects });
+      await retentionRoutes(api, { retention: new RetentionService({ db, store: new RetentionStore(), access, projects: projectsStore }) });
     },
     { prefix: '/api/v2.0' },
   );
