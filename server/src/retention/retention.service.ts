@@ -98,6 +98,18 @@ export class RetentionService {
     });
   }
 
+  /**
+   * For a retention run (the job service's, on a schedule or on request,
+   * whose permission was checked when it was asked for): the policy, or
+   * undefined once it is gone. A run gives each repository of the project
+   * that a rule applies to (retention-engine.ts ruleAppliesTo) one task,
+   * which calls decideRetention with the repository's artifacts and the
+   * project's immutable tag rules.
+   */
+  async forRun(id: string): Promise<RetentionPolicyRow | undefined> {
+    return await this.#store.find(this.#db, id);
+  }
+
   /** The policy and its project, if the caller may `action` the project's retention; else as if it did not exist. */
   async #authorized(principal: Principal | undefined, id: string, action: Action): Promise<{ policy: RetentionPolicyRow; project: ProjectRow }> {
     requireSignedIn(principal);

@@ -3,6 +3,10 @@ import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../fixtures/app-harness.ts';
 import { basic, HarborApi, TEST_PASSWORD } from '../fixtures/harbor-api.ts';
 import { ROLE_IDS } from '../../src/auth/rbac.ts';
+import { AccessService } from '../../src/access/access.service.ts';
+import { ProjectsStore } from '../../src/projects/projects.store.ts';
+import { RetentionService } from '../../src/retention/retention.service.ts';
+import { RetentionStore } from '../../src/retention/retention.store.ts';
 
 let t: TestApp;
 let harbor: HarborApi;
@@ -246,5 +250,17 @@ describe('retention policies', () => {
     const id = await createPolicy(policyBody(doomedId));
     assert.equal((await harbor.call('DELETE', `/projects/${doomedId}`)).status, 200);
     assert.equal((await harbor.call('GET', `/retentions/${id}`)).status, 404);
+  });
+});
+
+describe('retention runs', () => {
+  it('read the policy without a caller, as the job service will, and find nothing once it is deleted', async () => {
+    const service = new RetentionService({ db: t.db, store: new RetentionStore(), access: new AccessService(t.db), projects: new ProjectsStore() });
+    const id = await createPolicy(policyBody(betaId, [retentionRule('latestPushedK', { latestPushedK: 2, 'berth.per_tag': true })]));
+    const policy = await service.forRun(String(id));
+    assert.equal(policy?.projectId, String(betaId));
+    assert.deepEqual(policy?.rules.map((rule) => [rule.template, rule.params]), [['latestPushedK', { latestPushedK: 2, 'berth.per_tag': true }]]);
+    await harbor.call('DELETE', `/retentions/${id}`);
+    assert.equal(await service.forRun(String(id)), undefined);
   });
 });
