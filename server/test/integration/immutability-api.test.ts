@@ -15,16 +15,20 @@ const maintainer = basic('imm-mia', TEST_PASSWORD);
 const developer = basic('imm-dev', TEST_PASSWORD);
 const guest = basic('imm-gus', TEST_PASSWORD);
 const outsider = basic('imm-otto', TEST_PASSWORD);
+const projectAdmin = basic('imm-pa', TEST_PASSWORD);
+const limitedGuest = basic('imm-lim', TEST_PASSWORD);
 
 before(async () => {
   t = await startTestApp();
   harbor = new HarborApi(t.url);
-  for (const name of ['imm-mia', 'imm-dev', 'imm-gus', 'imm-otto']) await harbor.createUser(name);
+  for (const name of ['imm-mia', 'imm-dev', 'imm-gus', 'imm-otto', 'imm-pa', 'imm-lim']) await harbor.createUser(name);
   alphaId = await harbor.createProject('alpha');
   await harbor.createProject('beta');
   await harbor.addMember('alpha', 'imm-mia', ROLE_IDS.maintainer);
   await harbor.addMember('alpha', 'imm-dev', ROLE_IDS.developer);
   await harbor.addMember('alpha', 'imm-gus', ROLE_IDS.guest);
+  await harbor.addMember('alpha', 'imm-pa', ROLE_IDS.projectAdmin);
+  await harbor.addMember('alpha', 'imm-lim', ROLE_IDS.limitedGuest);
 });
 after(async () => t.close());
 
@@ -156,10 +160,13 @@ describe('immutable tag rules API', () => {
   });
 
   it("follows Harbor's permissions: project admins and maintainers manage rules, developers and guests may not even list them", async () => {
+    const byProjectAdmin = await createRule('alpha', ruleBody(['matches', 'p*']), projectAdmin);
+    assert.equal((await harbor.call('GET', rulesPath('alpha'), { auth: projectAdmin })).status, 200);
+    assert.equal((await harbor.call('DELETE', `${rulesPath('alpha')}/${byProjectAdmin}`, { auth: projectAdmin })).status, 200);
     const byMaintainer = await createRule('alpha', ruleBody(['matches', 'm*']), maintainer);
     assert.equal((await harbor.call('GET', rulesPath('alpha'), { auth: maintainer })).status, 200);
     assert.equal((await harbor.call('PUT', `${rulesPath('alpha')}/${byMaintainer}`, { auth: maintainer, body: ruleBody(['matches', 'n*']) })).status, 200);
-    for (const auth of [developer, guest]) {
+    for (const auth of [developer, guest, limitedGuest]) {
       const list = await harbor.call('GET', rulesPath('alpha'), { auth });
       assert.equal(list.status, 403);
       assert.equal(list.body.errors[0].code, 'FORBIDDEN');
