@@ -77,6 +77,12 @@ import { OverviewStore } from './overview/overview.store.ts';
 import { OverviewService } from './overview/overview.service.ts';
 import { overviewRoutes } from './overview/overview.routes.ts';
 import { portalRoutes } from './portal/portal.routes.ts';
+import { ImmutabilityStore } from './immutability/immutability.store.ts';
+import { ImmutabilityService } from './immutability/immutability.service.ts';
+import { immutabilityRoutes } from './immutability/immutability.routes.ts';
+import { RetentionStore } from './retention/retention.store.ts';
+import { RetentionService } from './retention/retention.service.ts';
+import { retentionRoutes } from './retention/retention.routes.ts';
 
 /** The `iss` of registry tokens, as Harbor names it. */
 const TOKEN_ISSUER = 'harbor-token-issuer';
@@ -98,6 +104,10 @@ export interface BerthApp {
   blobs: BlobsService;
   /** Pulls batched off the pull path. */
   pulls: PullRecorder;
+  /** Immutable tag rules, as the write path and retention consult them. */
+  immutability: ImmutabilityService;
+  /** Retention policies, as a retention run reads them. */
+  retention: RetentionService;
   settings: SettingsService;
   quotas: QuotasService;
   /** Writes the pulls batched off the request path, then applies every committed event to the audit log (closing the app writes the pulls). */
@@ -216,6 +226,8 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   const userGroups = new UserGroupsService({ db, store: new UserGroupsStore(), directory });
   const members = new MembersService({ db, store: new MembersStore(), access, userGroups });
   const configurations = new ConfigurationsService({ settings, authenticator });
+  const immutability = new ImmutabilityService({ db, store: new ImmutabilityStore(), access, projects });
+  const retention = new RetentionService({ db, store: new RetentionStore(), access, projects });
   await app.register(
     async (api) => {
       resolveApiPrincipal(api, authenticator);
@@ -235,6 +247,8 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
       await quotasRoutes(api, { quotas });
       await systemInfoRoutes(api, { storage, certificate: tls?.cert });
       await overviewRoutes(api, { overview: new OverviewService({ db, store: new OverviewStore(), projects }) });
+      await immutabilityRoutes(api, { immutability, projects });
+      await retentionRoutes(api, { retention });
     },
     { prefix: '/api/v2.0' },
   );
@@ -243,5 +257,5 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
 
   // Outside any transaction (the poller's timers run in this context); stopped by app.close().
   auditReader.start();
-  return { app, blobs: content.blobs, pulls, settings, quotas, flushBuffered };
+  return { app, blobs: content.blobs, pulls, settings, quotas, immutability, retention, flushBuffered };
 }

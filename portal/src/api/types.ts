@@ -257,3 +257,51 @@ export interface SearchResult {
   project: Project[];
   repository: { project_id: number; project_name: string; project_public: boolean; repository_name: string; pull_count: number; artifact_count: number }[];
 }
+
+/** A Harbor selector: doublestar patterns with a decoration (matches/excludes for tags, repoMatches/repoExcludes for repositories). */
+export interface Selector {
+  kind: 'doublestar';
+  decoration: string;
+  pattern: string;
+  /** Tag selectors of retention rules: JSON such as {"untagged":true}. */
+  extras?: string;
+}
+
+/** Harbor's ImmutableRule. */
+export interface ImmutableRule {
+  id: number;
+  priority: number;
+  disabled: boolean;
+  action: 'immutable';
+  template: 'immutable_template';
+  tag_selectors: Selector[];
+  scope_selectors: { repository: Selector[] };
+}
+
+/** Harbor's RetentionRule; params holds the template's number and, for Berth's per-tag rules, "berth.per_tag": true. */
+export interface RetentionRule {
+  id?: number;
+  priority?: number;
+  disabled: boolean;
+  action: 'retain';
+  template: string;
+  params: Record<string, number | boolean>;
+  tag_selectors: Selector[];
+  scope_selectors: { repository: Selector[] };
+}
+
+/** Harbor's RetentionPolicy of a project. */
+export interface RetentionPolicy {
+  id?: number;
+  algorithm: 'or';
+  rules: RetentionRule[];
+  trigger: { kind: 'Schedule'; settings: { cron: string }; references: Record<string, unknown> };
+  scope: { level: 'project'; ref: number };
+}
+
+/** Harbor's GET /retentions/metadatas. */
+export interface RetentionMetadata {
+  templates: { rule_template: string; display_text: string; action: string; params: { type: string; unit: string; required: boolean }[] }[];
+  scope_selectors: { display_text: string; kind: string; decorations: string[] }[];
+  tag_selectors: { display_text: string; kind: string; decorations: string[] }[];
+}

@@ -24,6 +24,8 @@ const RobotsTab = lazy(() => import('../features/project/RobotsTab.tsx'));
 const ProjectLabelsTab = lazy(() => import('../features/project/LabelsTab.tsx'));
 const ProjectLogsTab = lazy(() => import('../features/project/LogsTab.tsx'));
 const ProjectConfigurationTab = lazy(() => import('../features/project/ConfigurationTab.tsx'));
+const ProjectRetentionTab = lazy(() => import('../features/project/RetentionTab.tsx'));
+const ProjectImmutabilityTab = lazy(() => import('../features/project/ImmutabilityTab.tsx'));
 const AdminPage = lazy(() => import('../features/admin/AdminPage.tsx'));
 const UsersTab = lazy(() => import('../features/admin/UsersTab.tsx'));
 const GroupsTab = lazy(() => import('../features/admin/GroupsTab.tsx'));
@@ -74,6 +76,8 @@ function Routed() {
               <Route path="repositories" element={<RepositoriesTab />} />
               <Route path="members" element={<MembersTab />} />
               <Route path="labels" element={<ProjectLabelsTab />} />
+              <Route path="tag-retention" element={<ProjectRetentionTab />} />
+              <Route path="immutability" element={<ProjectImmutabilityTab />} />
               <Route path="logs" element={<ProjectLogsTab />} />
               <Route path="robot-accounts" element={<RobotsTab />} />
               <Route path="configuration" element={<ProjectConfigurationTab />} />

@@ -226,6 +226,31 @@ export interface LabelTable {
   updatedAt: UpdatedAt;
 }
 
+export interface ImmutableTagRuleTable {
+  id: Generated<string>;
+  projectId: string;
+  priority: ColumnType<number, number | undefined, number>;
+  disabled: ColumnType<boolean, boolean | undefined, boolean>;
+  repositoryDecoration: 'repoMatches' | 'repoExcludes';
+  repositoryPattern: string;
+  tagDecoration: 'matches' | 'excludes';
+  tagPattern: string;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export interface RetentionPolicyTable {
+  id: Generated<string>;
+  projectId: string;
+  algorithm: 'or';
+  /** Harbor's rules (RetentionRule[]) as validated by retention/retention-policy.ts. */
+  rules: ColumnType<unknown, string, string>;
+  /** Harbor's RetentionRuleTrigger. */
+  trigger: ColumnType<unknown, string, string>;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
 export interface ArtifactLabelTable {
   artifactId: string;
   labelId: string;
@@ -278,4 +303,6 @@ export interface Database {
   quota: QuotaTable;
   event: EventTable;
   eventCursor: EventCursorTable;
+  immutableTagRule: ImmutableTagRuleTable;
+  retentionPolicy: RetentionPolicyTable;
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { Transaction } from 'kysely';
 import type { Db } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
 import { BerthError } from '../errors.ts';
 import { AccessService, projectNotFound, type ProjectRef } from '../access/access.service.ts';
 import { appendEvent } from '../events/outbox.ts';
@@ -128,6 +130,21 @@ export class ProjectsService {
   }
 
   /** The registry's per-request lookup (no caller: /v2 authorization asks what the caller holds next): id and visibility only. */
+  /** The project by id, for features that keep one (a retention policy); no permission is checked. */
+  async byId(id: string): Promise<ProjectRow | undefined> {
+    return await this.#store.findById(this.#db, id);
+  }
+
+  /** Locks the project's row in the caller's transaction (serialising what depends on it); its metadata, or undefined once it is gone. */
+  async lock(trx: Transaction<Database>, id: string): Promise<{ metadata: Record<string, string> } | undefined> {
+    return await this.#store.lockForUpdate(trx, id);
+  }
+
+  /** Replaces the metadata of a project lock() holds, for keys Berth manages itself (retention_id). */
+  async replaceMetadata(trx: Transaction<Database>, id: string, metadata: Record<string, string>): Promise<void> {
+    await this.#store.updateMetadata(trx, id, metadata);
+  }
+
   async refByName(name: string): Promise<{ id: string; name: string; public: boolean } | undefined> {
     return await this.#store.findRefByName(this.#db, name);
   }

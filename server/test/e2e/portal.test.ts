@@ -485,6 +485,54 @@ describe('the web portal in a browser', () => {
     assert.equal((await harbor.call('GET', `/projects/${projectId}`)).body.metadata.public, 'false');
   });
 
+  step("adds an immutability rule and a retention rule with its schedule from the project's tabs", async () => {
+    await page.goto(`${berth.url}/projects/${projectId}/immutability`);
+    await page.getByRole('tab', { name: 'Tag immutability' }).waitFor();
+    await page.getByText('No immutability rules').waitFor();
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    const immutable = page.getByRole('dialog', { name: 'New immutability rule' });
+    await immutable.getByLabel('Tag pattern').fill('release-*');
+    await immutable.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByText('Rule added').waitFor();
+    const row = page.getByRole('row').filter({ hasText: 'release-*' });
+    await row.getByText('Enabled').waitFor();
+    await checkAccessibility('project immutability');
+    await shoot('16a-project-immutability');
+    await row.getByRole('button', { name: 'Disable' }).click();
+    await row.getByText('Disabled').waitFor();
+    const rules = (await harbor.call('GET', `/projects/${projectId}/immutabletagrules`)).body;
+    assert.deepEqual(
+      rules.map((r: { disabled: boolean; tag_selectors: { decoration: string; pattern: string }[]; scope_selectors: { repository: { pattern: string }[] } }) => [r.disabled, r.tag_selectors[0]!.decoration, r.tag_selectors[0]!.pattern, r.scope_selectors.repository[0]!.pattern]),
+      [[true, 'matches', 'release-*', '**']],
+    );
+
+    await page.getByRole('tab', { name: 'Tag retention' }).click();
+    await page.getByText('No retention rules').waitFor();
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    const retention = page.getByRole('dialog', { name: 'New retention rule' });
+    await retention.getByLabel('Tag pattern').fill('v*');
+    await retention.getByLabel('Count').fill('5');
+    await retention.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByText('Rule added').last().waitFor();
+    await page.getByRole('row').filter({ hasText: 'Most recently pushed: 5' }).getByText('v*').waitFor();
+    await page.getByLabel('Cron').fill('0 0 3 * * *');
+    await page.getByRole('button', { name: 'Save schedule' }).click();
+    await page.getByText('Schedule saved').waitFor();
+    await checkAccessibility('project retention');
+    await shoot('16b-project-retention');
+    const retentionId = (await harbor.call('GET', `/projects/${projectId}`)).body.metadata.retention_id;
+    const policy = (await harbor.call('GET', `/retentions/${retentionId}`)).body;
+    assert.deepEqual(policy.rules.map((r: { template: string; params: unknown; tag_selectors: { pattern: string; extras: string }[] }) => [r.template, r.params, r.tag_selectors[0]!.pattern, r.tag_selectors[0]!.extras]), [
+      ['latestPushedK', { latestPushedK: 5 }, 'v*', '{"untagged":true}'],
+    ]);
+    assert.deepEqual(policy.trigger.settings, { cron: '0 0 3 * * *' });
+    // A schedule Harbor would not run is refused, in the page.
+    await page.getByLabel('Cron').fill('0 0 * * *');
+    await page.getByRole('button', { name: 'Save schedule' }).click();
+    await page.getByRole('alert').getByText(/invalid cron string/).waitFor();
+    assert.deepEqual((await harbor.call('GET', `/retentions/${retentionId}`)).body.trigger.settings, { cron: '0 0 3 * * *' });
+  });
+
   step('lets the system administrator create a user, make them admin, reset their password and delete them', async () => {
     await page.getByRole('link', { name: 'Administration' }).click();
     await page.getByRole('heading', { name: 'Administration' }).waitFor();

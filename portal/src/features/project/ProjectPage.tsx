@@ -7,7 +7,7 @@ import { usePageTitle } from '../../shared/usePageTitle.ts';
 import { useProjectPermissions } from '../../shared/permissions.ts';
 import { useProject, useProjectId } from './project-context.ts';
 
-const TABS = ['summary', 'repositories', 'members', 'labels', 'logs', 'robot-accounts', 'configuration'] as const;
+const TABS = ['summary', 'repositories', 'members', 'labels', 'tag-retention', 'immutability', 'logs', 'robot-accounts', 'configuration'] as const;
 
 export default function ProjectPage() {
   const { t } = useTranslation();
@@ -25,12 +25,16 @@ export default function ProjectPage() {
     repositories: t('project.repositories'),
     members: t('project.members'),
     labels: t('project.labels'),
+    'tag-retention': t('project.retention'),
+    immutability: t('project.immutability'),
     logs: t('project.logs'),
     'robot-accounts': t('project.robots'),
     configuration: t('project.configuration'),
   };
-  // The logs are project administrators' (and system administrators') only; the other tabs show what the role may see.
-  const shown = TABS.filter((tab) => tab !== 'logs' || can('log', 'list'));
+  // The logs are project administrators' (and system administrators') only, tag retention down to developers, immutability
+  // down to maintainers; the other tabs show what the role may see.
+  const allowed: Partial<Record<(typeof TABS)[number], boolean>> = { logs: can('log', 'list'), 'tag-retention': can('tag-retention', 'read'), immutability: can('immutable-tag', 'list') };
+  const shown = TABS.filter((tab) => allowed[tab] ?? true);
   return (
     <section aria-labelledby="project-title">
       <Breadcrumb items={[{ title: <Link to="/projects">{t('projects.title')}</Link> }, { title: project.data.name }]} />
