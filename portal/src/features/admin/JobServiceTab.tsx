@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { App, Button, Empty, Modal, Space, Table, Tag, Typography } from 'antd';
+import { PauseCircleOutlined, PlayCircleOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
@@ -63,7 +64,7 @@ function LogDialog({ jobId, onClose }: { jobId: string | undefined; onClose(): v
   return (
     <Modal title={t('jobService.logTitle', { id: jobId ?? '' })} open={jobId !== undefined} onCancel={onClose} footer={null} width={900}>
       {log.isError && <ErrorAlert error={log.error} />}
-      <pre aria-label={t('jobService.log')} style={{ maxHeight: 480, overflow: 'auto', whiteSpace: 'pre-wrap' }}>
+      <pre style={{ maxHeight: 480, overflow: 'auto', whiteSpace: 'pre-wrap' }}>
         {log.data}
       </pre>
     </Modal>
@@ -94,7 +95,7 @@ function QueuesSection() {
           { title: t('jobService.jobType'), dataIndex: 'job_type' },
           { title: t('jobService.pending'), dataIndex: 'count' },
           { title: t('jobService.latency'), dataIndex: 'latency' },
-          { title: t('jobService.state'), key: 'state', render: (_, q) => (q.paused ? <Tag color="orange">{t('jobService.paused')}</Tag> : <Tag color="green">{t('jobService.active')}</Tag>) },
+          { title: t('jobService.state'), key: 'state', render: (_, q) => (q.paused ? <Tag icon={<PauseCircleOutlined />}>{t('jobService.paused')}</Tag> : <Tag icon={<PlayCircleOutlined />}>{t('jobService.active')}</Tag>) },
           {
             title: t('common.actions'),
             key: 'actions',
@@ -218,7 +219,7 @@ function SchedulesSection() {
       {(schedules.isError || paused.isError) && <ErrorAlert error={schedules.error ?? paused.error} />}
       {action.isError && <ErrorAlert error={action.error} />}
       <Space style={{ marginBottom: 12 }}>
-        {isPaused ? <Tag color="orange">{t('jobService.schedulesPaused')}</Tag> : <Tag color="green">{t('jobService.schedulesActive')}</Tag>}
+        {isPaused ? <Tag icon={<PauseCircleOutlined />}>{t('jobService.schedulesPaused')}</Tag> : <Tag icon={<PlayCircleOutlined />}>{t('jobService.schedulesActive')}</Tag>}
         <Button size="small" onClick={() => action.mutate({ jobType: SCHEDULER, action: isPaused ? 'resume' : 'pause' }, { onSuccess: () => void message.success(t('jobService.applied')) })}>
           {isPaused ? t('jobService.resumeSchedules') : t('jobService.pauseSchedules')}
         </Button>
