@@ -83,6 +83,12 @@ import { immutabilityRoutes } from './immutability/immutability.routes.ts';
 import { RetentionStore } from './retention/retention.store.ts';
 import { RetentionService } from './retention/retention.service.ts';
 import { retentionRoutes } from './retention/retention.routes.ts';
+import { JobService } from './jobs/jobs.service.ts';
+import { JobsStore } from './jobs/jobs.store.ts';
+import { jobsRoutes } from './jobs/jobs.routes.ts';
+import { loadJobModules } from './jobs/job-modules.ts';
+import { UPLOAD_PURGE, uploadPurgeJob } from './jobs/upload-purge.job.ts';
+import { intervalCron } from './jobs/cron.ts';
 
 /** The `iss` of registry tokens, as Harbor names it. */
 const TOKEN_ISSUER = 'harbor-token-issuer';
@@ -92,6 +98,8 @@ export interface AppDeps {
   /** Key and certificate (PEM) when Berth terminates TLS itself. */
   tls?: { key: Buffer; cert: Buffer };
   db: Db;
+  /** The database's URL, for the job queue's own connections; default database.url. */
+  databaseUrl?: string;
   storage: StorageDriver;
   log: Logger;
   /** The built portal (index.html and assets/); default portal/dist of this checkout. */
@@ -100,7 +108,7 @@ export interface AppDeps {
 
 export interface BerthApp {
   app: FastifyInstance;
-  /** content/'s blobs and uploads (main purges abandoned uploads through it). */
+  /** content/'s blobs and uploads. */
   blobs: BlobsService;
   /** Pulls batched off the pull path. */
   pulls: PullRecorder;
@@ -110,6 +118,7 @@ export interface BerthApp {
   retention: RetentionService;
   settings: SettingsService;
   quotas: QuotasService;
+  jobs: JobService;
   /** Writes the pulls batched off the request path, then applies every committed event to the audit log (closing the app writes the pulls). */
   flushBuffered(): Promise<void>;
 }
@@ -194,8 +203,19 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
     realm: (request) => tokenRealm(request, config.external_url, config.behind_proxy),
   });
 
+  const databaseUrl = deps.databaseUrl ?? config.database.url;
+  if (!databaseUrl) throw new Error('buildApp needs the database URL (databaseUrl or database.url)');
+  const jobs = new JobService({ db, store: new JobsStore(), log, databaseUrl, config: { workers: config.jobs.workers, heartbeatMs: config.jobs.heartbeat } });
+  jobs.register(uploadPurgeJob((age) => content.blobs.purgeUploads(age)));
+  for (const type of await loadJobModules(config.jobs.modules)) jobs.register(type);
+  await jobs.start();
+  app.addHook('onClose', async () => jobs.stop());
+  const purging = config.storage_service.upload_purging;
+  if (purging.enabled) await jobs.schedule(UPLOAD_PURGE, intervalCron(purging.interval)!, { age_ms: purging.age });
+  else await jobs.unschedule(UPLOAD_PURGE);
+
   await app.register(async (scope) => {
-    await probeRoutes(scope, { health: new HealthService({ db, storage, log }) });
+    await probeRoutes(scope, { health: new HealthService({ db, storage, log, jobs }) });
   });
   await app.register(async (scope) => {
     await registryRoutes(scope, { content, access: registryAccess, pulls, settings });
@@ -245,6 +265,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
       await userGroupsRoutes(api, { userGroups });
       await settingsRoutes(api, { configurations, settings, config, hasCaRoot: tls !== undefined });
       await quotasRoutes(api, { quotas });
+      await jobsRoutes(api, { jobs });
       await systemInfoRoutes(api, { storage, certificate: tls?.cert });
       await overviewRoutes(api, { overview: new OverviewService({ db, store: new OverviewStore(), projects }) });
       await immutabilityRoutes(api, { immutability, projects });
@@ -257,5 +278,5 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
 
   // Outside any transaction (the poller's timers run in this context); stopped by app.close().
   auditReader.start();
-  return { app, blobs: content.blobs, pulls, settings, quotas, immutability, retention, flushBuffered };
+  return { app, blobs: content.blobs, pulls, settings, quotas, immutability, retention, jobs, flushBuffered };
 }

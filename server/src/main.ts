@@ -27,6 +27,7 @@ interface Runtime {
   config: BerthConfig;
   log: Logger;
   db: Db;
+  url: string;
   embedded?: EmbeddedDatabase;
 }
 
@@ -42,7 +43,7 @@ async function openDatabase(config: BerthConfig, log: Logger): Promise<Runtime> 
   const db = createDatabase(url, max_open_conns, log, { acquire: acquire_timeout, statement: statement_timeout, idleInTransaction: idle_in_transaction_timeout });
   const applied = await migrateToLatest(db);
   if (applied.length > 0) log.info({ migrations: applied }, 'applied database migrations');
-  return { config, log, db, ...(embedded && { embedded }) };
+  return { config, log, db, url, ...(embedded && { embedded }) };
 }
 
 async function close(runtime: Runtime): Promise<void> {
@@ -58,7 +59,7 @@ async function serve(config: BerthConfig, log: Logger): Promise<void> {
   if (config.https) await checkPortFree(config.http.host, config.http.port, 'http.port');
   const runtime = await openDatabase(config, log);
   await ensureAdmin(runtime.db, config.admin_password, config.data_volume, log);
-  const { app, blobs } = await buildApp({ config, db: runtime.db, storage: await createStorageDriver(config), log, ...(tls && { tls }) });
+  const { app } = await buildApp({ config, db: runtime.db, databaseUrl: runtime.url, storage: await createStorageDriver(config), log, ...(tls && { tls }) });
   let redirect: Server | undefined;
   let listening = { port: listenPort, setting: listenSetting };
   try {
@@ -73,17 +74,11 @@ async function serve(config: BerthConfig, log: Logger): Promise<void> {
     await close(runtime);
     throw listenError(error, config.http.host, listening.port, listening.setting);
   }
-  const purging = config.storage_service.upload_purging;
-  const purge = () => blobs.purgeUploads(purging.age).catch((error: unknown) => log.error({ err: error }, 'upload purge failed'));
-  const timer = purging.enabled ? setInterval(purge, purging.interval) : undefined;
-  timer?.unref();
-  if (purging.enabled) void purge();
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
-    clearInterval(timer);
     redirect?.close();
     await app.close();
     await close(runtime);

@@ -11,6 +11,7 @@ import * as benchIndexes from './0009-bench-indexes.ts';
 import * as libraryAdminMember from './0010-library-admin-member.ts';
 import * as unenforcedPoliciesOff from './0011-unenforced-policies-off.ts';
 import * as eventsOutbox from './0012-events-outbox.ts';
+import * as jobService from './0013-job-service.ts';
 import * as immutabilityRetention from './0014-immutability-retention.ts';
 
 /** Every migration, in order. Names are permanent: never rename or reorder a shipped one. */
@@ -27,5 +28,6 @@ export const migrations: Record<string, Migration> = {
   '0010-library-admin-member': libraryAdminMember,
   '0011-unenforced-policies-off': unenforcedPoliciesOff,
   '0012-events-outbox': eventsOutbox,
+  '0013-job-service': jobService,
   '0014-immutability-retention': immutabilityRetention,
 };
