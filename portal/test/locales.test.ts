@@ -38,6 +38,9 @@ const SAME_AS_ENGLISH: Record<string, readonly string[]> = {
     'copyArtifact.tag',
     'auditLog.resourceTypes.repository',
     'auditLog.resourceTypes.tag',
+    'selectors.repositories',
+    'selectors.tags',
+    'rules.status',
   ],
   'fr-FR': [
     'common.actions',
@@ -70,9 +73,10 @@ const SAME_AS_ENGLISH: Record<string, readonly string[]> = {
     'artifactAttrs.description',
     'artifactAttrs.sources',
     'artifactAttrs.annotations',
+    'selectors.tags',
   ],
   'es-ES': ['common.total', 'artifact.dependencyName', 'labels.color', 'artifactAttrs.no'],
-  'pt-BR': ['common.total', 'artifacts.tags', 'artifact.tags', 'artifact.digest', 'artifact.dependencyName', 'auditLog.resourceTypes.tag', 'artifactAttrs.volumes'],
+  'pt-BR': ['common.total', 'artifacts.tags', 'artifact.tags', 'artifact.digest', 'artifact.dependencyName', 'auditLog.resourceTypes.tag', 'artifactAttrs.volumes', 'selectors.tags', 'rules.status'],
 };
 
 type Catalog = { [key: string]: string | Catalog };

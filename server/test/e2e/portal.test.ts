@@ -521,7 +521,7 @@ describe('the web portal in a browser', () => {
     await retention.getByRole('button', { name: 'Add', exact: true }).click();
     await page.getByText('Rule added').last().waitFor();
     await page.getByRole('row').filter({ hasText: 'Most recently pushed: 5' }).getByText('v*').waitFor();
-    await page.getByLabel('Cron').fill('0 0 3 * * *');
+    await page.getByLabel('Cron expression (UTC)').fill('0 0 3 * * *');
     await page.getByRole('button', { name: 'Save schedule' }).click();
     await page.getByText('Schedule saved').waitFor();
     await checkAccessibility('project retention');
@@ -533,7 +533,7 @@ describe('the web portal in a browser', () => {
     ]);
     assert.deepEqual(policy.trigger.settings, { cron: '0 0 3 * * *' });
     // A schedule Harbor would not run is refused, in the page.
-    await page.getByLabel('Cron').fill('0 0 * * *');
+    await page.getByLabel('Cron expression (UTC)').fill('0 0 * * *');
     await page.getByRole('button', { name: 'Save schedule' }).click();
     await page.getByRole('alert').getByText(/invalid cron string/).waitFor();
     assert.deepEqual((await harbor.call('GET', `/retentions/${retentionId}`)).body.trigger.settings, { cron: '0 0 3 * * *' });
