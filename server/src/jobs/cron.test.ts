@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BerthError } from '../errors.ts';
-import { intervalCron, parseCron } from './cron.ts';
+import { intervalCron, parseCron, scheduleProblem } from './cron.ts';
 
 describe("Harbor's 6-field cron", () => {
   it('reads the first field as seconds: 0 0 0 * * * is midnight UTC every day', () => {
@@ -49,5 +49,12 @@ describe('intervals as cron (harbor.yml intervals such as upload_purging.interva
 
   it('has no cron for intervals the clock cannot repeat evenly', () => {
     assert.deepEqual([7_000, 7 * 60_000, 5 * 3_600_000, 90_000, 1500, 0].map(intervalCron), [undefined, undefined, undefined, undefined, undefined, undefined]);
+  });
+
+  it("accepts as a schedule of Harbor's jobs six fields at second 0, and refuses five fields, other seconds, values out of range and words", () => {
+    for (const cron of ['0 0 0 * * *', '0 */5 * * * *', '0 30 2 1-15 JAN-MAR MON,WED', '0 0 12 ? * 1-5', '0 0 0 1 1 ?']) assert.equal(scheduleProblem(cron), undefined, cron);
+    for (const cron of ['0 0 * * *', '5 0 0 * * *', '0 60 * * * *', '0 0 24 * * *', '0 0 0 0 * *', '0 0 0 * 13 *', '0 0 0 * * FOO', '0 */0 * * * *', '0 5-1 * * * *', 'every day', '@daily', '']) {
+      assert.ok(scheduleProblem(cron), cron);
+    }
   });
 });

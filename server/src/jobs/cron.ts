@@ -29,6 +29,22 @@ export function parseCron(expression: string): Cron {
 }
 
 /**
+ * Why `expression` is not a schedule Harbor's API accepts for its own jobs
+ * (GC, retention, scans): a cron the scheduler runs whose seconds field is
+ * "0", as Harbor requires; undefined when it is one. (Harbor's robfig cron
+ * would also take descriptors such as @daily; Berth's scheduler runs the
+ * six fields only, so it accepts only what it runs.)
+ */
+export function scheduleProblem(expression: string): string | undefined {
+  try {
+    if (parseCron(expression).expression.split(' ')[0] !== '0') return 'the 1st field (indicating Seconds of time) of the cron setting must be 0';
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return undefined;
+}
+
+/**
  * The cron that repeats every `ms`, for settings Harbor writes as an interval
  * (harbor.yml's `upload_purging.interval: 24h`). Ticks stay aligned to the
  * clock, so every replica computes the same ones; hence only intervals that

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { doublestarSelector } from '../immutability/immutability.schemas.ts';
-import { cronProblem } from './harbor-cron.ts';
+import { scheduleProblem } from '../jobs/cron.ts';
 
 /** Harbor's limit on the rules of one policy (handler/retention.go). */
 export const MAX_RETENTION_RULES = 15;
@@ -107,7 +107,7 @@ export const retentionPolicyInput = z
           .object({
             cron: z.string().superRefine((cron, ctx) => {
               // An empty schedule is Harbor's "no schedule" (manual runs only).
-              const problem = cron === '' ? undefined : cronProblem(cron);
+              const problem = cron === '' ? undefined : scheduleProblem(cron);
               if (problem) ctx.addIssue({ code: 'custom', message: `invalid cron string for scheduled tag retention: ${cron}, error: ${problem}` });
             }),
           })
