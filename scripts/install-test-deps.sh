@@ -9,7 +9,8 @@ set -euo pipefail
 # fonts-wqy-zenhei gives its screenshots Chinese and Japanese glyphs.
 # nodejs: the distribution's Node, older than Berth needs: the launcher must still run on the pinned Node when it is
 # first on PATH (server/test/e2e/cli.test.ts).
-packages=(skopeo podman buildah curl util-linux mount slapd ldap-utils chromium fonts-wqy-zenhei nodejs)
+# docker-registry: CNCF distribution, the oracle garbage collection is compared with (server/test/fixtures/distribution.ts).
+packages=(skopeo podman buildah curl util-linux mount slapd ldap-utils chromium fonts-wqy-zenhei nodejs docker-registry)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
