@@ -58,6 +58,7 @@ import { BlobStore } from './storage/blob-store.ts';
 import { HashWorker } from './storage/parallel-hash.ts';
 import type { StorageDriver } from './storage/storage-driver.ts';
 import { createContentServices } from './content/content-services.ts';
+import { GarbageCollector } from './gc/gc.service.ts';
 import type { BlobsService } from './content/blobs.service.ts';
 import { registryRoutes } from './registry/registry.routes.ts';
 import { ArtifactsStore } from './artifacts/artifacts.store.ts';
@@ -94,6 +95,8 @@ export interface BerthApp {
   app: FastifyInstance;
   /** content/'s blobs and uploads (main purges abandoned uploads through it). */
   blobs: BlobsService;
+  /** Garbage collection over this app's content (berth gc, the GC job). */
+  gc: GarbageCollector;
   settings: SettingsService;
   quotas: QuotasService;
   /** Writes the pull counts and audit events buffered off the request path (closing the app does too). */
@@ -232,5 +235,5 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   // Last: its catch-all page route yields to every API route above.
   await app.register(async (scope) => portalRoutes(scope, { ...(deps.portalDir !== undefined && { dir: deps.portalDir }) }));
 
-  return { app, blobs: content.blobs, settings, quotas, flushBuffered };
+  return { app, blobs: content.blobs, gc: new GarbageCollector(content.garbage), settings, quotas, flushBuffered };
 }

@@ -1,4 +1,6 @@
+import type { Transaction } from 'kysely';
 import type { Db } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
 import { BerthError } from '../errors.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import { digestOf, parseDigest } from '../oci/digest.ts';
@@ -174,18 +176,42 @@ export class ManifestsService {
   /** Deletes the repository's artifact `digest` (not while an index refers to it), taking what it alone referenced off the usage. */
   async deleteArtifact(repositoryId: string, digest: string): Promise<void> {
     requireDeletesEnabled(this.#options);
-    // A manifest's content is fixed by its digest, so it can be read before the locks.
-    const content = await this.#quotas.contentOf(repositoryId, digest);
-    if (content.length === 0) throw manifestUnknown(digest);
-    await this.#db.transaction().execute(async (trx) => {
-      const quota = await this.#quotas.open(trx, repositoryId, content.map((c) => c.digest));
-      const artifactId = await this.#store.lockArtifactForUpdate(trx, repositoryId, digest);
-      if (!artifactId) throw manifestUnknown(digest);
+    const deleted = await this.#deleteLocked(repositoryId, digest, async (trx, artifactId) => {
       if (await this.#store.isReferencedByIndex(trx, artifactId)) {
         throw new BerthError('DENIED', 'the manifest is referenced by an index; delete the index first', { status: 409 });
       }
+      return true;
+    });
+    if (!deleted) throw manifestUnknown(digest);
+  }
+
+  /**
+   * Garbage collection's delete_untagged: deletes the artifact if, once
+   * locked, it is still untagged, no index refers to it, its subject (for
+   * an accessory) is gone, and it was pushed before `cutoff` — a push that
+   * tagged it meanwhile wins. Whether it was deleted. Not subject to
+   * storage_service.delete.enabled, which governs clients' deletes.
+   */
+  async deleteIfUntagged(repositoryId: string, digest: string, cutoff: string): Promise<boolean> {
+    return await this.#deleteLocked(repositoryId, digest, async (trx, artifactId) => await this.#store.isCollectableArtifact(trx, artifactId, cutoff));
+  }
+
+  /**
+   * Deletes the artifact under the quota ledger's locks and its own row
+   * lock if `allowed` (asked after both are held) says so; false when there
+   * is no such artifact or it was not allowed.
+   */
+  async #deleteLocked(repositoryId: string, digest: string, allowed: (trx: Transaction<Database>, artifactId: string) => Promise<boolean>): Promise<boolean> {
+    // A manifest's content is fixed by its digest, so it can be read before the locks.
+    const content = await this.#quotas.contentOf(repositoryId, digest);
+    if (content.length === 0) return false;
+    return await this.#db.transaction().execute(async (trx) => {
+      const quota = await this.#quotas.open(trx, repositoryId, content.map((c) => c.digest));
+      const artifactId = await this.#store.lockArtifactForUpdate(trx, repositoryId, digest);
+      if (!artifactId || !(await allowed(trx, artifactId))) return false;
       await this.#store.deleteArtifact(trx, artifactId);
       await quota.remove(await quota.unreferencedBytes(content));
+      return true;
     });
   }
 
