@@ -30,6 +30,8 @@ export interface GcProgress {
   uploadsExpired: number;
   /** Blobs whose bytes could not be deleted: left 'deleting' for the next run. */
   failures: number;
+  /** How far the blob and storage phases have come (0–1), from the digest they reached: both walk digests in order. */
+  position: number;
 }
 
 export type GcDeletion =
@@ -70,7 +72,7 @@ export class GarbageCollector {
 
   async run(options: GcOptions, hooks: GcHooks = {}): Promise<GcProgress> {
     const workers = Math.min(Math.max(Math.trunc(options.workers), 1), 5);
-    const progress: GcProgress = { phase: 'resume', artifactsDeleted: 0, blobsMarked: 0, blobsSwept: 0, bytesFreed: 0, linksDeleted: 0, unknownBytesDeleted: 0, uploadsExpired: 0, failures: 0 };
+    const progress: GcProgress = { phase: 'resume', artifactsDeleted: 0, blobsMarked: 0, blobsSwept: 0, bytesFreed: 0, linksDeleted: 0, unknownBytesDeleted: 0, uploadsExpired: 0, failures: 0, position: 0 };
     const log = (line: string) => hooks.log?.(line);
     const report = () => hooks.onProgress?.({ ...progress });
     const checkStop = () => hooks.signal?.throwIfAborted();
@@ -138,6 +140,7 @@ export class GarbageCollector {
       const { marked, last } = await this.#garbage.mark(cutoff, ignoring, after, MARK_BATCH, dryRun);
       if (last === undefined) break;
       after = last;
+      progress.position = positionOf(last);
       progress.blobsMarked += marked.length;
       report();
       await sweep(marked);
@@ -145,6 +148,7 @@ export class GarbageCollector {
     log(`blobs: ${progress.blobsSwept} deleted, ${progress.bytesFreed} bytes freed${progress.failures > 0 ? `, ${progress.failures} left for the next run` : ''}`);
 
     progress.phase = 'links';
+    progress.position = 0;
     report();
     for (let after = { repositoryId: '0', digest: '' }; ; ) {
       checkStop();
@@ -161,6 +165,7 @@ export class GarbageCollector {
     report();
     for await (const digests of this.#garbage.storedBlobs()) {
       checkStop();
+      progress.position = positionOf(digests[0]!.value);
       for (const removed of await this.#garbage.sweepUnknownBytes(digests, cutoff, dryRun)) {
         progress.unknownBytesDeleted++;
         progress.bytesFreed += removed.size;
@@ -171,6 +176,7 @@ export class GarbageCollector {
     log(`bytes no row knew: ${progress.unknownBytesDeleted}`);
 
     progress.phase = 'uploads';
+    progress.position = 0;
     report();
     checkStop();
     for (const id of await this.#garbage.expireUploads(options.uploadMaxAgeMs, dryRun)) {
@@ -180,10 +186,17 @@ export class GarbageCollector {
     log(`abandoned uploads: ${progress.uploadsExpired}`);
 
     progress.phase = 'done';
+    progress.position = 1;
     report();
     log(`${dryRun ? 'dry run: would free' : 'freed'} ${progress.bytesFreed} bytes`);
     return progress;
   }
+}
+
+/** Where a digest lies in digest order, from its first four hex digits. */
+function positionOf(digest: string): number {
+  const hex = digest.slice(digest.indexOf(':') + 1, digest.indexOf(':') + 5);
+  return (Number.parseInt(hex, 16) + 1) / 0x10000;
 }
 
 async function forEachLimit<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {

@@ -1,14 +1,18 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { ContentStore } from '../../src/content/content.store.ts';
 import type { GcDeletion, GcOptions, GcProgress } from '../../src/gc/gc.service.ts';
 import { parseDigest } from '../../src/oci/digest.ts';
+import { S3Driver } from '../../src/storage/drivers/s3.driver.ts';
 import { blobPath } from '../../src/storage/paths.ts';
 import { startTestApp, type TestApp } from '../fixtures/app-harness.ts';
 import { blobOf, descriptor, imageOf, makeIndex, makeLayer, OCI_CONFIG, OCI_MANIFEST, type Blob, type Image } from '../fixtures/image-builder.ts';
 import { checkInvariants, describeViolations, storedBlobDigests } from '../fixtures/invariants.ts';
+import { startS3Server, type S3Server } from '../fixtures/s3-server.ts';
 
 /**
  * Garbage collection on the real app: what goes and what stays, quota usage after the run, dry runs,
@@ -244,5 +248,93 @@ describe('garbage collection', () => {
     assert.ok(blobsOf(deleted).includes(marked.digest));
     assert.ok(progress.bytesFreed >= 500 + marked.size);
     await assertClean();
+  });
+});
+
+/**
+ * An HTTP proxy in front of the test S3 server that can answer every delete (DeleteObject, and
+ * DeleteObjects: POST ?delete) with S3's 500 InternalError, as a failing object store does.
+ */
+async function faultyS3(target: string): Promise<{ endpoint: string; failDeletes: boolean; close(): Promise<void> }> {
+  const upstream = new URL(target);
+  const state = { failDeletes: false };
+  const server = createServer((request, response) => {
+    const isDelete = request.method === 'DELETE' || (request.method === 'POST' && new URL(request.url!, 'http://x').searchParams.has('delete'));
+    if (state.failDeletes && isDelete) {
+      request.resume();
+      response.writeHead(500, { 'content-type': 'application/xml' });
+      response.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>');
+      return;
+    }
+    const forwarded = httpRequest({ host: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers: request.headers }, (answer) => {
+      response.writeHead(answer.statusCode!, answer.headers);
+      answer.pipe(response);
+    });
+    forwarded.on('error', (error) => response.destroy(error));
+    request.pipe(forwarded);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    get failDeletes() {
+      return state.failDeletes;
+    },
+    set failDeletes(value: boolean) {
+      state.failDeletes = value;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('garbage collection on S3 storage', () => {
+  let s3: S3Server;
+  let proxy: Awaited<ReturnType<typeof faultyS3>>;
+  let berth: TestApp;
+
+  before(async () => {
+    s3 = await startS3Server();
+    proxy = await faultyS3(s3.endpoint);
+    const storage = new S3Driver({ bucket: s3.bucket, region: s3.region, endpoint: proxy.endpoint, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true });
+    berth = await startTestApp({}, { storage });
+    await berth.client.createProject('s3gc');
+  });
+
+  after(async () => {
+    await berth?.close();
+    await proxy?.close();
+    await s3?.stop();
+  });
+
+  it('a blob whose bytes the object store fails to delete stays marked, and the next run deletes it', async () => {
+    const keep = imageOf([await makeLayer(600, 's3-keep')], { created: 's3-keep' });
+    const gone = imageOf([await makeLayer(601, 's3-gone')], { created: 's3-gone' });
+    await berth.client.pushImage('s3gc/app', 'keep', keep);
+    await berth.client.pushImage('s3gc/app', 'gone', gone);
+    assert.equal((await berth.client.request('DELETE', `/v2/s3gc/app/manifests/${gone.manifest.digest}`)).status, 202);
+    const state = async (digest: string) => (await berth.db.selectFrom('blob').select('state').where('digest', '=', digest).executeTakeFirst())?.state;
+
+    proxy.failDeletes = true;
+    const lines: string[] = [];
+    const failed = await berth.gc.run(OPTIONS, { log: (line) => lines.push(line) });
+    assert.equal(failed.failures, 2);
+    assert.equal(failed.blobsSwept, 0);
+    for (const digest of contentOf(gone)) {
+      assert.equal(await state(digest), 'deleting');
+      assert.ok(lines.some((line) => line.startsWith(`could not delete the bytes of ${digest}, left for the next run`)), lines.join('\n'));
+    }
+    assert.equal((await berth.client.request('GET', `/v2/s3gc/app/blobs/${gone.layers[0]!.digest}`)).status, 404, 'a marked blob is not served');
+
+    proxy.failDeletes = false;
+    const deleted: GcDeletion[] = [];
+    const retried = await berth.gc.run(OPTIONS, { onDeleted: (d) => deleted.push(d) });
+    assert.equal(retried.failures, 0);
+    assert.deepEqual(blobsOf(deleted), contentOf(gone).sort());
+    for (const digest of contentOf(gone)) assert.equal(await state(digest), undefined);
+    const stored = new Set(await storedBlobDigests(berth.storage));
+    for (const digest of contentOf(gone)) assert.ok(!stored.has(digest));
+    for (const digest of contentOf(keep)) assert.ok(stored.has(digest));
+    const violations = await checkInvariants(berth.db, berth.storage, { afterSweep: true });
+    assert.deepEqual(violations, [], describeViolations(violations));
   });
 });
