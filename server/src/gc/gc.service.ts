@@ -15,7 +15,7 @@ export interface GcOptions {
   uploadMaxAgeMs: number;
 }
 
-export type GcPhase = 'resume' | 'untagged' | 'blobs' | 'links' | 'unknown-bytes' | 'uploads' | 'done';
+export type GcPhase = 'resume' | 'untagged' | 'links' | 'unknown-bytes' | 'uploads' | 'blobs' | 'done';
 
 /** What a run has deleted (or, dry, would delete) so far. */
 export interface GcProgress {
@@ -133,20 +133,6 @@ export class GarbageCollector {
       log(`untagged artifacts: ${progress.artifactsDeleted}`);
     }
 
-    progress.phase = 'blobs';
-    report();
-    for (let after = ''; ; ) {
-      checkStop();
-      const { marked, last } = await this.#garbage.mark(cutoff, ignoring, after, MARK_BATCH, dryRun);
-      if (last === undefined) break;
-      after = last;
-      progress.position = positionOf(last);
-      progress.blobsMarked += marked.length;
-      report();
-      await sweep(marked);
-    }
-    log(`blobs: ${progress.blobsSwept} deleted, ${progress.bytesFreed} bytes freed${progress.failures > 0 ? `, ${progress.failures} left for the next run` : ''}`);
-
     progress.phase = 'links';
     progress.position = 0;
     report();
@@ -184,6 +170,23 @@ export class GarbageCollector {
       hooks.onDeleted?.({ kind: 'upload', id });
     }
     log(`abandoned uploads: ${progress.uploadsExpired}`);
+
+    // Last, so the time from the cutoff (the run's start) to the mark protects pushes in progress even at
+    // time window 0: a layer uploaded before the run began must stay unreferenced for the whole run to go.
+    progress.phase = 'blobs';
+    progress.position = 0;
+    report();
+    for (let after = ''; ; ) {
+      checkStop();
+      const { marked, last } = await this.#garbage.mark(cutoff, ignoring, after, MARK_BATCH, dryRun);
+      if (last === undefined) break;
+      after = last;
+      progress.position = positionOf(last);
+      progress.blobsMarked += marked.length;
+      report();
+      await sweep(marked);
+    }
+    log(`blobs: ${progress.blobsSwept} deleted${progress.failures > 0 ? `, ${progress.failures} left for the next run` : ''}`);
 
     progress.phase = 'done';
     progress.position = 1;
