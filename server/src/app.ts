@@ -76,6 +76,12 @@ import { OverviewStore } from './overview/overview.store.ts';
 import { OverviewService } from './overview/overview.service.ts';
 import { overviewRoutes } from './overview/overview.routes.ts';
 import { portalRoutes } from './portal/portal.routes.ts';
+import { JobService } from './jobs/jobs.service.ts';
+import { JobsStore } from './jobs/jobs.store.ts';
+import { jobsRoutes } from './jobs/jobs.routes.ts';
+import { loadJobModules } from './jobs/job-modules.ts';
+import { UPLOAD_PURGE, uploadPurgeJob } from './jobs/upload-purge.job.ts';
+import { intervalCron } from './jobs/cron.ts';
 
 /** The `iss` of registry tokens, as Harbor names it. */
 const TOKEN_ISSUER = 'harbor-token-issuer';
@@ -85,6 +91,8 @@ export interface AppDeps {
   /** Key and certificate (PEM) when Berth terminates TLS itself. */
   tls?: { key: Buffer; cert: Buffer };
   db: Db;
+  /** The database's URL, for the job queue's own connections; default database.url. */
+  databaseUrl?: string;
   storage: StorageDriver;
   log: Logger;
   /** The built portal (index.html and assets/); default portal/dist of this checkout. */
@@ -99,6 +107,7 @@ export interface BerthApp {
   gc: GarbageCollector;
   settings: SettingsService;
   quotas: QuotasService;
+  jobs: JobService;
   /** Writes the pull counts and audit events buffered off the request path (closing the app does too). */
   flushBuffered(): Promise<void>;
 }
@@ -178,8 +187,19 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
     realm: (request) => tokenRealm(request, config.external_url, config.behind_proxy),
   });
 
+  const databaseUrl = deps.databaseUrl ?? config.database.url;
+  if (!databaseUrl) throw new Error('buildApp needs the database URL (databaseUrl or database.url)');
+  const jobs = new JobService({ db, store: new JobsStore(), log, databaseUrl, config: { workers: config.jobs.workers, heartbeatMs: config.jobs.heartbeat } });
+  jobs.register(uploadPurgeJob((age) => content.blobs.purgeUploads(age)));
+  for (const type of await loadJobModules(config.jobs.modules)) jobs.register(type);
+  await jobs.start();
+  app.addHook('onClose', async () => jobs.stop());
+  const purging = config.storage_service.upload_purging;
+  if (purging.enabled) await jobs.schedule(UPLOAD_PURGE, intervalCron(purging.interval)!, { age_ms: purging.age });
+  else await jobs.unschedule(UPLOAD_PURGE);
+
   await app.register(async (scope) => {
-    await probeRoutes(scope, { health: new HealthService({ db, storage, log }) });
+    await probeRoutes(scope, { health: new HealthService({ db, storage, log, jobs }) });
   });
   await app.register(async (scope) => {
     await registryRoutes(scope, { content, access: registryAccess, audit, pulls, settings });
@@ -227,6 +247,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
       await userGroupsRoutes(api, { userGroups });
       await settingsRoutes(api, { configurations, settings, config, hasCaRoot: tls !== undefined });
       await quotasRoutes(api, { quotas });
+      await jobsRoutes(api, { jobs });
       await systemInfoRoutes(api, { storage, certificate: tls?.cert });
       await overviewRoutes(api, { overview: new OverviewService({ db, store: new OverviewStore(), projects }) });
     },
@@ -235,5 +256,5 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   // Last: its catch-all page route yields to every API route above.
   await app.register(async (scope) => portalRoutes(scope, { ...(deps.portalDir !== undefined && { dir: deps.portalDir }) }));
 
-  return { app, blobs: content.blobs, gc: new GarbageCollector(content.garbage), settings, quotas, flushBuffered };
+  return { app, blobs: content.blobs, gc: new GarbageCollector(content.garbage), settings, quotas, jobs, flushBuffered };
 }

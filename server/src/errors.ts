@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   CONFLICT: 409,
   PRECONDITION: 412,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** Harbor's answer to a body its swagger refuses (an enum value it does not list). */
+  UNPROCESSABLE_ENTITY: 422,
   INTERNAL_SERVER_ERROR: 500,
   /** An external service an administrator configured (OIDC provider, LDAP server) or the database is down or misconfigured. */
   SERVICE_UNAVAILABLE: 503,

@@ -10,6 +10,12 @@ import { createStorageDriver } from './storage/create-driver.ts';
 import { startHttpsRedirect } from './http/https-redirect.ts';
 import type { GcArguments, Invocation } from './cli.ts';
 import { describeDeletion, describeProgress, GcOutput } from './gc/gc-output.ts';
+import { GarbageCollector } from './gc/gc.service.ts';
+import { createContentServices } from './content/content-services.ts';
+import { SettingsService } from './settings/settings.service.ts';
+import { AuditLog } from './audit/audit-log.ts';
+import { BlobStore } from './storage/blob-store.ts';
+import { HashWorker } from './storage/parallel-hash.ts';
 import { checkDatabaseReachable, checkPortFree, listenError, StartupError } from './startup.ts';
 
 function readTls(config: BerthConfig): { key: Buffer; cert: Buffer } | undefined {
@@ -28,6 +34,7 @@ interface Runtime {
   config: BerthConfig;
   log: Logger;
   db: Db;
+  url: string;
   embedded?: EmbeddedDatabase;
 }
 
@@ -43,7 +50,7 @@ async function openDatabase(config: BerthConfig, log: Logger): Promise<Runtime> 
   const db = createDatabase(url, max_open_conns, log, { acquire: acquire_timeout, statement: statement_timeout, idleInTransaction: idle_in_transaction_timeout });
   const applied = await migrateToLatest(db);
   if (applied.length > 0) log.info({ migrations: applied }, 'applied database migrations');
-  return { config, log, db, ...(embedded && { embedded }) };
+  return { config, log, db, url, ...(embedded && { embedded }) };
 }
 
 async function close(runtime: Runtime): Promise<void> {
@@ -59,7 +66,7 @@ async function serve(config: BerthConfig, log: Logger): Promise<void> {
   if (config.https) await checkPortFree(config.http.host, config.http.port, 'http.port');
   const runtime = await openDatabase(config, log);
   await ensureAdmin(runtime.db, config.admin_password, config.data_volume, log);
-  const { app, blobs } = await buildApp({ config, db: runtime.db, storage: await createStorageDriver(config), log, ...(tls && { tls }) });
+  const { app } = await buildApp({ config, db: runtime.db, databaseUrl: runtime.url, storage: await createStorageDriver(config), log, ...(tls && { tls }) });
   let redirect: Server | undefined;
   let listening = { port: listenPort, setting: listenSetting };
   try {
@@ -74,17 +81,11 @@ async function serve(config: BerthConfig, log: Logger): Promise<void> {
     await close(runtime);
     throw listenError(error, config.http.host, listening.port, listening.setting);
   }
-  const purging = config.storage_service.upload_purging;
-  const purge = () => blobs.purgeUploads(purging.age).catch((error: unknown) => log.error({ err: error }, 'upload purge failed'));
-  const timer = purging.enabled ? setInterval(purge, purging.interval) : undefined;
-  timer?.unref();
-  if (purging.enabled) void purge();
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
-    clearInterval(timer);
     redirect?.close();
     await app.close();
     await close(runtime);
@@ -101,7 +102,19 @@ async function serve(config: BerthConfig, log: Logger): Promise<void> {
  */
 async function collectGarbage(config: BerthConfig, log: Logger, options: GcArguments): Promise<number> {
   const runtime = await openDatabase(config, log);
-  const { app, gc } = await buildApp({ config, db: runtime.db, storage: await createStorageDriver(config), log });
+  // content/ alone, not the app: this process must not start the job service's workers and schedules.
+  const settings = new SettingsService(runtime.db);
+  const hashing = new HashWorker();
+  const content = createContentServices({
+    db: runtime.db,
+    blobs: new BlobStore(await createStorageDriver(config)),
+    hashing,
+    settings,
+    audit: new AuditLog(runtime.db, log, settings),
+    options: { deleteEnabled: config.storage_service.delete.enabled, uploadIdleTimeoutMs: config.http.upload_idle_timeout },
+    log,
+  });
+  const gc = new GarbageCollector(content.garbage);
   const output = new GcOutput(process.stdout);
   const stop = new AbortController();
   const onSignal = () => stop.abort(new Error('stopped'));
@@ -126,7 +139,7 @@ async function collectGarbage(config: BerthConfig, log: Logger, options: GcArgum
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await app.close();
+    await hashing.close();
     await close(runtime);
   }
 }

@@ -31,6 +31,7 @@ const SystemRobotsTab = lazy(() => import('../features/admin/RobotsTab.tsx'));
 const GlobalLabelsTab = lazy(() => import('../features/admin/LabelsTab.tsx'));
 const QuotasTab = lazy(() => import('../features/admin/QuotasTab.tsx'));
 const AuditLogTab = lazy(() => import('../features/admin/AuditLogTab.tsx'));
+const JobServiceTab = lazy(() => import('../features/admin/JobServiceTab.tsx'));
 const ConfigurationTab = lazy(() => import('../features/admin/ConfigurationTab.tsx'));
 const RepositoryRoute = lazy(() => import('../features/repository/RepositoryRoute.tsx'));
 const ApiExplorerPage = lazy(() => import('../features/api-explorer/ApiExplorerPage.tsx'));
@@ -88,6 +89,7 @@ function Routed() {
             <Route path="labels" element={<GlobalLabelsTab />} />
             <Route path="quotas" element={<QuotasTab />} />
             <Route path="audit-log" element={<AuditLogTab />} />
+            <Route path="job-service" element={<JobServiceTab />} />
             <Route path="configuration" element={<ConfigurationTab />} />
           </Route>
           <Route path="devcenter-api-2.0" element={<ApiExplorerPage />} />

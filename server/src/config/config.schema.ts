@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { intervalCron } from '../jobs/cron.ts';
 
 const duration = z
   .string()
@@ -79,11 +80,29 @@ export const configSchema = z.strictObject({
       s3: s3Storage.optional(),
       delete: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
       upload_purging: z
-        .strictObject({ enabled: z.boolean().default(true), age: duration.default(parseDuration('168h')), interval: duration.default(parseDuration('24h')) })
+        .strictObject({
+          enabled: z.boolean().default(true),
+          age: duration.default(parseDuration('168h')),
+          // A scheduled job (jobs/): clock-aligned ticks, fired once across replicas.
+          interval: duration
+            .default(parseDuration('24h'))
+            .refine((ms) => intervalCron(ms) !== undefined, 'expected an interval that divides a minute, an hour or a day, or whole days (e.g. 30s, 15m, 6h, 24h, 7d)'),
+        })
         .prefault({}),
     })
     .prefault({})
     .refine((s) => !(s.filesystem && s.s3), { message: 'configure only one of filesystem or s3' }),
+  /** The job service (jobs/): Harbor's max_job_workers, and how fast a dead process's jobs are taken over. */
+  jobs: z
+    .strictObject({
+      /** Jobs of each type this process runs at once; 0: this process runs none (it still enqueues and schedules). */
+      workers: z.number().int().min(0).max(100).default(10),
+      /** Running jobs beat this often; a job whose process missed it is retried by another process within about twice this. pg-boss's minimum is 10s. */
+      heartbeat: duration.default(parseDuration('10s')).refine((ms) => ms >= 10_000 && ms % 1000 === 0, 'expected whole seconds, at least 10s'),
+      /** ES modules whose default export is a job type or a list of them (jobs/job-type.ts), loaded at start: job types beyond Berth's own. */
+      modules: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).prefault({}),
 });
 

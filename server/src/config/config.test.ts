@@ -89,6 +89,22 @@ log:
     assert.equal(config.log.level, 'warn');
   });
 
+  it("runs the job service with Harbor's 10 workers and a 10 s heartbeat unless told otherwise; modules from a PATH-like list", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-config-'));
+    assert.deepEqual(loadConfig({ env: {}, cwd: dir }).jobs, { workers: 10, heartbeat: 10_000, modules: [] });
+    const set = loadConfig({ env: { BERTH_JOBS_WORKERS: '0', BERTH_JOBS_HEARTBEAT: '30s', BERTH_JOBS_MODULES: '/opt/a.ts:/opt/b.ts' }, cwd: dir });
+    assert.deepEqual(set.jobs, { workers: 0, heartbeat: 30_000, modules: ['/opt/a.ts', '/opt/b.ts'] });
+  });
+
+  it('refuses a heartbeat under 10 s and an upload purge interval the clock cannot repeat, naming the variable', () => {
+    const { dir } = withFile('');
+    assert.throws(() => loadConfig({ env: { BERTH_JOBS_HEARTBEAT: '5s' }, cwd: dir }), { message: 'BERTH_JOBS_HEARTBEAT (jobs.heartbeat): expected whole seconds, at least 10s' });
+    assert.throws(
+      () => loadConfig({ env: { BERTH_UPLOAD_PURGING_INTERVAL: '7m' }, cwd: dir }),
+      { message: 'BERTH_UPLOAD_PURGING_INTERVAL (storage_service.upload_purging.interval): expected an interval that divides a minute, an hour or a day, or whole days (e.g. 30s, 15m, 6h, 24h, 7d)' },
+    );
+  });
+
   it('stops with a message naming the bad key', () => {
     const cases: [string, Record<string, string>, RegExp][] = [
       ['http:\n  port: 99999\n', {}, /http\.port/],

@@ -14,7 +14,7 @@ export class ConfigError extends Error {
 }
 
 /** BERTH_* variables an operator (or a test) sets, and the berth.yml key each overrides. */
-const ENV_OVERRIDES: Record<string, { key: string[]; type: 'string' | 'number' | 'boolean' }> = {
+const ENV_OVERRIDES: Record<string, { key: string[]; type: 'string' | 'number' | 'boolean' | 'list' }> = {
   BERTH_HOSTNAME: { key: ['hostname'], type: 'string' },
   BERTH_EXTERNAL_URL: { key: ['external_url'], type: 'string' },
   BERTH_HTTP_PORT: { key: ['http', 'port'], type: 'number' },
@@ -42,10 +42,15 @@ const ENV_OVERRIDES: Record<string, { key: string[]; type: 'string' | 'number' |
   BERTH_STORAGE_DELETE_ENABLED: { key: ['storage_service', 'delete', 'enabled'], type: 'boolean' },
   BERTH_UPLOAD_PURGING_AGE: { key: ['storage_service', 'upload_purging', 'age'], type: 'string' },
   BERTH_UPLOAD_PURGING_INTERVAL: { key: ['storage_service', 'upload_purging', 'interval'], type: 'string' },
+  BERTH_JOBS_WORKERS: { key: ['jobs', 'workers'], type: 'number' },
+  BERTH_JOBS_HEARTBEAT: { key: ['jobs', 'heartbeat'], type: 'string' },
+  BERTH_JOBS_MODULES: { key: ['jobs', 'modules'], type: 'list' },
 };
 
-function envValue(name: string, raw: string, type: 'string' | 'number' | 'boolean'): unknown {
+function envValue(name: string, raw: string, type: 'string' | 'number' | 'boolean' | 'list'): unknown {
   if (type === 'string') return raw;
+  // Paths separated as in PATH.
+  if (type === 'list') return raw.split(':').filter((item) => item !== '');
   if (type === 'number') {
     if (!/^\d+$/.test(raw)) throw new ConfigError(`${name}: expected a whole number, got ${JSON.stringify(raw)}`);
     return Number(raw);

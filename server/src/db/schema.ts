@@ -232,6 +232,75 @@ export interface ArtifactLabelTable {
   createdAt: CreatedAt;
 }
 
+/** (0013) Harbor's execution: one run of a vendor's work (GC, retention, upload purge, …). */
+export interface ExecutionTable {
+  id: Generated<string>;
+  vendorType: string;
+  vendorId: ColumnType<string, string | number | undefined, never>;
+  trigger: 'MANUAL' | 'SCHEDULE' | 'EVENT';
+  status: ColumnType<string, string | undefined, string>;
+  statusMessage: ColumnType<string, string | undefined, string>;
+  extraAttrs: ColumnType<Record<string, unknown>, string | undefined, string>;
+  startTime: CreatedAt;
+  endTime: ColumnType<Date | null, never, Date | ReturnType<typeof Object> | null>;
+  updateTime: UpdatedAt;
+}
+
+/** (0013) A task of an execution: one queued job, its attempts and log. */
+export interface TaskTable {
+  id: Generated<string>;
+  executionId: string;
+  vendorType: string;
+  jobId: string | null;
+  status: ColumnType<string, string | undefined, string>;
+  statusCode: ColumnType<number, number | undefined, number>;
+  statusMessage: ColumnType<string, string | undefined, string>;
+  runCount: ColumnType<number, never, number | ReturnType<typeof Object>>;
+  stopRequested: ColumnType<boolean, never, boolean>;
+  workerPoolId: ColumnType<string | null, never, string | null>;
+  checkIn: ColumnType<string, never, string>;
+  checkInTime: ColumnType<Date | null, never, Date | ReturnType<typeof Object> | null>;
+  extraAttrs: ColumnType<Record<string, unknown>, string | undefined, string>;
+  creationTime: CreatedAt;
+  startTime: ColumnType<Date | null, never, Date | ReturnType<typeof Object> | null>;
+  endTime: ColumnType<Date | null, never, Date | ReturnType<typeof Object> | null>;
+  updateTime: UpdatedAt;
+}
+
+export interface TaskLogTable {
+  id: Generated<string>;
+  taskId: string;
+  loggedAt: CreatedAt;
+  level: string;
+  message: string;
+}
+
+export interface JobScheduleTable {
+  id: Generated<string>;
+  vendorType: string;
+  vendorId: ColumnType<string, string | number | undefined, never>;
+  cron: string;
+  payload: ColumnType<Record<string, unknown>, string | undefined, string>;
+  nextFireAt: Date;
+  creationTime: CreatedAt;
+  updateTime: UpdatedAt;
+}
+
+export interface JobQueueTable {
+  jobType: string;
+  paused: boolean;
+  updateTime: UpdatedAt;
+}
+
+export interface JobWorkerPoolTable {
+  id: string;
+  pid: number;
+  host: string;
+  concurrency: number;
+  startAt: CreatedAt;
+  heartbeatAt: ColumnType<Date, never, ReturnType<typeof Object>>;
+}
+
 export interface Database {
   repository: RepositoryTable;
   blob: BlobTable;
@@ -255,4 +324,10 @@ export interface Database {
   label: LabelTable;
   artifactLabel: ArtifactLabelTable;
   quota: QuotaTable;
+  execution: ExecutionTable;
+  task: TaskTable;
+  taskLog: TaskLogTable;
+  jobSchedule: JobScheduleTable;
+  jobQueue: JobQueueTable;
+  jobWorkerPool: JobWorkerPoolTable;
 }

@@ -31,8 +31,9 @@ interface Check {
  * Harbor's GET /health: every component Berth depends on, each checked for
  * real on every call — PostgreSQL answers a query; storage takes an object,
  * returns the same bytes and deletes it (a read-only, full or unmounted volume
- * fails here, where a listing would pass). Berth runs no job service and no
- * Redis, so it reports neither rather than inventing a status for them.
+ * fails here, where a listing would pass). The job service is in every
+ * process (jobs/): its queue answers. Berth has no Redis, so it reports none
+ * rather than inventing a status for it.
  * Concurrent calls share one round of checks, so the unauthenticated endpoint
  * cannot multiply the load it puts on the database and storage.
  */
@@ -41,8 +42,8 @@ export class HealthService {
   readonly #log: Logger;
   #running: Promise<OverallHealth> | undefined;
 
-  constructor(deps: { db: Db; storage: StorageDriver; log: Logger }) {
-    const { db, storage } = deps;
+  constructor(deps: { db: Db; storage: StorageDriver; log: Logger; jobs: { check(): Promise<void> } }) {
+    const { db, storage, jobs } = deps;
     // One probe name per process: concurrent rounds are shared, and replicas never touch each other's probe.
     const probe = healthProbePath(randomUUID());
     this.#checks = [
@@ -61,6 +62,7 @@ export class HealthService {
           await storage.delete(probe);
         },
       },
+      { name: 'jobservice', run: async () => await jobs.check() },
     ];
     this.#log = deps.log;
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ErrorsSchema } from '../http/openapi.ts';
 
-/** Harbor's OverallHealthStatus with the components Berth has (database, storage). */
+/** Harbor's OverallHealthStatus with the components Berth has (database, storage, jobservice). */
 export const OverallHealthStatus = z
   .object({
     status: z.enum(['healthy', 'unhealthy']),

@@ -8,6 +8,11 @@ import { imageBlobs, makeChart, makeImage, writeOciLayout, type Image } from '..
 import { RegistryClient } from '../fixtures/registry-client.ts';
 import { startOidcProvider } from '../fixtures/oidc-provider.ts';
 import { PortalWalk } from '../fixtures/portal-walk.ts';
+import { TEST_JOBS_MODULE, TEST_SLEEP } from '../fixtures/test-jobs.ts';
+import { createDatabase } from '../../src/db/database.ts';
+import { JobService } from '../../src/jobs/jobs.service.ts';
+import { JobsStore } from '../../src/jobs/jobs.store.ts';
+import { createLogger } from '../../src/logger.ts';
 
 /**
  * The web portal as a person uses it, in headless Chromium against a real
@@ -38,7 +43,8 @@ describe('the web portal in a browser', () => {
     // The portal is built (when stale) before Berth starts: Berth serves the build it finds at start.
     page = await walk.launch();
     tools = createContainerTools();
-    berth = await startBerth();
+    // The test job types, for a job to watch and stop on the job service page.
+    berth = await startBerth({ env: { BERTH_JOBS_MODULES: TEST_JOBS_MODULE } });
     harbor = new HarborApi(berth.url);
     await harbor.createUser('alice');
     image = await makeImage({ layerSizes: [4096, 2048], created: '2024-03-01T12:34:56Z' });
@@ -694,6 +700,49 @@ describe('the web portal in a browser', () => {
     assert.equal(quota.hard.storage, 5_000_000_000);
     await checkAccessibility('project quotas');
     await shoot('23-quotas');
+  });
+
+  step('shows the job service: queues paused and resumed, a running job with its log, stopped from the page, and the schedules', async () => {
+    // This process only enqueues (no workers); the server runs the job.
+    const db = createDatabase(berth.databaseUrl, 2);
+    const jobs = new JobService({ db, store: new JobsStore(), log: createLogger('warn'), databaseUrl: berth.databaseUrl, config: { workers: 0, heartbeatMs: 10_000 } });
+    jobs.register(TEST_SLEEP);
+    await jobs.start();
+    try {
+      await page.getByRole('tab', { name: 'Job service' }).click();
+      const queue = page.getByRole('region', { name: 'Queues' }).getByRole('row', { name: /TEST_SLEEP/ });
+      await queue.getByText('Active').waitFor();
+      await queue.getByRole('button', { name: 'Pause' }).click();
+      await queue.getByText('Paused').waitFor();
+      assert.equal((await harbor.call('GET', '/jobservice/queues')).body.find((q: { job_type: string }) => q.job_type === 'TEST_SLEEP').paused, true);
+      await queue.getByRole('button', { name: 'Resume' }).click();
+      await queue.getByText('Active').waitFor();
+
+      const { taskId } = await jobs.enqueue('TEST_SLEEP', { ms: 120_000 });
+      const running = page.getByRole('region', { name: 'Running jobs' }).getByRole('row', { name: new RegExp(`TEST_SLEEP ${taskId}\\b`) });
+      await running.getByText(/ms left/).waitFor();
+      await running.getByRole('button', { name: 'Log' }).click();
+      const log = page.getByRole('dialog', { name: `Log of job ${taskId}` });
+      await log.getByText(/\[INFO\] sleeping 120000 ms/).waitFor();
+      await checkAccessibility('job log');
+      await log.getByRole('button', { name: 'Close' }).click();
+      await checkAccessibility('job service');
+      await shoot('24-job-service');
+      await running.getByRole('button', { name: 'Stop' }).click();
+      await page.getByRole('dialog').filter({ hasText: `Stop job ${taskId}?` }).getByRole('button', { name: 'Stop' }).click();
+      await page.getByText('No job is running').waitFor();
+      assert.equal((await jobs.task(taskId)).status, 'Stopped');
+
+      await page.getByRole('region', { name: 'Schedules' }).getByRole('row', { name: /PURGE_UPLOAD/ }).getByText('0 0 0 * * *').waitFor();
+      await page.getByRole('button', { name: 'Pause all schedules' }).click();
+      await page.getByText('All schedules are paused').waitFor();
+      assert.deepEqual((await harbor.call('GET', '/schedules/all/paused')).body, { paused: true });
+      await page.getByRole('button', { name: 'Resume all schedules' }).click();
+      await page.getByText('Schedules are running').waitFor();
+    } finally {
+      await jobs.stop();
+      await db.destroy();
+    }
   });
 
   step('finds projects and repositories from the search box in the header', async () => {

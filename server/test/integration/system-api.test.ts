@@ -66,13 +66,14 @@ describe('ping and version', () => {
 });
 
 describe('health', () => {
-  it('reports the database and storage healthy, having really used both, and leaves no probe behind', async () => {
+  it('reports the database, storage and job service healthy, having really used them, and leaves no probe behind', async () => {
     const response = await harbor.call('GET', '/health', { auth: null });
     assert.equal(response.status, 200);
     assert.equal(response.body.status, 'healthy');
     assert.deepEqual(response.body.components.map((c: { name: string; status: string }) => [c.name, c.status]), [
       ['database', 'healthy'],
       ['storage', 'healthy'],
+      ['jobservice', 'healthy'],
     ]);
     // The storage check wrote its probe under the root and deleted it again.
     assert.ok(existsSync(join(t.storageRoot, 'health')));

@@ -10,6 +10,7 @@ import * as labels from './0008-labels.ts';
 import * as benchIndexes from './0009-bench-indexes.ts';
 import * as libraryAdminMember from './0010-library-admin-member.ts';
 import * as unenforcedPoliciesOff from './0011-unenforced-policies-off.ts';
+import * as jobService from './0013-job-service.ts';
 import * as garbageCollection from './0015-garbage-collection.ts';
 
 /** Every migration, in order. Names are permanent: never rename or reorder a shipped one. */
@@ -25,5 +26,6 @@ export const migrations: Record<string, Migration> = {
   '0009-bench-indexes': benchIndexes,
   '0010-library-admin-member': libraryAdminMember,
   '0011-unenforced-policies-off': unenforcedPoliciesOff,
+  '0013-job-service': jobService,
   '0015-garbage-collection': garbageCollection,
 };
