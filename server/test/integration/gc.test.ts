@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import type { Database } from '../../src/db/schema.ts';
 import { ContentStore } from '../../src/content/content.store.ts';
 import type { GcDeletion, GcOptions, GcProgress } from '../../src/gc/gc.service.ts';
 import { parseDigest } from '../../src/oci/digest.ts';
@@ -65,6 +66,26 @@ describe('garbage collection', () => {
     const statuses = [(await berth.client.request('GET', `/v2/${repository}/manifests/${reference}`, { headers: { accept: OCI_MANIFEST } })).status];
     for (const digest of contentOf(image)) statuses.push((await berth.client.request('GET', `/v2/${repository}/blobs/${digest}`)).status);
     return statuses;
+  };
+
+  /** A collection run while another transaction holds the locks `lock` takes (as a push in progress would). */
+  const whileHolding = async (lock: (trx: Transaction<Database>) => Promise<void>) => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holder = berth.db.transaction().execute(async (trx) => {
+      await lock(trx);
+      locked();
+      await released;
+    });
+    await isLocked;
+    try {
+      return await collect(berth);
+    } finally {
+      release();
+      await holder;
+    }
   };
 
   it("a deleted image's own blobs go, layers another image shares stay, and every remaining pull works", async () => {
@@ -192,19 +213,9 @@ describe('garbage collection', () => {
   it('a blob a push holds FOR SHARE is skipped, not waited for', async () => {
     const layer = (await makeLayer(1400, 'held')).layer;
     await berth.client.pushBlob('gc/held', layer);
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
-    const holder = berth.db.transaction().execute(async (trx) => {
+    const { deleted } = await whileHolding(async (trx) => {
       await sql`SELECT 1 FROM blob WHERE digest = ${layer.digest} FOR SHARE`.execute(trx);
-      locked();
-      await released;
     });
-    await isLocked;
-    const { deleted } = await collect(berth);
-    release();
-    await holder;
     assert.ok(!blobsOf(deleted).includes(layer.digest));
     assert.equal(await state(layer.digest), 'live');
   });
@@ -216,21 +227,10 @@ describe('garbage collection', () => {
     await berth.client.pushImage('gc/link-b', image.manifest.digest, image);
     assert.equal((await berth.client.request('DELETE', `/v2/gc/link-b/manifests/${image.manifest.digest}`)).status, 202);
     const repositoryId = (await berth.db.selectFrom('repository').select('id').where('name', '=', 'gc/link-b').executeTakeFirstOrThrow()).id;
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
     // The statement a manifest PUT (and a mount) locks its blobs with.
-    const holder = berth.db.transaction().execute(async (trx) => {
-      const present = await new ContentStore().lockLinkedBlobsForShare(trx, repositoryId, contentOf(image));
-      assert.equal(present.size, 2);
-      locked();
-      await released;
+    const { deleted } = await whileHolding(async (trx) => {
+      assert.equal((await new ContentStore().lockLinkedBlobsForShare(trx, repositoryId, contentOf(image))).size, 2);
     });
-    await isLocked;
-    const { deleted } = await collect(berth);
-    release();
-    await holder;
     assert.deepEqual(deleted.filter((d) => d.kind === 'link'), [], 'no link the push holds is deleted');
     assert.equal((await berth.client.pushManifest('gc/link-b', 'b', image.manifest)).status, 201);
     assert.deepEqual(await pull('gc/link-b', image, 'b'), [200, 200, 200]);
