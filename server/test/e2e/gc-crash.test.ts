@@ -19,7 +19,7 @@ import { ADMIN_AUTH, RegistryClient } from '../fixtures/registry-client.ts';
  * caught in.
  */
 const LAUNCHER = new URL('../../bin/berth', import.meta.url).pathname;
-const SEEDED = 8_000;
+const SEEDED = 16_000;
 
 interface Progress {
   phase: string;
@@ -79,8 +79,8 @@ describe('berth gc killed in every phase, then run again', () => {
     await client.createProject('crash');
     image = imageOf([await makeLayer(4000, 'crash-a'), await makeLayer(4001, 'crash-b')], { created: 'crash' });
     await client.pushImage('crash/app', 'v1', image);
-    // 8 000 blobs, 10 % used by tagged artifacts; untag half of those artifacts so delete_untagged has work.
-    await seedBlobs({ db, storageRoot: join(berth.dataDir, 'registry'), blobs: SEEDED, referencedShare: 0.1, writers: 2 });
+    // 16 000 blobs, half used by 2 000 tagged artifacts; untag half of those so delete_untagged has pages of work.
+    await seedBlobs({ db, storageRoot: join(berth.dataDir, 'registry'), blobs: SEEDED, referencedShare: 0.5, writers: 2 });
     await sql`DELETE FROM tag WHERE name LIKE 'gc-%' AND artifact_id % 2 = 0`.execute(db);
   });
 
