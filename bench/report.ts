@@ -228,6 +228,18 @@ if (hasApi) {
   });
 }
 
+// ---------------------------------------------------------------- garbage collection (Berth only)
+if (raw.has('gc.seconds')) {
+  const gcRow = (row: Omit<Row, 'distribution' | 'ratio' | 'ratio_definition'>) =>
+    rows.push({ distribution: '-', ratio: null, ratio_definition: 'Berth only: distribution collects offline, read-only', ...row });
+  const seconds = Number(str('gc.seconds'));
+  const rss = Number(str('gc.peak_rss_mb'));
+  gcRow({ metric: `berth gc of ${str('gc.blobs_seeded')} seeded blobs (${str('gc.blobs_swept')} swept, ${str('gc.blobs_per_second')}/s; ${str('gc.blobs_left')} rows left)`, unit: 's', berth: seconds, target: '< 600', pass: seconds < 600 });
+  gcRow({ metric: 'berth gc peak RSS', unit: 'MB', berth: rss, target: '< 300', pass: rss < 300 });
+  const ratio = Number(str('gc.push_ratio'));
+  gcRow({ metric: `pushes while GC runs / without (${str('gc.push_rate_during')} / ${str('gc.push_rate_idle')} per s)`, unit: 'x', berth: ratio, target: '>= 0.90', pass: ratio >= 0.9 });
+}
+
 // ---------------------------------------------------------------- printing
 function fmt(v: number | string | null, unit = ''): string {
   if (v === null) return '-';

@@ -15,7 +15,8 @@
 # BENCH_DATA_ROOT (/tmp: where both registries keep their data; /dev/shm
 # takes the disk out of the comparison and leaves CPU as the floor),
 # BENCH_WRK_SECONDS (10), BENCH_IMAGE_LAYERS (4), BENCH_LAYER_MIB (64),
-# BENCH_SEED_ARTIFACTS (100000), BENCH_SEED_REPOS (10000),
+# BENCH_SEED_ARTIFACTS (100000), BENCH_SEED_REPOS (10000), BENCH_GC_BLOBS (1000000; 0 skips section 8),
+# BENCH_GC_PUSH_SECONDS (20),
 # BENCH_BERTH_NODE_FLAGS (extra node flags for Berth only, passed as
 # NODE_OPTIONS to server/bin/berth, the launcher `npm start` uses; empty by default), BENCH_BREAKDOWN=1 to also run
 # bench/upload-breakdown.ts (where upload time goes), BENCH_STRICT=1 to exit
@@ -622,6 +623,14 @@ run_ab_list repositories_first "$REPOS_PATH&page=1"
 run_ab_list repositories_deep "$REPOS_PATH&page=$DEEP_REPOS"
 hwm_phase listings
 alive "$BERTH_PID" || fail "berth died during the API section"
+# 8. Garbage collection (berth only): bench/gc.ts seeds BENCH_GC_BLOBS blobs (10 % referenced), measures
+# push throughput, then runs `berth gc` beside the server and pushes meanwhile. BENCH_GC_BLOBS=0 skips it.
+GC_BLOBS=${BENCH_GC_BLOBS:-1000000}
+if ((GC_BLOBS > 0)); then
+  log "8. Garbage collection (berth only): $GC_BLOBS seeded blobs, berth gc beside the server, pushes with and without it"
+  "$NODE" "$BENCH/gc.ts" "$BERTH_DATA" "$BERTH" "$BASIC" "$GC_BLOBS" "${BENCH_GC_PUSH_SECONDS:-20}" >>"$RAW" || fail "the GC bench failed"
+  alive "$BERTH_PID" || fail "berth died during the GC section"
+fi
 rec meta.loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 rec meta.wall_seconds "$(calc "$(now) - $t0" 0)"
 

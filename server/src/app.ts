@@ -60,6 +60,10 @@ import { BlobStore } from './storage/blob-store.ts';
 import { HashWorker } from './storage/parallel-hash.ts';
 import type { StorageDriver } from './storage/storage-driver.ts';
 import { createContentServices } from './content/content-services.ts';
+import { GarbageCollector } from './gc/gc.service.ts';
+import { gcJob } from './gc/gc.job.ts';
+import { gcRoutes } from './gc/gc.routes.ts';
+import { GcRunsService } from './gc/gc-runs.service.ts';
 import type { BlobsService } from './content/blobs.service.ts';
 import { registryRoutes } from './registry/registry.routes.ts';
 import { ArtifactsStore } from './artifacts/artifacts.store.ts';
@@ -116,6 +120,8 @@ export interface BerthApp {
   immutability: ImmutabilityService;
   /** Retention policies, as a retention run reads them. */
   retention: RetentionService;
+  /** Garbage collection over this app's content (berth gc, the GC job). */
+  gc: GarbageCollector;
   settings: SettingsService;
   quotas: QuotasService;
   jobs: JobService;
@@ -207,6 +213,8 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   if (!databaseUrl) throw new Error('buildApp needs the database URL (databaseUrl or database.url)');
   const jobs = new JobService({ db, store: new JobsStore(), log, databaseUrl, config: { workers: config.jobs.workers, heartbeatMs: config.jobs.heartbeat } });
   jobs.register(uploadPurgeJob((age) => content.blobs.purgeUploads(age)));
+  const gc = new GarbageCollector(content.garbage);
+  jobs.register(gcJob(gc, config.storage_service.upload_purging.age));
   for (const type of await loadJobModules(config.jobs.modules)) jobs.register(type);
   await jobs.start();
   app.addHook('onClose', async () => jobs.stop());
@@ -266,6 +274,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
       await settingsRoutes(api, { configurations, settings, config, hasCaRoot: tls !== undefined });
       await quotasRoutes(api, { quotas });
       await jobsRoutes(api, { jobs });
+      await gcRoutes(api, { runs: new GcRunsService(jobs) });
       await systemInfoRoutes(api, { storage, certificate: tls?.cert });
       await overviewRoutes(api, { overview: new OverviewService({ db, store: new OverviewStore(), projects }) });
       await immutabilityRoutes(api, { immutability, projects });
@@ -278,5 +287,5 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
 
   // Outside any transaction (the poller's timers run in this context); stopped by app.close().
   auditReader.start();
-  return { app, blobs: content.blobs, pulls, settings, quotas, immutability, retention, jobs, flushBuffered };
+  return { app, blobs: content.blobs, pulls, settings, quotas, immutability, retention, gc, jobs, flushBuffered };
 }

@@ -4,8 +4,18 @@ import { BERTH_VERSION } from './version.ts';
 /** A command that starts Berth (main.ts). */
 export interface Invocation {
   kind: 'run';
-  command: 'serve' | 'migrate';
+  command: 'serve' | 'migrate' | 'gc';
   configFile?: string;
+  /** berth gc's options. */
+  gc?: GcArguments;
+}
+
+export interface GcArguments {
+  dryRun: boolean;
+  deleteUntagged: boolean;
+  timeWindowHours: number;
+  workers: number;
+  verbose: boolean;
 }
 
 /** What the command line asks for: a command to run, text to print, or a mistake to report with usage (exit 2). */
@@ -44,6 +54,35 @@ ${HELP_HELP}`,
     help: `Applies pending database migrations and exits (replicas starting together apply each once).
 
 options:
+${CONFIG_HELP}
+${HELP_HELP}`,
+  },
+  gc: {
+    summary: 'collect garbage: unreferenced blobs, links and uploads, untagged artifacts on request',
+    usage: 'berth gc [--dry-run] [--delete-untagged] [--time-window HOURS] [--workers N] [--verbose] [--config FILE]',
+    options: {
+      config: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      'delete-untagged': { type: 'boolean' },
+      'time-window': { type: 'string' },
+      workers: { type: 'string' },
+      verbose: { type: 'boolean', short: 'v' },
+    },
+    help: `Deletes what no artifact needs while the registry keeps serving (other Berth
+processes may push and pull meanwhile): blobs no artifact references, repository
+links no artifact of the repository needs, bytes in storage no row knows, upload
+sessions idle for longer than storage_service.upload_purging.age. A run stopped or
+killed anywhere is finished by the next. Shows a progress bar on a terminal, one
+line per step otherwise; exits 1 when some bytes could not be deleted (the next
+run retries them).
+
+options:
+  --dry-run            report what a run would delete; delete nothing
+  --delete-untagged    also delete untagged artifacts (never an index's children,
+                       nor accessories whose subject is still there)
+  --time-window HOURS  keep what was touched within the last HOURS (default 2; 0 allowed)
+  --workers N          sweep with N workers in parallel, 1 to 5 (default 1)
+  -v, --verbose        print each deleted item
 ${CONFIG_HELP}
 ${HELP_HELP}`,
   },
@@ -121,6 +160,21 @@ export function parseCommandLine(argv: string[]): CommandLine {
       const [topic, ...extra] = positionals;
       if (extra.length > 0 || !Object.hasOwn(COMMANDS, topic!)) return { kind: 'refuse', text: `berth help: unknown command ${JSON.stringify(positionals.join(' '))}\n\n${USAGE}` };
       return { kind: 'print', text: commandUsage(topic!) };
+    }
+    case 'gc': {
+      const timeWindow = values['time-window'] === undefined ? 2 : Number(values['time-window']);
+      if (typeof values['time-window'] === 'string' && !(values['time-window'].trim() !== '' && Number.isFinite(timeWindow) && timeWindow >= 0)) {
+        return { kind: 'refuse', text: `berth gc: --time-window must be a number of hours, 0 or more\n\n${commandUsage(first)}` };
+      }
+      const workers = values.workers === undefined ? 1 : Number(values.workers);
+      if (!Number.isInteger(workers) || workers < 1 || workers > 5) return { kind: 'refuse', text: `berth gc: --workers must be 1, 2, 3, 4 or 5\n\n${commandUsage(first)}` };
+      const configFile = values.config;
+      return {
+        kind: 'run',
+        command: 'gc',
+        ...(typeof configFile === 'string' && { configFile }),
+        gc: { dryRun: values['dry-run'] === true, deleteUntagged: values['delete-untagged'] === true, timeWindowHours: timeWindow, workers, verbose: values.verbose === true },
+      };
     }
     default: {
       const configFile = values.config;

@@ -8,7 +8,13 @@ import { ensureAdmin } from './auth/admin.ts';
 import { buildApp } from './app.ts';
 import { createStorageDriver } from './storage/create-driver.ts';
 import { startHttpsRedirect } from './http/https-redirect.ts';
-import type { Invocation } from './cli.ts';
+import type { GcArguments, Invocation } from './cli.ts';
+import { describeDeletion, describeProgress, GcOutput } from './gc/gc-output.ts';
+import { GarbageCollector } from './gc/gc.service.ts';
+import { createContentServices } from './content/content-services.ts';
+import { SettingsService } from './settings/settings.service.ts';
+import { BlobStore } from './storage/blob-store.ts';
+import { HashWorker } from './storage/parallel-hash.ts';
 import { checkDatabaseReachable, checkPortFree, listenError, StartupError } from './startup.ts';
 
 function readTls(config: BerthConfig): { key: Buffer; cert: Buffer } | undefined {
@@ -88,13 +94,61 @@ async function serve(config: BerthConfig, log: Logger): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
+/**
+ * berth gc: the same collection the GC job runs, in this process, beside any
+ * serving ones. Ctrl-C (or SIGTERM) stops it between batches; the next run
+ * finishes what it left. Exit 1 when some bytes could not be deleted.
+ */
+async function collectGarbage(config: BerthConfig, log: Logger, options: GcArguments): Promise<number> {
+  const runtime = await openDatabase(config, log);
+  // content/ alone, not the app: this process must not start the job service's workers and schedules.
+  const settings = new SettingsService(runtime.db);
+  const hashing = new HashWorker();
+  const content = createContentServices({
+    db: runtime.db,
+    blobs: new BlobStore(await createStorageDriver(config)),
+    hashing,
+    settings,
+    options: { deleteEnabled: config.storage_service.delete.enabled, uploadIdleTimeoutMs: config.http.upload_idle_timeout },
+    log,
+  });
+  const gc = new GarbageCollector(content.garbage);
+  const output = new GcOutput(process.stdout);
+  const stop = new AbortController();
+  const onSignal = () => stop.abort(new Error('stopped'));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const result = await gc.run(
+      { ...options, uploadMaxAgeMs: config.storage_service.upload_purging.age },
+      {
+        signal: stop.signal,
+        onProgress: (progress) => output.progress(progress),
+        log: (line) => output.line(line),
+        ...(options.verbose && { onDeleted: (deletion) => output.line(`${options.dryRun ? 'would delete' : 'deleted'} ${describeDeletion(deletion)}`) }),
+      },
+    );
+    output.line(`${options.dryRun ? 'dry run, nothing deleted: ' : ''}${describeProgress(result)}`);
+    return result.failures > 0 ? 1 : 0;
+  } catch (error) {
+    if (!stop.signal.aborted) throw error;
+    output.line('stopped; the next run finishes what this one began');
+    return 130;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await hashing.close();
+    await close(runtime);
+  }
+}
+
 /** Prints a configuration mistake: one line for one mistake, one line each for several. */
 function configProblem(error: ConfigError): number {
   console.error(error.message.includes('\n') ? `berth: invalid configuration:\n${error.message}` : `berth: invalid configuration: ${error.message}`);
   return 2;
 }
 
-/** Runs serve or migrate; the exit code, or -1 while serving (the process exits at shutdown). */
+/** Runs serve, migrate or gc; the exit code, or -1 while serving (the process exits at shutdown). */
 export async function main(commandLine: Invocation): Promise<number> {
   let config: BerthConfig;
   try {
@@ -112,6 +166,7 @@ export async function main(commandLine: Invocation): Promise<number> {
       await serve(config, log);
       return -1;
     }
+    if (commandLine.command === 'gc') return await collectGarbage(config, log, commandLine.gc!);
     await close(await openDatabase(config, log));
     return 0;
   } catch (error) {

@@ -262,24 +262,35 @@ export class BlobsService {
 
   /** Removes upload sessions idle for longer than `maxAgeMs`, and storage left by uploads that never got a row. */
   async purgeUploads(maxAgeMs: number): Promise<number> {
+    let purged = (await this.expireUploads(maxAgeMs)).length;
+    purged += await this.#blobs.purgeTemporary(new Date(Date.now() - maxAgeMs));
+    if (purged > 0) this.#log.info({ purged }, 'purged abandoned uploads');
+    return purged;
+  }
+
+  /**
+   * Upload sessions idle for longer than `maxAgeMs`, and upload areas in
+   * storage that no session owns and nobody wrote to for as long: removed
+   * (unless `dryRun`) and returned by id.
+   */
+  async expireUploads(maxAgeMs: number, dryRun = false): Promise<string[]> {
     const cutoff = new Date(Date.now() - maxAgeMs);
-    let purged = 0;
+    const expired = new Set<string>();
     for (const id of await this.#store.findUploadsIdleSince(this.#db, cutoff)) {
-      if (await this.#store.deleteUploadRow(this.#db, id)) {
+      if (dryRun) expired.add(id);
+      else if (await this.#store.deleteUploadRow(this.#db, id)) {
         this.#hashes.delete(id);
         await this.#blobs.deleteUpload(id);
-        purged++;
+        expired.add(id);
       }
     }
     for (const { id, modTime } of await this.#blobs.listUploads()) {
-      if (modTime && modTime > cutoff) continue;
+      if ((modTime && modTime > cutoff) || expired.has(id)) continue;
       if (await this.#store.uploadExists(this.#db, id)) continue;
-      await this.#blobs.deleteUpload(id);
-      purged++;
+      if (!dryRun) await this.#blobs.deleteUpload(id);
+      expired.add(id);
     }
-    purged += await this.#blobs.purgeTemporary(cutoff);
-    if (purged > 0) this.#log.info({ purged }, 'purged abandoned uploads');
-    return purged;
+    return [...expired];
   }
 }
 

@@ -6,6 +6,7 @@ import type { HashWorker } from '../storage/parallel-hash.ts';
 import { BlobsService } from './blobs.service.ts';
 import type { ContentOptions } from './content-rules.ts';
 import { ContentStore } from './content.store.ts';
+import { GarbageService } from './garbage.service.ts';
 import { ManifestsService } from './manifests.service.ts';
 import { QuotaLedger } from './quota-ledger.ts';
 import { QuotaUsageStore } from './quota-usage.store.ts';
@@ -18,6 +19,7 @@ export interface ContentServices {
   blobs: BlobsService;
   manifests: ManifestsService;
   tags: TagsService;
+  garbage: GarbageService;
 }
 
 /** Wires content/ once per app, so both APIs share the same services and the same options. */
@@ -27,10 +29,7 @@ export function createContentServices(deps: { db: Db; blobs: BlobStore; hashing:
   const quotas = new QuotaLedger(db, new QuotaUsageStore(), deps.settings);
   const repositories = new RepositoriesService({ db, store, quotas });
   const tags = new TagsService({ db, store });
-  return {
-    repositories,
-    tags,
-    blobs: new BlobsService({ db, store, blobs: deps.blobs, hashing: deps.hashing, quotas, repositories, options, log: deps.log }),
-    manifests: new ManifestsService({ db, store, blobs: deps.blobs, repositories, tags, quotas, settings: deps.settings, options }),
-  };
+  const blobs = new BlobsService({ db, store, blobs: deps.blobs, hashing: deps.hashing, quotas, repositories, options, log: deps.log });
+  const manifests = new ManifestsService({ db, store, blobs: deps.blobs, repositories, tags, quotas, settings: deps.settings, options });
+  return { repositories, tags, blobs, manifests, garbage: new GarbageService({ db, store, bytes: deps.blobs, manifests, blobs }) };
 }

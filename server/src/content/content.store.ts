@@ -118,8 +118,9 @@ export class ContentStore {
   }
 
   /**
-   * Of `digests`, those that are live and linked to the repository (with their sizes), locked
-   * FOR SHARE so garbage collection cannot take them away before commit.
+   * Of `digests`, those that are live and linked to the repository (with their sizes), the blob
+   * rows and their links locked FOR SHARE so garbage collection can neither mark the blob nor
+   * delete the link before commit (it locks both FOR UPDATE SKIP LOCKED).
    * Shared locks: concurrent pushes of the same base layer do not queue.
    */
   async lockLinkedBlobsForShare(trx: Transaction<Database>, repositoryId: string, digests: string[]): Promise<Map<string, number>> {
@@ -131,7 +132,7 @@ export class ContentStore {
       .where('rb.repositoryId', '=', repositoryId)
       .where('b.digest', 'in', digests)
       .where('b.state', '=', 'live')
-      .forShare('b')
+      .forShare(['b', 'rb'])
       .execute();
     return new Map(rows.map((r) => [r.digest, Number(r.size)]));
   }
@@ -345,6 +346,136 @@ export class ContentStore {
     return rows.map((r) => ({ ...r, size: Number(r.size) }));
   }
 
+  // Garbage collection (content/garbage.service.ts). Every candidate query is
+  // followed, after its rows are locked, by a re-check in a new statement: a
+  // NOT EXISTS evaluated by the locking statement saw that statement's
+  // snapshot, which misses a reference committed while the row was locked.
+  // `ignoring`: artifact ids a dry run counts as deleted (empty in a real run).
+
+  /** The database clock minus `hours`: as text, so no precision is lost on its way back into queries, and in milliseconds. */
+  async clockMinusHours(db: Executor, hours: number): Promise<{ text: string; ms: number }> {
+    const { rows } = await sql<{ text: string; ms: string }>`
+      SELECT c::text AS text, (extract(epoch FROM c) * 1000)::float8 AS ms FROM (SELECT now() - ${hours}::float8 * interval '1 hour' AS c) AS t`.execute(db);
+    return { text: rows[0]!.text, ms: Number(rows[0]!.ms) };
+  }
+
+  /**
+   * Untagged artifacts pushed before `cutoff` that nothing keeps: no index
+   * refers to them and, for accessories, their subject is gone from the
+   * repository. A page in id order after `after`.
+   */
+  async findUntaggedArtifacts(db: Executor, cutoff: string, ignoring: string[], after: string, limit: number): Promise<{ id: string; repositoryId: string; repository: string; digest: string }[]> {
+    const { rows } = await sql<{ id: string; repositoryId: string; repository: string; digest: string }>`
+      SELECT a.id, a.repository_id AS "repositoryId", r.name AS repository, a.digest
+      FROM artifact a JOIN repository r ON r.id = a.repository_id
+      WHERE a.id > ${after}::bigint AND NOT (a.id = ANY(${ignoring}::bigint[])) AND ${collectableArtifact(sql.ref('a'), cutoff, ignoring)}
+      ORDER BY a.id LIMIT ${limit}`.execute(db);
+    return rows;
+  }
+
+  /** Whether the artifact (locked by the caller) is still untagged, unreferenced and old enough to collect. */
+  async isCollectableArtifact(trx: Transaction<Database>, artifactId: string, cutoff: string): Promise<boolean> {
+    const { rows } = await sql`SELECT 1 FROM artifact a WHERE a.id = ${artifactId}::bigint AND ${collectableArtifact(sql.ref('a'), cutoff, [])}`.execute(trx);
+    return rows.length > 0;
+  }
+
+  /**
+   * Live blobs after `after` (digest order) that no artifact references and
+   * nobody touched since `cutoff`, locked FOR UPDATE; rows a push or upload
+   * holds are skipped, not waited for.
+   */
+  async lockUnreferencedBlobs(trx: Transaction<Database>, cutoff: string, ignoring: string[], after: string, limit: number): Promise<string[]> {
+    const { rows } = await sql<{ digest: string }>`
+      SELECT b.digest FROM blob b
+      WHERE b.digest > ${after} AND ${unreferencedBlob(sql.ref('b'), cutoff, ignoring)}
+      ORDER BY b.digest LIMIT ${limit} FOR UPDATE SKIP LOCKED`.execute(trx);
+    return rows.map((r) => r.digest);
+  }
+
+  /** Of the locked `digests`, those still unreferenced (the re-check), with their sizes. */
+  async recheckUnreferencedBlobs(trx: Transaction<Database>, digests: string[], cutoff: string, ignoring: string[]): Promise<{ digest: string; size: number }[]> {
+    if (digests.length === 0) return [];
+    const { rows } = await sql<{ digest: string; size: string }>`
+      SELECT b.digest, b.size FROM blob b WHERE b.digest = ANY(${digests}::text[]) AND ${unreferencedBlob(sql.ref('b'), cutoff, ignoring)}
+      ORDER BY b.digest`.execute(trx);
+    return rows.map((r) => ({ digest: r.digest, size: Number(r.size) }));
+  }
+
+  async markBlobsDeleting(trx: Transaction<Database>, digests: string[]): Promise<void> {
+    if (digests.length === 0) return;
+    await trx.updateTable('blob').set({ state: 'deleting' }).where('digest', 'in', digests).where('state', '=', 'live').execute();
+  }
+
+  /** A page of blobs marked 'deleting' (by this run or a killed one), in digest order after `after`. */
+  async findDeletingBlobs(db: Executor, after: string, limit: number): Promise<{ digest: string; size: number }[]> {
+    const rows = await db.selectFrom('blob').select(['digest', 'size']).where('state', '=', 'deleting').where('digest', '>', after).orderBy('digest').limit(limit).execute();
+    return rows.map((r) => ({ digest: r.digest, size: Number(r.size) }));
+  }
+
+  /**
+   * Per-digest advisory locks (lockDigest's keys) for several digests at
+   * once, in key order so two holders of several never wait on each other
+   * in a cycle.
+   */
+  async lockDigests(trx: Transaction<Database>, digests: string[]): Promise<void> {
+    if (digests.length === 0) return;
+    await sql`SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(d, 0) AS k FROM unnest(${digests}::text[]) AS d ORDER BY k) AS l`.execute(trx);
+  }
+
+  /** Of `digests`, the rows still 'deleting' (an upload may have revived one), locked FOR UPDATE. */
+  async lockDeletingBlobs(trx: Transaction<Database>, digests: string[]): Promise<{ digest: string; size: number }[]> {
+    if (digests.length === 0) return [];
+    const rows = await trx.selectFrom('blob').select(['digest', 'size']).where('digest', 'in', digests).where('state', '=', 'deleting').orderBy('digest').forUpdate().execute();
+    return rows.map((r) => ({ digest: r.digest, size: Number(r.size) }));
+  }
+
+  /** Deletes 'deleting' rows (their repository links go with them). */
+  async deleteBlobRows(trx: Transaction<Database>, digests: string[]): Promise<void> {
+    if (digests.length === 0) return;
+    await trx.deleteFrom('blob').where('digest', 'in', digests).where('state', '=', 'deleting').execute();
+  }
+
+  /** Of `digests`, those with a blob row (in any state). */
+  async knownBlobs(db: Executor, digests: string[]): Promise<Set<string>> {
+    if (digests.length === 0) return new Set();
+    const rows = await db.selectFrom('blob').select('digest').where('digest', 'in', digests).execute();
+    return new Set(rows.map((r) => r.digest));
+  }
+
+  /**
+   * Repository links, after (`afterRepository`, `afterDigest`), to blobs that
+   * an artifact elsewhere references but none of the repository's — so the
+   * link gives nothing a pull needs — with link and blob untouched since
+   * `cutoff`; locked FOR UPDATE, skipping links a push holds. Links of blobs
+   * no artifact references go with their blob, or stay with it.
+   */
+  async lockUnreferencedLinks(trx: Transaction<Database>, cutoff: string, ignoring: string[], after: { repositoryId: string; digest: string }, limit: number): Promise<{ repositoryId: string; digest: string }[]> {
+    const { rows } = await sql<{ repositoryId: string; digest: string }>`
+      SELECT rb.repository_id AS "repositoryId", rb.digest FROM repository_blob rb JOIN blob b ON b.digest = rb.digest
+      WHERE (rb.repository_id, rb.digest) > (${after.repositoryId}::bigint, ${after.digest}) AND ${unreferencedLink(sql.ref('rb'), sql.ref('b'), cutoff, ignoring)}
+      ORDER BY rb.repository_id, rb.digest LIMIT ${limit} FOR UPDATE OF rb SKIP LOCKED`.execute(trx);
+    return rows;
+  }
+
+  /** Of the locked links, those still unreferenced (the re-check). */
+  async recheckUnreferencedLinks(trx: Transaction<Database>, links: { repositoryId: string; digest: string }[], cutoff: string, ignoring: string[]): Promise<{ repositoryId: string; repository: string; digest: string }[]> {
+    if (links.length === 0) return [];
+    const { rows } = await sql<{ repositoryId: string; repository: string; digest: string }>`
+      SELECT rb.repository_id AS "repositoryId", r.name AS repository, rb.digest
+      FROM unnest(${links.map((l) => l.repositoryId)}::bigint[], ${links.map((l) => l.digest)}::text[]) AS k(repository_id, digest)
+      JOIN repository_blob rb ON rb.repository_id = k.repository_id AND rb.digest = k.digest
+      JOIN blob b ON b.digest = rb.digest JOIN repository r ON r.id = rb.repository_id
+      WHERE ${unreferencedLink(sql.ref('rb'), sql.ref('b'), cutoff, ignoring)}
+      ORDER BY rb.repository_id, rb.digest`.execute(trx);
+    return rows;
+  }
+
+  async deleteLinks(trx: Transaction<Database>, links: { repositoryId: string; digest: string }[]): Promise<void> {
+    if (links.length === 0) return;
+    await sql`DELETE FROM repository_blob rb USING unnest(${links.map((l) => l.repositoryId)}::bigint[], ${links.map((l) => l.digest)}::text[]) AS k(repository_id, digest)
+      WHERE rb.repository_id = k.repository_id AND rb.digest = k.digest`.execute(trx);
+  }
+
   // Pull statistics, written in batches off the pull path
 
   async addPullCounts(trx: Transaction<Database>, counts: { repository: string; count: number }[]): Promise<void> {
@@ -375,4 +506,29 @@ export class ContentStore {
     const row = await db.selectFrom('repository').select('projectId').where('id', '=', repositoryId).executeTakeFirst();
     return row?.projectId ?? null;
   }
+}
+
+type Ref = ReturnType<typeof sql.ref>;
+
+/** Artifact `a` has no tag, no index refers to it (but `ignoring` ones), no subject left in its repository, and was pushed before `cutoff`. */
+function collectableArtifact(a: Ref, cutoff: string, ignoring: string[]) {
+  return sql<boolean>`(${a}.pushed_at < ${cutoff}::timestamptz
+    AND NOT EXISTS (SELECT 1 FROM tag t WHERE t.artifact_id = ${a}.id)
+    AND NOT EXISTS (SELECT 1 FROM artifact_reference ar WHERE ar.child_id = ${a}.id AND NOT (ar.parent_id = ANY(${ignoring}::bigint[])))
+    AND (${a}.subject_digest IS NULL OR NOT EXISTS (
+      SELECT 1 FROM artifact s WHERE s.repository_id = ${a}.repository_id AND s.digest = ${a}.subject_digest AND NOT (s.id = ANY(${ignoring}::bigint[])))))`;
+}
+
+/** Blob row `b` is live, untouched since `cutoff`, and no artifact (but `ignoring` ones) references it. */
+function unreferencedBlob(b: Ref, cutoff: string, ignoring: string[]) {
+  return sql<boolean>`(${b}.state = 'live' AND ${b}.touched_at < ${cutoff}::timestamptz
+    AND NOT EXISTS (SELECT 1 FROM artifact_blob ab WHERE ab.digest = ${b}.digest AND NOT (ab.artifact_id = ANY(${ignoring}::bigint[]))))`;
+}
+
+/** Link `rb` (to live blob `b`) is old, no artifact of its repository references the blob, and some artifact elsewhere does. */
+function unreferencedLink(rb: Ref, b: Ref, cutoff: string, ignoring: string[]) {
+  return sql<boolean>`(${b}.state = 'live' AND ${rb}.created_at < ${cutoff}::timestamptz AND ${b}.touched_at < ${cutoff}::timestamptz
+    AND NOT EXISTS (SELECT 1 FROM artifact_blob ab JOIN artifact a ON a.id = ab.artifact_id
+                    WHERE ab.digest = ${rb}.digest AND a.repository_id = ${rb}.repository_id AND NOT (a.id = ANY(${ignoring}::bigint[])))
+    AND EXISTS (SELECT 1 FROM artifact_blob ab WHERE ab.digest = ${rb}.digest AND NOT (ab.artifact_id = ANY(${ignoring}::bigint[]))))`;
 }

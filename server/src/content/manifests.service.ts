@@ -189,20 +189,44 @@ export class ManifestsService {
   /** Deletes the repository's artifact `digest` (not while an index refers to it), taking what it alone referenced off the usage. */
   async deleteArtifact(repository: { id: string; name: string }, digest: string, change: ContentChange): Promise<void> {
     requireDeletesEnabled(this.#options);
-    const repositoryId = repository.id;
-    // A manifest's content is fixed by its digest, so it can be read before the locks.
-    const content = await this.#quotas.contentOf(repositoryId, digest);
-    if (content.length === 0) throw manifestUnknown(digest);
-    await this.#db.transaction().execute(async (trx) => {
-      const quota = await this.#quotas.open(trx, repositoryId, content.map((c) => c.digest));
-      const artifactId = await this.#store.lockArtifactForUpdate(trx, repositoryId, digest);
-      if (!artifactId) throw manifestUnknown(digest);
+    const deleted = await this.#deleteLocked(repository, digest, change, async (trx, artifactId) => {
       if (await this.#store.isReferencedByIndex(trx, artifactId)) {
         throw new BerthError('DENIED', 'the manifest is referenced by an index; delete the index first', { status: 409 });
       }
+      return true;
+    });
+    if (!deleted) throw manifestUnknown(digest);
+  }
+
+  /**
+   * Garbage collection's delete_untagged: deletes the artifact if, once
+   * locked, it is still untagged, no index refers to it, its subject (for
+   * an accessory) is gone, and it was pushed before `cutoff` — a push that
+   * tagged it meanwhile wins. Whether it was deleted. Not subject to
+   * storage_service.delete.enabled, which governs clients' deletes.
+   */
+  async deleteIfUntagged(repository: { id: string; name: string }, digest: string, cutoff: string, change: ContentChange): Promise<boolean> {
+    return await this.#deleteLocked(repository, digest, change, async (trx, artifactId) => await this.#store.isCollectableArtifact(trx, artifactId, cutoff));
+  }
+
+  /**
+   * Deletes the artifact under the quota ledger's locks and its own row
+   * lock if `allowed` (asked after both are held) says so, with its event;
+   * false when there is no such artifact or it was not allowed.
+   */
+  async #deleteLocked(repository: { id: string; name: string }, digest: string, change: ContentChange, allowed: (trx: Transaction<Database>, artifactId: string) => Promise<boolean>): Promise<boolean> {
+    const repositoryId = repository.id;
+    // A manifest's content is fixed by its digest, so it can be read before the locks.
+    const content = await this.#quotas.contentOf(repositoryId, digest);
+    if (content.length === 0) return false;
+    return await this.#db.transaction().execute(async (trx) => {
+      const quota = await this.#quotas.open(trx, repositoryId, content.map((c) => c.digest));
+      const artifactId = await this.#store.lockArtifactForUpdate(trx, repositoryId, digest);
+      if (!artifactId || !(await allowed(trx, artifactId))) return false;
       await this.#store.deleteArtifact(trx, artifactId);
       await quota.remove(await quota.unreferencedBytes(content));
       await appendEvent(trx, { type: 'delete_artifact', resourceType: 'artifact', resource: `${repository.name}@${digest}`, projectId: await this.#store.projectIdOfRepository(trx, repositoryId), ...change });
+      return true;
     });
   }
 

@@ -3,8 +3,8 @@ import type { Readable } from 'node:stream';
 import { newHasher, type Digest } from '../oci/digest.ts';
 import { noteBodyBytes } from './body-garbage.ts';
 import type { StreamHasher } from './parallel-hash.ts';
-import { blobPath, uploadDir, uploadSegmentPath, UPLOADS_ROOT, isUploadId } from './paths.ts';
-import { PathNotFoundError, type ByteSink, type StorageDriver } from './storage-driver.ts';
+import { blobDir, blobPath, BLOBS_ROOT, digestOfBlobDir, uploadDir, uploadSegmentPath, UPLOADS_ROOT, isUploadId } from './paths.ts';
+import { PathNotFoundError, type ByteSink, type FileInfo, type StorageDriver } from './storage-driver.ts';
 import { IdleTimer } from '../net/idle-timer.ts';
 
 /** Chunks of a request body (16–64 KiB each) that may wait for the writer and hashers before reading pauses. */
@@ -158,13 +158,7 @@ export class BlobStore {
 
   /** Upload directories present in storage, with the newest modification time of their content. */
   async listUploads(): Promise<{ id: string; modTime: Date | undefined }[]> {
-    let entries: string[];
-    try {
-      entries = await this.driver.list(UPLOADS_ROOT);
-    } catch (error) {
-      if (error instanceof PathNotFoundError) return [];
-      throw error;
-    }
+    const entries = await this.#listOrNone(UPLOADS_ROOT);
     const result: { id: string; modTime: Date | undefined }[] = [];
     for (const entry of entries) {
       const id = entry.slice(UPLOADS_ROOT.length + 1);
@@ -193,6 +187,44 @@ export class BlobStore {
     const chunks: Buffer[] = [];
     await this.driver.copyTo(blobPath(digest), { write: async (chunk: Buffer) => void chunks.push(Buffer.from(chunk)) }, 0, size);
     return Buffer.concat(chunks);
+  }
+
+  /** Removes a blob's bytes and their directory; absent bytes are not an error. */
+  async deleteBlob(digest: Digest): Promise<void> {
+    await this.driver.delete(blobDir(digest));
+  }
+
+  /** The blob's stored object, or undefined when nothing is at its content address. */
+  async statBlob(digest: Digest): Promise<FileInfo | undefined> {
+    try {
+      return await this.driver.stat(blobPath(digest));
+    } catch (error) {
+      if (error instanceof PathNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * The digests with a directory at their content address, one prefix
+   * directory (blobs/<algorithm>/<xx>) at a time, so a walk over millions of
+   * blobs holds one directory's names at once.
+   */
+  async *storedBlobDigests(): AsyncGenerator<Digest[]> {
+    for (const algorithm of await this.#listOrNone(BLOBS_ROOT)) {
+      for (const prefix of await this.#listOrNone(algorithm)) {
+        const digests = (await this.#listOrNone(prefix)).flatMap((dir) => digestOfBlobDir(dir) ?? []);
+        if (digests.length > 0) yield digests;
+      }
+    }
+  }
+
+  async #listOrNone(path: string): Promise<string[]> {
+    try {
+      return await this.driver.list(path);
+    } catch (error) {
+      if (error instanceof PathNotFoundError) return [];
+      throw error;
+    }
   }
 
   async blobRedirectURL(digest: Digest, method: 'GET' | 'HEAD'): Promise<string | undefined> {

@@ -1,4 +1,4 @@
-import type { Digest } from '../oci/digest.ts';
+import { parseDigest, type Digest } from '../oci/digest.ts';
 
 /**
  * The only place storage paths are built. Callers pass parsed values (a
@@ -15,8 +15,22 @@ const SEGMENT = /^[0-9]{6}-[0-9a-f]{16}$/;
 
 export const UPLOADS_ROOT = 'uploads';
 
+export const BLOBS_ROOT = 'blobs';
+
 export function blobPath(digest: Digest): string {
-  return `blobs/${digest.algorithm}/${digest.encoded.slice(0, 2)}/${digest.encoded}/data`;
+  return `${blobDir(digest)}/data`;
+}
+
+/** The directory holding a blob's bytes: deleting it leaves nothing of the blob behind, on filesystems either. */
+export function blobDir(digest: Digest): string {
+  return `${BLOBS_ROOT}/${digest.algorithm}/${digest.encoded.slice(0, 2)}/${digest.encoded}`;
+}
+
+/** The digest a listed blob directory (blobs/<algorithm>/<xx>/<encoded>) stands for, or undefined for anything else. */
+export function digestOfBlobDir(path: string): Digest | undefined {
+  const [root, algorithm, prefix, encoded, ...rest] = path.split('/');
+  if (root !== BLOBS_ROOT || rest.length > 0 || !encoded || prefix !== encoded.slice(0, 2)) return undefined;
+  return parseDigest(`${algorithm}:${encoded}`);
 }
 
 /** The object a process writes, reads back and deletes to check storage health; `processId` is a UUID it chose. */

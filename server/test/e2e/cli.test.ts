@@ -124,6 +124,7 @@ describe('the berth command', () => {
     const usages: Record<string, string> = {
       serve: 'usage: berth serve [--config FILE]\n',
       migrate: 'usage: berth migrate [--config FILE]\n',
+      gc: 'usage: berth gc [--dry-run] [--delete-untagged] [--time-window HOURS] [--workers N] [--verbose] [--config FILE]\n',
       version: 'usage: berth version\n',
       help: 'usage: berth help [COMMAND]\n',
     };
@@ -143,11 +144,15 @@ describe('the berth command', () => {
     const overview = (await berth(['--help'])).stdout;
     const serveUsage = (await berth(['serve', '--help'])).stdout;
     const migrateUsage = (await berth(['migrate', '--help'])).stdout;
+    const gcUsage = (await berth(['gc', '--help'])).stdout;
     const cases: [string[], string][] = [
       [['serve', '--frobnicate'], `berth serve: Unknown option '--frobnicate'\n\n${serveUsage}`],
       [['serve', '--config=berth.yml', '--port', '80'], `berth serve: Unknown option '--port'\n\n${serveUsage}`],
       [['serve', 'now'], `berth serve: Unexpected argument 'now'\n\n${serveUsage}`],
       [['migrate', '--config'], `berth migrate: Option '--config <value>' argument missing\n\n${migrateUsage}`],
+      [['gc', '--workers', '9'], `berth gc: --workers must be 1, 2, 3, 4 or 5\n\n${gcUsage}`],
+      [['gc', '--time-window', 'soon'], `berth gc: --time-window must be a number of hours, 0 or more\n\n${gcUsage}`],
+      [['gc', '--time-window=-1'], `berth gc: --time-window must be a number of hours, 0 or more\n\n${gcUsage}`],
       [['frobnicate'], `berth: unknown command "frobnicate"\n\n${overview}`],
       [['--port', '80'], `berth: expected a command before --port\n\n${overview}`],
       [['help', 'frobnicate'], `berth help: unknown command "frobnicate"\n\n${overview}`],

@@ -13,6 +13,7 @@ import * as unenforcedPoliciesOff from './0011-unenforced-policies-off.ts';
 import * as eventsOutbox from './0012-events-outbox.ts';
 import * as jobService from './0013-job-service.ts';
 import * as immutabilityRetention from './0014-immutability-retention.ts';
+import * as garbageCollection from './0015-garbage-collection.ts';
 
 /** Every migration, in order. Names are permanent: never rename or reorder a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0012-events-outbox': eventsOutbox,
   '0013-job-service': jobService,
   '0014-immutability-retention': immutabilityRetention,
+  '0015-garbage-collection': garbageCollection,
 };
