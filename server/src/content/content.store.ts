@@ -122,19 +122,25 @@ export class ContentStore {
    * rows and their links locked FOR SHARE so garbage collection can neither mark the blob nor
    * delete the link before commit (it locks both FOR UPDATE SKIP LOCKED).
    * Shared locks: concurrent pushes of the same base layer do not queue.
+   * Blobs first, in digest order, then the links of those still live: one statement locking both
+   * (a join) could hold the link of a blob a collection had just marked — PostgreSQL drops the
+   * row once it re-reads the blob, not the lock — and the sweep deleting that blob (whose links
+   * go with it) then waited on this push while it waited on the sweep's next blob: a deadlock.
    */
   async lockLinkedBlobsForShare(trx: Transaction<Database>, repositoryId: string, digests: string[]): Promise<Map<string, number>> {
     if (digests.length === 0) return new Map();
-    const rows = await trx
-      .selectFrom('blob as b')
-      .innerJoin('repositoryBlob as rb', 'rb.digest', 'b.digest')
-      .select(['b.digest', 'b.size'])
-      .where('rb.repositoryId', '=', repositoryId)
-      .where('b.digest', 'in', digests)
-      .where('b.state', '=', 'live')
-      .forShare(['b', 'rb'])
+    const live = await trx.selectFrom('blob').select(['digest', 'size']).where('digest', 'in', digests).where('state', '=', 'live').orderBy('digest').forShare().execute();
+    if (live.length === 0) return new Map();
+    const linked = await trx
+      .selectFrom('repositoryBlob')
+      .select('digest')
+      .where('repositoryId', '=', repositoryId)
+      .where('digest', 'in', live.map((row) => row.digest))
+      .orderBy('digest')
+      .forShare()
       .execute();
-    return new Map(rows.map((r) => [r.digest, Number(r.size)]));
+    const isLinked = new Set(linked.map((row) => row.digest));
+    return new Map(live.filter((row) => isLinked.has(row.digest)).map((row) => [row.digest, Number(row.size)]));
   }
 
   // Uploads
