@@ -120,6 +120,8 @@ describe('Berth with its embedded PostgreSQL', () => {
 
   it('answers 503 while its PostgreSQL is killed under load, reports unhealthy, restarts PostgreSQL by itself and serves again', async () => {
     const postmaster = () => Number(readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    // The PostgreSQL an earlier test restarted writes its pid file once it is up: read it then, not before.
+    await waitFor('the embedded PostgreSQL to write its pid file', async () => existsSync(join(dataDir, 'postgres', 'postmaster.pid')));
     const killed = postmaster();
     const traffic = load(berth.url, PATHS);
     const health = load(berth.url, ['/api/v2.0/health'], 1);
