@@ -7,6 +7,7 @@ import { answerFrameworkError, installInputChecks } from './http/input-checks.ts
 import { REQUEST_ID_HEADER, requestIdOf } from './http/request-id.ts';
 import { answerClientError } from './http/client-error.ts';
 import { closeAfterUnreadBodies } from './http/unread-body.ts';
+import { closeConnectionsAsTheyFinish } from './http/closing.ts';
 import { describeApi } from './http/openapi.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { DatabaseUserVerifier } from './auth/local-users.verifier.ts';
@@ -158,6 +159,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   });
   installInputChecks(app);
   closeAfterUnreadBodies(app);
+  closeConnectionsAsTheyFinish(app);
 
   const hashing = new HashWorker();
   app.addHook('onClose', async () => hashing.close());

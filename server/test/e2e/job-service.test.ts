@@ -97,4 +97,17 @@ describe('the job service across two Berth processes', () => {
     assert.equal((await task(taskId)).runCount, 1);
   });
 
+  it('exits at once on SIGTERM while running a job, which another process then finishes', async () => {
+    const { taskId } = await jobs.enqueue('TEST_SLEEP', { ms: 3000 });
+    await waitUntil(async () => (await task(taskId)).status === 'Running', 'the job runs', 15_000);
+    const runner = await processRunning(taskId);
+    const asked = Date.now();
+    assert.equal(await runner.stop(), 0, runner.output());
+    assert.ok(Date.now() - asked < 10_000, `exited ${Date.now() - asked} ms after SIGTERM`);
+    assert.doesNotMatch(runner.output(), /terminating connection|uncaught|fatal/i);
+    await waitUntil(async () => (await task(taskId)).status === 'Success', 'the job finished on the other process', 30_000);
+    assert.equal((await task(taskId)).runCount, 2);
+    await runner.restart();
+  });
+
 });
