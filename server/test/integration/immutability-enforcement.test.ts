@@ -5,6 +5,12 @@ import { HarborApi, type ApiResponse } from '../fixtures/harbor-api.ts';
 import pg from 'pg';
 import { imageOf, makeLayer, type Image, type Layer } from '../fixtures/image-builder.ts';
 import { waitUntil } from '../fixtures/wait.ts';
+import { createContentServices } from '../../src/content/content-services.ts';
+import { ImmutableTagError } from '../../src/content/immutable-tags.ts';
+import { ImmutabilityStore } from '../../src/immutability/immutability.store.ts';
+import { createLogger } from '../../src/logger.ts';
+import { BlobStore } from '../../src/storage/blob-store.ts';
+import { HashWorker } from '../../src/storage/parallel-hash.ts';
 
 /**
  * Immutable tag rules as every change meets them, through /v2 and through
@@ -304,5 +310,42 @@ describe('concurrent pushes to an immutable tag', () => {
       outcomes.map(() => [412, 'PRECONDITION']),
     );
     assert.equal(await digestOfTag(repository, 'stable'), before);
+  });
+});
+
+describe('immutable tags for jobs that change content (retention)', () => {
+  it('refuses deleting an immutable tag or its artifact through content/ with an ImmutableTagError naming the tag and rule', async () => {
+    await harbor.createProject('jobs');
+    const ruleId = await createRule('jobs', ruleBody(['repoMatches', '**'], ['matches', 'keep-*']));
+    const image = newImage();
+    assert.deepEqual(await v2.push('jobs/app', 'keep-1', image), { status: 201 });
+    assert.deepEqual(await v2.push('jobs/app', 'old', image), { status: 201 });
+    const hashing = new HashWorker();
+    const content = createContentServices({
+      db: t.db,
+      blobs: new BlobStore(t.storage),
+      hashing,
+      settings: t.settings,
+      options: { deleteEnabled: true, uploadIdleTimeoutMs: 0 },
+      immutableRules: new ImmutabilityStore(),
+      log: createLogger('warn'),
+    });
+    try {
+      const repository = { id: (await content.repositories.idOf('jobs/app'))!, name: 'jobs/app' };
+      const system = { operator: 'system' };
+      const refusals = [
+        await content.tags.delete(repository, 'keep-1', system).catch((error: unknown) => error),
+        await content.manifests.deleteArtifact(repository, image.manifest.digest, system).catch((error: unknown) => error),
+      ];
+      for (const refusal of refusals) {
+        assert.ok(refusal instanceof ImmutableTagError, String(refusal));
+        assert.deepEqual([refusal.code, refusal.status, refusal.repository, refusal.tag, refusal.ruleId], ['PRECONDITION', 412, 'jobs/app', 'keep-1', String(ruleId)]);
+      }
+      // A tag no rule holds goes, on the artifact the immutable one keeps.
+      assert.equal(await content.tags.delete(repository, 'old', system), true);
+      assert.equal(await digestOfTag('jobs/app', 'keep-1'), image.manifest.digest);
+    } finally {
+      await hashing.close();
+    }
   });
 });
