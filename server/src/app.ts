@@ -166,12 +166,14 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   const settings = new SettingsService(db);
   const auditStore = new AuditStore();
   const audit = new AuditLog(settings);
+  const immutabilityStore = new ImmutabilityStore();
   const content = createContentServices({
     db,
     blobs: new BlobStore(storage),
     hashing,
     settings,
     options: { deleteEnabled: config.storage_service.delete.enabled, uploadIdleTimeoutMs: config.http.upload_idle_timeout },
+    immutableRules: immutabilityStore,
     log,
   });
   const pulls = new PullRecorder(db, content.manifests, log);
@@ -256,7 +258,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   const userGroups = new UserGroupsService({ db, store: new UserGroupsStore(), directory });
   const members = new MembersService({ db, store: new MembersStore(), access, userGroups });
   const configurations = new ConfigurationsService({ settings, authenticator });
-  const immutability = new ImmutabilityService({ db, store: new ImmutabilityStore(), access, projects });
+  const immutability = new ImmutabilityService({ db, store: immutabilityStore, access, projects });
   const retention = new RetentionService({ db, store: new RetentionStore(), access, projects });
   await app.register(
     async (api) => {

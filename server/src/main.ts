@@ -12,6 +12,7 @@ import type { GcArguments, Invocation } from './cli.ts';
 import { describeDeletion, describeProgress, GcOutput } from './gc/gc-output.ts';
 import { GarbageCollector } from './gc/gc.service.ts';
 import { createContentServices } from './content/content-services.ts';
+import { ImmutabilityStore } from './immutability/immutability.store.ts';
 import { SettingsService } from './settings/settings.service.ts';
 import { BlobStore } from './storage/blob-store.ts';
 import { HashWorker } from './storage/parallel-hash.ts';
@@ -110,6 +111,7 @@ async function collectGarbage(config: BerthConfig, log: Logger, options: GcArgum
     hashing,
     settings,
     options: { deleteEnabled: config.storage_service.delete.enabled, uploadIdleTimeoutMs: config.http.upload_idle_timeout },
+    immutableRules: new ImmutabilityStore(),
     log,
   });
   const gc = new GarbageCollector(content.garbage);

@@ -3,8 +3,8 @@ import { BerthError } from '../errors.ts';
 import { requirePrincipal } from '../auth/api-auth.plugin.ts';
 import { pagingHeaders, parsePaging, parseQ, parseSort, type FieldSpec } from '../http/harbor-query.ts';
 import { parseInput } from '../http/validate.ts';
-import { additionsOf, isIndex, repositoryUpdateSchema, tagCreationSchema, type ArtifactView, type ArtifactsService, type ViewOptions } from './artifacts.service.ts';
-import type { ArtifactRow, RepositorySummary, TagRow } from './artifacts.store.ts';
+import { additionsOf, isIndex, repositoryUpdateSchema, tagCreationSchema, type ArtifactView, type ArtifactsService, type TagView, type ViewOptions } from './artifacts.service.ts';
+import type { ArtifactRow, RepositorySummary } from './artifacts.store.ts';
 import { iconByDigest, iconDigest } from './icons.ts';
 import { labelResponse } from '../labels/label-response.ts';
 import { isName } from '../projects/projects.routes.ts';
@@ -83,8 +83,8 @@ function repositoryResponse(repository: RepositorySummary): Record<string, unkno
   };
 }
 
-function tagResponse(tag: TagRow): Record<string, unknown> {
-  return { id: Number(tag.id), repository_id: Number(tag.repositoryId), artifact_id: Number(tag.artifactId), name: tag.name, push_time: tag.pushTime.toISOString(), pull_time: time(tag.pullTime), immutable: false };
+function tagResponse(tag: TagView): Record<string, unknown> {
+  return { id: Number(tag.id), repository_id: Number(tag.repositoryId), artifact_id: Number(tag.artifactId), name: tag.name, push_time: tag.pushTime.toISOString(), pull_time: time(tag.pullTime), immutable: tag.immutable };
 }
 
 /** cosign, notation and Harbor SBOMs by their artifact types; anything else with a subject is a generic accessory. */
@@ -195,7 +195,7 @@ export async function artifactsRoutes(app: FastifyInstance, opts: { artifacts: A
     return reply.status(200).send();
   });
 
-  app.delete('/projects/:project_name/repositories/:repository_name', { schema: { params: repositoryParams, response: { 200: NO_BODY, ...errors(400, 401, 403, 404) } } }, async (request, reply) => {
+  app.delete('/projects/:project_name/repositories/:repository_name', { schema: { params: repositoryParams, response: { 200: NO_BODY, ...errors(400, 401, 403, 404, 412) } } }, async (request, reply) => {
     const project = await artifacts.project(request.principal, params(request).project_name, 'repository', 'delete');
     const repository = await artifacts.repository(project, repositoryName(params(request).repository_name));
     await artifacts.deleteRepository(requirePrincipal(request), project, repository);
@@ -206,6 +206,7 @@ export async function artifactsRoutes(app: FastifyInstance, opts: { artifacts: A
     withTag: flag(query, 'with_tag', true),
     withAccessory: flag(query, 'with_accessory', defaults.withAccessory),
     withLabel: flag(query, 'with_label', false),
+    withImmutableStatus: flag(query, 'with_immutable_status', false),
   });
 
   app.get('/projects/:project_name/repositories/:repository_name/artifacts', { schema: { params: repositoryParams, querystring: z.object({ ...listQuery, ...artifactViewQuery }), response: { 200: z.array(Artifact), ...errors(400, 401, 403, 404) } } }, async (request, reply) => {
@@ -231,7 +232,7 @@ export async function artifactsRoutes(app: FastifyInstance, opts: { artifacts: A
     return views.map((view) => artifactResponse(view, artifactsPath(project.name, view.repositoryName.slice(project.name.length + 1))));
   });
 
-  app.post('/projects/:project_name/repositories/:repository_name/artifacts', { schema: { params: repositoryParams, querystring: z.object({ from: z.string().meta({ description: '<project>/<repository>:<tag> or <project>/<repository>@<digest>' }) }), response: { 201: NO_BODY, ...errors(400, 401, 403, 404) } } }, async (request, reply) => {
+  app.post('/projects/:project_name/repositories/:repository_name/artifacts', { schema: { params: repositoryParams, querystring: z.object({ from: z.string().meta({ description: '<project>/<repository>:<tag> or <project>/<repository>@<digest>' }) }), response: { 201: NO_BODY, ...errors(400, 401, 403, 404, 412) } } }, async (request, reply) => {
     const from = (request.query as Query).from;
     if (!from) throw new BerthError('BAD_REQUEST', 'from is required: <project>/<repository>:<tag> or @<digest>');
     const project = await artifacts.project(request.principal, params(request).project_name, 'artifact', 'create');
@@ -251,17 +252,17 @@ export async function artifactsRoutes(app: FastifyInstance, opts: { artifacts: A
     return artifactResponse(await artifacts.view(project, repository, artifact, viewOptions(request.query as Query, { withAccessory: true })), basePath(request));
   });
 
-  app.delete('/projects/:project_name/repositories/:repository_name/artifacts/:reference', { schema: { params: artifactParams, response: { 200: NO_BODY, ...errors(400, 401, 403, 404) } } }, async (request, reply) => {
+  app.delete('/projects/:project_name/repositories/:repository_name/artifacts/:reference', { schema: { params: artifactParams, response: { 200: NO_BODY, ...errors(400, 401, 403, 404, 412) } } }, async (request, reply) => {
     const { project, repository, artifact } = await artifactOf(request, 'artifact', 'delete');
     await artifacts.deleteArtifact(requirePrincipal(request), project, repository, artifact);
     return reply.status(200).send();
   });
 
   app.get('/projects/:project_name/repositories/:repository_name/artifacts/:reference/tags', { schema: { params: artifactParams, querystring: z.object({ ...listQuery, with_immutable_status: artifactViewQuery.with_immutable_status }), response: { 200: z.array(Tag), ...errors(400, 401, 403, 404) } } }, async (request, reply) => {
-    const { artifact } = await artifactOf(request, 'tag', 'list');
+    const { project, repository, artifact } = await artifactOf(request, 'tag', 'list');
     const query = request.query as Query;
     const paging = parsePaging(query);
-    const { rows, total } = await artifacts.listTags(artifact, parseQ(query.q, TAG_FIELDS), parseSort(query.sort, TAG_FIELDS), paging);
+    const { rows, total } = await artifacts.listTags(project, repository, artifact, parseQ(query.q, TAG_FIELDS), parseSort(query.sort, TAG_FIELDS), paging, flag(query, 'with_immutable_status', false));
     reply.headers(pagingHeaders(`${basePath(request)}/${params(request).reference}/tags`, query, paging, total));
     return rows.map(tagResponse);
   });
@@ -273,7 +274,7 @@ export async function artifactsRoutes(app: FastifyInstance, opts: { artifacts: A
     return reply.status(201).header('Location', `${basePath(request)}/${artifact.digest}/tags/${name}`).send();
   });
 
-  app.delete('/projects/:project_name/repositories/:repository_name/artifacts/:reference/tags/:tag_name', { schema: { params: artifactParams.extend({ tag_name: z.string() }), response: { 200: NO_BODY, ...errors(400, 401, 403, 404) } } }, async (request, reply) => {
+  app.delete('/projects/:project_name/repositories/:repository_name/artifacts/:reference/tags/:tag_name', { schema: { params: artifactParams.extend({ tag_name: z.string() }), response: { 200: NO_BODY, ...errors(400, 401, 403, 404, 412) } } }, async (request, reply) => {
     const { project, repository, artifact } = await artifactOf(request, 'tag', 'delete');
     await artifacts.deleteTag(requirePrincipal(request), project, repository, artifact, params(request).tag_name);
     return reply.status(200).send();

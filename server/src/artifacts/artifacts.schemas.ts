@@ -91,14 +91,14 @@ export const Icon = z.object({ 'content-type': z.string(), content: z.string().m
 
 const flag = (description?: string) => z.boolean().optional().meta(description ? { description } : {});
 
-/** The with_* switches of artifact listings; those about scanning and immutability are accepted and change nothing yet. */
+/** The with_* switches of artifact listings; those about scanning are accepted and change nothing yet. */
 export const artifactViewQuery = {
   with_tag: flag(),
   with_label: flag(),
   with_accessory: flag(),
   with_scan_overview: flag('accepted; no effect until scanning exists'),
   with_sbom_overview: flag('accepted; no effect until scanning exists'),
-  with_immutable_status: flag('accepted; every tag shows as not immutable'),
+  with_immutable_status: flag("each tag's immutable: whether an enabled immutable tag rule holds it (false without this)"),
   with_inherited_accessory: flag('accepted; no effect yet'),
 };
 

@@ -13,6 +13,7 @@ import { ref, type ProjectsService } from '../projects/projects.service.ts';
 import { visibilityOf, type ProjectRow } from '../projects/projects.store.ts';
 import type { ContentChange } from '../content/content-rules.ts';
 import type { ContentServices } from '../content/content-services.ts';
+import type { ImmutableTagTest } from '../content/immutable-tags.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { LabelRow, LabelsStore } from '../labels/labels.store.ts';
 import { readChartFiles } from './chart-files.ts';
@@ -40,7 +41,7 @@ export interface ArtifactView {
   artifact: ArtifactRow;
   projectId: string;
   repositoryName: string;
-  tags?: TagRow[];
+  tags?: TagView[];
   references: (ReferenceRow & { platform?: unknown; annotations?: unknown; urls?: unknown })[];
   accessories?: ArtifactRow[];
   labels?: LabelRow[];
@@ -50,6 +51,15 @@ export interface ViewOptions {
   withTag: boolean;
   withAccessory: boolean;
   withLabel: boolean;
+  /** Harbor's with_immutable_status: each tag's `immutable` says whether an enabled rule holds it (otherwise false). */
+  withImmutableStatus: boolean;
+}
+
+/** A tag as Harbor shows it. */
+export type TagView = TagRow & { immutable: boolean };
+
+function tagViews(tags: TagRow[], immutable: ImmutableTagTest | undefined): TagView[] {
+  return tags.map((tag) => ({ ...tag, immutable: immutable?.(tag.name) !== undefined }));
 }
 
 /**
@@ -148,8 +158,9 @@ export class ArtifactsService {
   async #views(project: ProjectRow, listed: { artifact: ArtifactRow; repositoryName: string }[], options: ViewOptions): Promise<ArtifactView[]> {
     const rows = listed.map((entry) => entry.artifact);
     const ids = rows.map((row) => row.id);
-    const [tags, references, accessories, labels] = await Promise.all([
+    const [tags, immutable, references, accessories, labels] = await Promise.all([
       options.withTag ? this.#store.tagsOf(this.#db, ids) : Promise.resolve([]),
+      options.withTag && options.withImmutableStatus ? this.#content.tags.immutableTags(this.#db, project.id) : Promise.resolve(undefined),
       this.#store.referencesOf(this.#db, rows.filter(isIndex).map((row) => row.id)),
       options.withAccessory ? this.#accessoriesOf(rows) : Promise.resolve([]),
       options.withLabel ? this.#labels.attachedTo(this.#db, ids) : Promise.resolve([]),
@@ -163,7 +174,7 @@ export class ArtifactsService {
       artifact,
       projectId: project.id,
       repositoryName,
-      ...(options.withTag && { tags: tags.filter((tag) => tag.artifactId === artifact.id) }),
+      ...(options.withTag && { tags: tagViews(tags.filter((tag) => tag.artifactId === artifact.id), immutable?.(repositoryName)) }),
       references: references
         .filter((r) => r.parentId === artifact.id)
         .map((r) => {
@@ -186,13 +197,17 @@ export class ArtifactsService {
 
   /** Deletes the artifact and, first, everything that refers to it as its subject (signatures, SBOMs). */
   async deleteArtifact(principal: Principal, project: ProjectRow, repository: RepositoryRow, artifact: ArtifactRow): Promise<void> {
+    // Before its accessories go: content/ refuses the artifact itself in its transaction, too late to keep them.
+    await this.#content.tags.refuseImmutableDeletion(this.#db, repository, project.id, artifact.id);
     const accessories = await this.#store.accessoriesOf(this.#db, repository.id, [artifact.digest]);
     for (const accessory of accessories) await this.deleteArtifact(principal, project, repository, accessory);
     await this.#content.manifests.deleteArtifact(repository, artifact.digest, { operator: principal.username });
   }
 
-  async listTags(artifact: ArtifactRow, filters: QueryTerm[], sort: SortTerm[], paging: Paging) {
-    return await this.#store.listTags(this.#db, artifact.id, filters, sort, paging.pageSize, paging.offset);
+  async listTags(project: ProjectRow, repository: RepositoryRow, artifact: ArtifactRow, filters: QueryTerm[], sort: SortTerm[], paging: Paging, withImmutableStatus: boolean): Promise<{ rows: TagView[]; total: number }> {
+    const { rows, total } = await this.#store.listTags(this.#db, artifact.id, filters, sort, paging.pageSize, paging.offset);
+    const immutable = withImmutableStatus ? await this.#content.tags.immutableTags(this.#db, project.id) : undefined;
+    return { rows: tagViews(rows, immutable?.(repository.name)), total };
   }
 
   async createTag(principal: Principal, project: ProjectRow, repository: RepositoryRow, artifact: ArtifactRow, name: string): Promise<void> {

@@ -7,6 +7,7 @@ import { BlobsService } from './blobs.service.ts';
 import type { ContentOptions } from './content-rules.ts';
 import { ContentStore } from './content.store.ts';
 import { GarbageService } from './garbage.service.ts';
+import { ImmutableTags, type ImmutableRuleSource } from './immutable-tags.ts';
 import { ManifestsService } from './manifests.service.ts';
 import { QuotaLedger } from './quota-ledger.ts';
 import { QuotaUsageStore } from './quota-usage.store.ts';
@@ -23,12 +24,22 @@ export interface ContentServices {
 }
 
 /** Wires content/ once per app, so both APIs share the same services and the same options. */
-export function createContentServices(deps: { db: Db; blobs: BlobStore; hashing: HashWorker; settings: SettingsService; options: ContentOptions; log: Logger }): ContentServices {
+export function createContentServices(deps: {
+  db: Db;
+  blobs: BlobStore;
+  hashing: HashWorker;
+  settings: SettingsService;
+  options: ContentOptions;
+  /** Where the immutable tag rules are read (immutability/ owns them; content/ enforces them). */
+  immutableRules: ImmutableRuleSource;
+  log: Logger;
+}): ContentServices {
   const { db, options } = deps;
   const store = new ContentStore();
   const quotas = new QuotaLedger(db, new QuotaUsageStore(), deps.settings);
-  const repositories = new RepositoriesService({ db, store, quotas });
-  const tags = new TagsService({ db, store });
+  const immutableTags = new ImmutableTags(deps.immutableRules);
+  const tags = new TagsService({ db, store, immutable: immutableTags });
+  const repositories = new RepositoriesService({ db, store, quotas, tags });
   const blobs = new BlobsService({ db, store, blobs: deps.blobs, hashing: deps.hashing, quotas, repositories, options, log: deps.log });
   const manifests = new ManifestsService({ db, store, blobs: deps.blobs, repositories, tags, quotas, settings: deps.settings, options });
   return { repositories, tags, blobs, manifests, garbage: new GarbageService({ db, store, bytes: deps.blobs, manifests, blobs }) };

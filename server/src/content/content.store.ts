@@ -308,6 +308,32 @@ export class ContentStore {
     return result.numDeletedRows > 0n;
   }
 
+  /** Whether the repository has the tag (on `artifactId`, when given). */
+  async hasTag(db: Executor, repositoryId: string, name: string, artifactId?: string): Promise<boolean> {
+    let query = db.selectFrom('tag').select('id').where('repositoryId', '=', repositoryId).where('name', '=', name);
+    if (artifactId !== undefined) query = query.where('artifactId', '=', artifactId);
+    return (await query.executeTakeFirst()) !== undefined;
+  }
+
+  /** The digest the tag is on, the tag locked FOR SHARE (it stays until commit); undefined when there is no such tag. */
+  async lockTagForShare(trx: Transaction<Database>, repositoryId: string, name: string): Promise<{ artifactId: string; digest: string } | undefined> {
+    return await trx
+      .selectFrom('tag')
+      .innerJoin('artifact', 'artifact.id', 'tag.artifactId')
+      .select(['tag.artifactId', 'artifact.digest'])
+      .where('tag.repositoryId', '=', repositoryId)
+      .where('tag.name', '=', name)
+      .forShare('tag')
+      .executeTakeFirst();
+  }
+
+  /** The names of the artifact's tags, or with 'repository' of every tag of the repository. */
+  async tagNames(db: Executor, repositoryId: string, artifactId: string | 'repository'): Promise<string[]> {
+    let query = db.selectFrom('tag').select('name').where('repositoryId', '=', repositoryId);
+    if (artifactId !== 'repository') query = query.where('artifactId', '=', artifactId);
+    return (await query.execute()).map((row) => row.name);
+  }
+
   async isReferencedByIndex(db: Executor, artifactId: string): Promise<boolean> {
     return (await db.selectFrom('artifactReference').select('parentId').where('childId', '=', artifactId).executeTakeFirst()) !== undefined;
   }

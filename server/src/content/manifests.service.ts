@@ -141,13 +141,13 @@ export class ManifestsService {
           await this.#store.insertArtifactBlobs(trx, artifact.id, blobDigests);
           await this.#store.insertArtifactReferences(trx, artifact.id, [...children.values()]);
         }
-        if (!byDigest) await this.#store.upsertTag(trx, repositoryId, reference, artifact.id);
+        if (!byDigest) await this.#tags.point(trx, { id: repositoryId, name }, quota.projectId, reference, { id: artifact.id, digest });
         await quota.add(added);
         await appendEvent(trx, {
           type: 'create_artifact',
           resourceType: 'artifact',
           resource: byDigest ? `${name}@${digest}` : `${name}:${reference}`,
-          projectId: await this.#store.projectIdOfRepository(trx, repositoryId),
+          projectId: quota.projectId,
           ...change,
         });
       }),
@@ -186,13 +186,18 @@ export class ManifestsService {
     await this.deleteArtifact({ id: repositoryId, name }, digest.value, change);
   }
 
-  /** Deletes the repository's artifact `digest` (not while an index refers to it), taking what it alone referenced off the usage. */
+  /**
+   * Deletes the repository's artifact `digest` (not while an index refers to
+   * it, nor while it carries an immutable tag: ImmutableTagError), taking
+   * what it alone referenced off the usage.
+   */
   async deleteArtifact(repository: { id: string; name: string }, digest: string, change: ContentChange): Promise<void> {
     requireDeletesEnabled(this.#options);
-    const deleted = await this.#deleteLocked(repository, digest, change, async (trx, artifactId) => {
+    const deleted = await this.#deleteLocked(repository, digest, change, async (trx, artifactId, projectId) => {
       if (await this.#store.isReferencedByIndex(trx, artifactId)) {
         throw new BerthError('DENIED', 'the manifest is referenced by an index; delete the index first', { status: 409 });
       }
+      await this.#tags.refuseImmutableDeletion(trx, repository, projectId, artifactId);
       return true;
     });
     if (!deleted) throw manifestUnknown(digest);
@@ -214,7 +219,7 @@ export class ManifestsService {
    * lock if `allowed` (asked after both are held) says so, with its event;
    * false when there is no such artifact or it was not allowed.
    */
-  async #deleteLocked(repository: { id: string; name: string }, digest: string, change: ContentChange, allowed: (trx: Transaction<Database>, artifactId: string) => Promise<boolean>): Promise<boolean> {
+  async #deleteLocked(repository: { id: string; name: string }, digest: string, change: ContentChange, allowed: (trx: Transaction<Database>, artifactId: string, projectId: string) => Promise<boolean>): Promise<boolean> {
     const repositoryId = repository.id;
     // A manifest's content is fixed by its digest, so it can be read before the locks.
     const content = await this.#quotas.contentOf(repositoryId, digest);
@@ -222,10 +227,10 @@ export class ManifestsService {
     return await this.#db.transaction().execute(async (trx) => {
       const quota = await this.#quotas.open(trx, repositoryId, content.map((c) => c.digest));
       const artifactId = await this.#store.lockArtifactForUpdate(trx, repositoryId, digest);
-      if (!artifactId || !(await allowed(trx, artifactId))) return false;
+      if (!artifactId || !(await allowed(trx, artifactId, quota.projectId))) return false;
       await this.#store.deleteArtifact(trx, artifactId);
       await quota.remove(await quota.unreferencedBytes(content));
-      await appendEvent(trx, { type: 'delete_artifact', resourceType: 'artifact', resource: `${repository.name}@${digest}`, projectId: await this.#store.projectIdOfRepository(trx, repositoryId), ...change });
+      await appendEvent(trx, { type: 'delete_artifact', resourceType: 'artifact', resource: `${repository.name}@${digest}`, projectId: quota.projectId, ...change });
       return true;
     });
   }

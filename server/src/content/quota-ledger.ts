@@ -89,7 +89,8 @@ export class QuotaLedger {
 
 /** One transaction's change to a project's usage, with the locks of QuotaLedger.open held. */
 export class QuotaChange {
-  readonly #projectId: string;
+  /** The project whose usage changes (the repository's, read under the ledger's locks). */
+  readonly projectId: string;
   readonly #trx: Transaction<Database>;
   /** Digests locked shared: this change may add references to them, never be the first or remove the last. */
   readonly #shared: ReadonlySet<string>;
@@ -98,7 +99,7 @@ export class QuotaChange {
 
   constructor(trx: Transaction<Database>, projectId: string, shared: ReadonlySet<string>, store: QuotaUsageStore, settings: SettingsService) {
     this.#trx = trx;
-    this.#projectId = projectId;
+    this.projectId = projectId;
     this.#shared = shared;
     this.#store = store;
     this.#settings = settings;
@@ -110,7 +111,7 @@ export class QuotaChange {
    * these digests until commit.
    */
   async unreferencedBytes(content: Content[]): Promise<number> {
-    const unreferenced = await this.#store.unreferenced(this.#trx, this.#projectId, content);
+    const unreferenced = await this.#store.unreferenced(this.#trx, this.projectId, content);
     // A shared lock guards a reference, not its absence: another optimistic push may be counting the same digest.
     if (unreferenced.some((c) => this.#shared.has(c.digest))) throw new OptimismFailed();
     return unreferenced.reduce((sum, c) => sum + c.size, 0);
@@ -125,7 +126,7 @@ export class QuotaChange {
   async add(bytes: number): Promise<void> {
     if (bytes === 0) return;
     const enforce = (await this.#settings.general(this.#trx)).quota_per_project_enable;
-    const result = await this.#store.addUsage(this.#trx, this.#projectId, bytes, enforce);
+    const result = await this.#store.addUsage(this.#trx, this.projectId, bytes, enforce);
     if (!result) throw new BerthError('NAME_UNKNOWN', 'the project no longer exists');
     if (!result.applied) throw quotaExceeded(bytes, result.used, result.hard);
   }
@@ -133,6 +134,6 @@ export class QuotaChange {
   /** Takes freed bytes off the usage. Call it last, just before commit. */
   async remove(bytes: number): Promise<void> {
     if (bytes === 0) return;
-    await this.#store.addUsage(this.#trx, this.#projectId, -bytes, false);
+    await this.#store.addUsage(this.#trx, this.projectId, -bytes, false);
   }
 }

@@ -8,6 +8,7 @@ import type { Visibility } from '../projects/projects.store.ts';
 import { requireName, type ContentChange } from './content-rules.ts';
 import type { ContentStore } from './content.store.ts';
 import type { QuotaLedger } from './quota-ledger.ts';
+import type { TagsService } from './tags.service.ts';
 
 /** Page size ceiling for tag and catalog listings, whatever `n` asks for. */
 export const MAX_PAGE_SIZE = 1000;
@@ -26,11 +27,13 @@ export class RepositoriesService {
   readonly #db: Db;
   readonly #store: ContentStore;
   readonly #quotas: QuotaLedger;
+  readonly #tags: TagsService;
 
-  constructor(deps: { db: Db; store: ContentStore; quotas: QuotaLedger }) {
+  constructor(deps: { db: Db; store: ContentStore; quotas: QuotaLedger; tags: TagsService }) {
     this.#db = deps.db;
     this.#store = deps.store;
     this.#quotas = deps.quotas;
+    this.#tags = deps.tags;
   }
 
   async idOf(name: string): Promise<string | undefined> {
@@ -51,11 +54,16 @@ export class RepositoriesService {
     await this.#store.updateRepositoryDescription(this.#db, repositoryId, description);
   }
 
-  /** Deletes the repository with its artifacts and tags, taking their bytes off the project's usage. */
+  /**
+   * Deletes the repository with its artifacts and tags, taking their bytes
+   * off the project's usage; not while it holds an immutable tag
+   * (ImmutableTagError), as Harbor, which deletes artifact by artifact, ends.
+   */
   async delete(projectId: string, repository: { id: string; name: string }, change: ContentChange): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       // The whole project is locked for the ledger: the repository's content must not change between reading and deleting it.
       const quota = await this.#quotas.open(trx, repository.id, 'project');
+      await this.#tags.refuseImmutableDeletion(trx, repository, projectId, 'repository');
       const content = await quota.contentOfRepository(repository.id);
       await this.#store.deleteRepository(trx, repository.id);
       await appendEvent(trx, { type: 'delete_repository', resourceType: 'repository', resource: repository.name, projectId, ...change });

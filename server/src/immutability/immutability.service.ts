@@ -11,7 +11,7 @@ import { ref, type ProjectsService } from '../projects/projects.service.ts';
 import type { ProjectRow } from '../projects/projects.store.ts';
 import type { immutableRuleInput } from './immutability.schemas.ts';
 import type { ImmutabilityStore, ImmutableRuleRow, ImmutableRuleValues } from './immutability.store.ts';
-import { immutableRuleFor } from './immutable-match.ts';
+import { immutableRuleFor, nameInProject } from './immutable-match.ts';
 
 type Executor = Db | Transaction<Database>;
 
@@ -38,12 +38,6 @@ function valuesOf(input: z.output<typeof immutableRuleInput>): ImmutableRuleValu
     tagDecoration: tag.decoration,
     tagPattern: tag.pattern,
   };
-}
-
-/** The repository's name inside its project ("team/app" for "library/team/app"): what Harbor's selectors see. */
-export function nameInProject(repositoryName: string): string {
-  const slash = repositoryName.indexOf('/');
-  return slash === -1 ? repositoryName : repositoryName.slice(slash + 1);
 }
 
 /**

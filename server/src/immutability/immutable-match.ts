@@ -10,6 +10,12 @@ export interface ImmutableRule {
   tagPattern: string;
 }
 
+/** The repository's name inside its project ("team/app" for "library/team/app"): what Harbor's selectors see. */
+export function nameInProject(repositoryName: string): string {
+  const slash = repositoryName.indexOf('/');
+  return slash === -1 ? repositoryName : repositoryName.slice(slash + 1);
+}
+
 /**
  * The first enabled rule (rules in id order, as Harbor lists them) that makes
  * `tag` of `repository` immutable, or undefined. `repository` is the name

@@ -793,6 +793,38 @@ describe('the web portal in a browser', () => {
     }
   });
 
+  step("marks a tag an immutability rule holds in the repository and artifact, and shows the server's refusal when it is deleted", async () => {
+    await page.goto(`${berth.url}/projects/${projectId}/immutability`);
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New immutability rule' });
+    await dialog.getByLabel('Tag pattern').fill('v1');
+    await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByRole('row').filter({ hasText: 'v1' }).getByText('Enabled').waitFor();
+    try {
+      await page.goto(`${berth.url}/projects/${projectId}/repositories/frontend`);
+      const row = page.getByRole('row', { name: new RegExp(image.manifest.digest.slice(0, 'sha256:'.length + 12)) });
+      await row.getByRole('img', { name: 'Immutable' }).waitFor();
+      await page.goto(`${berth.url}/projects/${projectId}/repositories/frontend/artifacts/${image.manifest.digest}`);
+      await page.getByRole('tab', { name: 'Tags' }).click();
+      const tag = page.getByRole('row', { name: /^v1 Immutable/ });
+      await tag.waitFor();
+      await checkAccessibility('immutable tag');
+      await shoot('24b-immutable-tag');
+      await tag.getByRole('button', { name: 'Delete' }).click();
+      await page.getByRole('dialog').filter({ hasText: 'Delete tag?' }).getByRole('button', { name: 'Delete' }).click();
+      await page.getByRole('alert').getByText(/^tag v1 of webshop\/frontend is immutable \(immutable tag rule \d+\): it cannot be deleted$/).waitFor();
+      await tag.waitFor();
+      const tags = (await harbor.call('GET', `/projects/webshop/repositories/frontend/artifacts/${image.manifest.digest}/tags`)).body.map((t: { name: string }) => t.name);
+      assert.deepEqual(tags, ['v1']);
+    } finally {
+      // Later steps copy and delete this repository's artifact.
+      const rules = (await harbor.call('GET', `/projects/${projectId}/immutabletagrules`)).body as { id: number; tag_selectors: { pattern: string }[] }[];
+      for (const rule of rules.filter((r) => r.tag_selectors[0]!.pattern === 'v1')) {
+        assert.equal((await harbor.call('DELETE', `/projects/${projectId}/immutabletagrules/${rule.id}`)).status, 200);
+      }
+    }
+  });
+
   step('finds projects and repositories from the search box in the header', async () => {
     await page.getByLabel('Search projects and repositories').fill('front');
     await page.getByLabel('Search projects and repositories').press('Enter');

@@ -7,7 +7,10 @@ import { ADMIN_CREDS, createContainerTools, type ContainerTools } from '../fixtu
 import { assertRefused, REFUSAL } from '../fixtures/client-refusals.ts';
 import { formatBytes } from '../../src/quotas/quota-exceeded.ts';
 
-/** Project quotas as a registry client meets them: skopeo pushing into a project that is too small. */
+/**
+ * Project rules as a registry client meets them: skopeo pushing into a
+ * project that is too small, or to a tag an immutability rule holds.
+ */
 
 const TEST_TIMEOUT = 120_000;
 const LIMIT = 64 * 1024;
@@ -76,5 +79,37 @@ describe('project quotas with a real registry client', () => {
     const pushed = await push(fits, 'ok');
     assert.equal(pushed.code, 0, pushed.stderr);
     assert.equal((await adminApi('GET', `/quotas?reference_id=${projectId}`)).body[0].used.storage, bytesOf(fits));
+  });
+});
+
+describe('immutable tags with a real registry client', () => {
+  it('skopeo pushing another image to an immutable tag fails with the reason, and pushing the same image again succeeds', { timeout: TEST_TIMEOUT }, async () => {
+    assert.equal((await adminApi('POST', '/projects', { project_name: 'frozen', metadata: { public: 'false' } })).status, 201);
+    const rule = {
+      action: 'immutable',
+      template: 'immutable_template',
+      tag_selectors: [{ kind: 'doublestar', decoration: 'matches', pattern: 'v*' }],
+      scope_selectors: { repository: [{ kind: 'doublestar', decoration: 'repoMatches', pattern: '**' }] },
+    };
+    assert.equal((await adminApi('POST', '/projects/frozen/immutabletagrules', rule)).status, 201);
+
+    const push = async (image: Image) => {
+      const layout = tools.tempDir('immutable-layout');
+      writeOciLayout(layout, imageBlobs(image), { v1: image.manifest });
+      return await tools.skopeo(['copy', '--dest-tls-verify=false', '--dest-creds', ADMIN_CREDS, `oci:${layout}:v1`, `docker://${berth.host}/frozen/app:v1`], { check: false });
+    };
+    const first = await makeImage({ layerSizes: [2048] });
+    const created = await push(first);
+    assert.equal(created.code, 0, created.stderr);
+
+    const again = await push(first);
+    assert.equal(again.code, 0, `the same digest again: ${again.stderr}`);
+
+    const refused = await push(await makeImage({ layerSizes: [2048] }));
+    assertRefused(refused, REFUSAL.immutableTag, 'another digest to the immutable tag');
+    assert.match(refused.stderr, new RegExp(`tag v1 of frozen/app is immutable \\(immutable tag rule \\d+\\): it stays on ${first.manifest.digest}`));
+
+    const inspect = await tools.skopeo(['inspect', '--raw', '--tls-verify=false', '--creds', ADMIN_CREDS, `docker://${berth.host}/frozen/app:v1`]);
+    assert.equal(inspect.stdout, first.manifest.bytes.toString());
   });
 });

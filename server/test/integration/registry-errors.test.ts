@@ -196,6 +196,27 @@ const documentedErrors: Record<string, { when: string; check: () => Promise<void
       await expectError(await c.request('POST', `/v2/tight/app/blobs/uploads/?digest=${big.digest}`, { body: big.bytes }), 403, 'DENIED', 'a blob over the 1 KiB quota');
     },
   },
+  'PRECONDITION 412': {
+    when: 'an enabled immutable tag rule holds the tag: moving it to another digest, deleting it or the manifest it is on',
+    check: async () => {
+      await c.createProject('frozen');
+      const rule = {
+        action: 'immutable',
+        template: 'immutable_template',
+        tag_selectors: [{ kind: 'doublestar', decoration: 'matches', pattern: 'v*' }],
+        scope_selectors: { repository: [{ kind: 'doublestar', decoration: 'repoMatches', pattern: '**' }] },
+      };
+      const created = await c.request('POST', '/api/v2.0/projects/frozen/immutabletagrules', { body: JSON.stringify(rule), headers: { 'content-type': 'application/json' } });
+      assert.equal(created.status, 201);
+      const first = await makeImage({ layerSizes: [8] });
+      await c.pushImage('frozen/app', 'v1', first);
+      const second = await makeImage({ layerSizes: [8] });
+      for (const blob of [second.config, ...second.layers]) await c.pushBlob('frozen/app', blob);
+      await expectError(await c.request('PUT', '/v2/frozen/app/manifests/v1', { body: second.manifest.bytes, headers: { 'content-type': OCI_MANIFEST } }), 412, 'PRECONDITION', 'moving the immutable tag');
+      await expectError(await c.request('DELETE', '/v2/frozen/app/manifests/v1'), 412, 'PRECONDITION', 'deleting the immutable tag');
+      await expectError(await c.request('DELETE', `/v2/frozen/app/manifests/${first.manifest.digest}`), 412, 'PRECONDITION', 'deleting the manifest the immutable tag is on');
+    },
+  },
   'UNSUPPORTED 405': {
     when: 'deletes are disabled; a method the path does not support',
     check: async () => {

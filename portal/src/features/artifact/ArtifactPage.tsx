@@ -20,6 +20,7 @@ import { ArtifactIcon } from '../repository/ArtifactIcon.tsx';
 import { ArtifactLabels } from '../repository/ArtifactLabels.tsx';
 import { useArtifactLabelMutations, useAssignableLabels } from '../repository/artifact-labels.ts';
 import { CopyArtifactDialog } from '../repository/CopyArtifactDialog.tsx';
+import { ImmutableMark } from '../repository/ImmutableMark.tsx';
 import { platformsOf } from '../repository/platforms.ts';
 import { artifactsPath, useTagMutations } from '../repository/repository-api.ts';
 import { DeleteButton } from '../../shared/DeleteButton.tsx';
@@ -66,7 +67,7 @@ export default function ArtifactPage({ repositoryName, digest }: { repositoryNam
   const [copying, setCopying] = useState(false);
   const artifact = useQuery({
     queryKey: ['artifact', projectName, repositoryName, digest],
-    queryFn: () => api.get<Artifact>(`${artifactsPath(projectName!, repositoryName)}/${digest}`, { query: { with_tag: true, with_label: true, with_accessory: true } }),
+    queryFn: () => api.get<Artifact>(`${artifactsPath(projectName!, repositoryName)}/${digest}`, { query: { with_tag: true, with_label: true, with_accessory: true, with_immutable_status: true } }),
     enabled: !!projectName,
   });
   const { addTag, deleteTag } = useTagMutations(projectName ?? '', repositoryName);
@@ -159,7 +160,16 @@ export default function ArtifactPage({ repositoryName, digest }: { repositoryNam
         scroll={{ x: 'max-content' }}
         locale={{ emptyText: <Empty description={t('tags.empty')} /> }}
         columns={[
-          { title: t('tags.name'), dataIndex: 'name' },
+          {
+            title: t('tags.name'),
+            dataIndex: 'name',
+            render: (name: string, tag) => (
+              <Space size={12}>
+                {name}
+                {tag.immutable && <ImmutableMark labelled />}
+              </Space>
+            ),
+          },
           {
             title: t('artifacts.pullCommand'),
             key: 'pull',

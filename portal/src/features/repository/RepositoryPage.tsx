@@ -20,6 +20,7 @@ import { usePageTitle } from '../../shared/usePageTitle.ts';
 import { useProject, useProjectId } from '../project/project-context.ts';
 import { AddTagDialog } from './AddTagDialog.tsx';
 import { ArtifactIcon } from './ArtifactIcon.tsx';
+import { ImmutableMark } from './ImmutableMark.tsx';
 import { ArtifactLabels } from './ArtifactLabels.tsx';
 import { useArtifactLabelMutations, useAssignableLabels } from './artifact-labels.ts';
 import { CopyArtifactDialog, type CopySource } from './CopyArtifactDialog.tsx';
@@ -62,7 +63,7 @@ export default function RepositoryPage({ repositoryName }: { repositoryName: str
   });
   const artifacts = useQuery({
     queryKey: ['artifacts', projectName, repositoryName, search, labelIds, paging.query],
-    queryFn: () => getPage<Artifact>(artifactsPath(projectName!, repositoryName), { ...paging.query, with_tag: true, with_label: true, q: artifactQ(search, labelIds) }),
+    queryFn: () => getPage<Artifact>(artifactsPath(projectName!, repositoryName), { ...paging.query, with_tag: true, with_label: true, with_immutable_status: true, q: artifactQ(search, labelIds) }),
     enabled: !!projectName,
     placeholderData: keepPreviousData,
   });
@@ -209,6 +210,7 @@ export default function RepositoryPage({ repositoryName }: { repositoryName: str
                     }}
                   >
                     <span>{tag.name}</span>
+                    {tag.immutable && <ImmutableMark />}
                   </Tag>
                 ))}
                 {can('tag', 'create') && (
