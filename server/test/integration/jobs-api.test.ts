@@ -122,7 +122,7 @@ describe('queues', () => {
     assert.equal(response.status, 200);
     assert.deepEqual(
       response.body,
-      ['GARBAGE_COLLECTION', 'PURGE_UPLOAD', 'TEST_FLAKY', 'TEST_SLEEP', 'TEST_TICK', 'SCHEDULER'].map((job_type) => ({ job_type, count: 0, latency: 0, paused: false })),
+      ['GARBAGE_COLLECTION', 'PURGE_AUDIT_LOG', 'PURGE_UPLOAD', 'TEST_FLAKY', 'TEST_SLEEP', 'TEST_TICK', 'SCHEDULER'].map((job_type) => ({ job_type, count: 0, latency: 0, paused: false })),
     );
   });
 
