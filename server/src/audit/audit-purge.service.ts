@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts';
+import { deleteInBatches } from '../jobs/batches.ts';
 import type { AuditStore } from './audit.store.ts';
 
 /** Rows per DELETE: each a short transaction (tens of milliseconds), so a purge never holds locks for long and a stop lands between two. */
@@ -32,13 +33,7 @@ export class AuditPurgeService {
   async purge(request: AuditPurgeRequest, options: { signal: AbortSignal; onBatch?: (deletedSoFar: number) => Promise<void> }): Promise<{ cutoff: Date; rows: number; stopped: boolean }> {
     const cutoff = await this.#store.cutoff(this.#db, request.retentionHours);
     if (request.dryRun) return { cutoff, rows: await this.#store.countOlder(this.#db, request.eventTypes, cutoff), stopped: false };
-    let rows = 0;
-    for (;;) {
-      if (options.signal.aborted) return { cutoff, rows, stopped: true };
-      const deleted = await this.#store.deleteOlder(this.#db, request.eventTypes, cutoff, BATCH);
-      rows += deleted;
-      if (deleted < BATCH) return { cutoff, rows, stopped: false };
-      await options.onBatch?.(rows);
-    }
+    const { deleted, stopped } = await deleteInBatches((size) => this.#store.deleteOlder(this.#db, request.eventTypes, cutoff, size), BATCH, options);
+    return { cutoff, rows: deleted, stopped };
   }
 }
