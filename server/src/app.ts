@@ -28,7 +28,9 @@ import { permissionsRoutes } from './access/permissions.routes.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { AuditStore } from './audit/audit.store.ts';
 import { AuditListener } from './audit/audit.listener.ts';
-import { EventReader } from './events/event-reader.ts';
+import { EventReader, type EventConsumer } from './events/event-reader.ts';
+import { OutboxPurge } from './events/outbox-purge.ts';
+import { outboxPurgeJob, PURGE_EVENTS } from './events/outbox-purge.job.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
 import { SettingsService } from './settings/settings.service.ts';
 import { ConfigurationsService } from './settings/configurations.service.ts';
@@ -62,9 +64,12 @@ import { HashWorker } from './storage/parallel-hash.ts';
 import type { StorageDriver } from './storage/storage-driver.ts';
 import { createContentServices } from './content/content-services.ts';
 import { GarbageCollector } from './gc/gc.service.ts';
-import { gcJob } from './gc/gc.job.ts';
+import { GARBAGE_COLLECTION, GcParameters, gcJob } from './gc/gc.job.ts';
 import { gcRoutes } from './gc/gc.routes.ts';
-import { GcRunsService } from './gc/gc-runs.service.ts';
+import { JobRunsService } from './jobs/job-runs.service.ts';
+import { AuditPurgeService } from './audit/audit-purge.service.ts';
+import { AuditPurgeParameters, auditPurgeJob, PURGE_AUDIT_LOG } from './audit/audit-purge.job.ts';
+import { auditPurgeRoutes } from './audit/audit-purge.routes.ts';
 import type { BlobsService } from './content/blobs.service.ts';
 import { registryRoutes } from './registry/registry.routes.ts';
 import { ArtifactsStore } from './artifacts/artifacts.store.ts';
@@ -177,15 +182,17 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
     log,
   });
   const pulls = new PullRecorder(db, content.manifests, log);
-  const auditReader = new EventReader(db, new AuditListener(audit, auditStore), log, { intervalMs: config.events.poll_interval });
+  // The outbox's readers: pruning keeps every event one of them has not applied.
+  const eventConsumers: EventConsumer[] = [new AuditListener(audit, auditStore)];
+  const eventReaders = eventConsumers.map((consumer) => new EventReader(db, consumer, log, { intervalMs: config.events.poll_interval }));
   const flushBuffered = async (): Promise<void> => {
     await pulls.flush();
-    await auditReader.drain();
+    for (const reader of eventReaders) await reader.drain();
   };
   // Pulls still in memory go to the outbox; events not yet applied wait there for the next reader.
   app.addHook('onClose', async () => {
     await pulls.flush();
-    await auditReader.stop();
+    for (const reader of eventReaders) await reader.stop();
   });
   const robotsStore = new RobotsStore();
   const directory = new LdapDirectory(settings);
@@ -219,12 +226,15 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   jobs.register(uploadPurgeJob((age) => content.blobs.purgeUploads(age)));
   const gc = new GarbageCollector(content.garbage);
   jobs.register(gcJob(gc, config.storage_service.upload_purging.age));
+  jobs.register(auditPurgeJob(new AuditPurgeService(db, auditStore)));
+  jobs.register(outboxPurgeJob(new OutboxPurge(db, eventConsumers.map((consumer) => consumer.name))));
   for (const type of await loadJobModules(config.jobs.modules)) jobs.register(type);
   await jobs.start();
   app.addHook('onClose', async () => jobs.stop());
   const purging = config.storage_service.upload_purging;
   if (purging.enabled) await jobs.schedule(UPLOAD_PURGE, intervalCron(purging.interval)!, { age_ms: purging.age });
   else await jobs.unschedule(UPLOAD_PURGE);
+  await jobs.schedule(PURGE_EVENTS, intervalCron(config.events.purging.interval)!, { age_ms: config.events.purging.age });
 
   await app.register(async (scope) => {
     await probeRoutes(scope, { health: new HealthService({ db, storage, log, jobs }) });
@@ -278,7 +288,8 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
       await settingsRoutes(api, { configurations, settings, config, hasCaRoot: tls !== undefined });
       await quotasRoutes(api, { quotas });
       await jobsRoutes(api, { jobs });
-      await gcRoutes(api, { runs: new GcRunsService(jobs) });
+      await gcRoutes(api, { runs: new JobRunsService(jobs, { vendorType: GARBAGE_COLLECTION, parameters: GcParameters, noun: 'garbage collection' }) });
+      await auditPurgeRoutes(api, { runs: new JobRunsService(jobs, { vendorType: PURGE_AUDIT_LOG, parameters: AuditPurgeParameters, noun: 'audit log purge' }) });
       await systemInfoRoutes(api, { storage, certificate: tls?.cert });
       await overviewRoutes(api, { overview: new OverviewService({ db, store: new OverviewStore(), projects }) });
       await immutabilityRoutes(api, { immutability, projects });
@@ -290,6 +301,6 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   await app.register(async (scope) => portalRoutes(scope, { ...(deps.portalDir !== undefined && { dir: deps.portalDir }) }));
 
   // Outside any transaction (the poller's timers run in this context); stopped by app.close().
-  auditReader.start();
+  for (const reader of eventReaders) reader.start();
   return { app, blobs: content.blobs, pulls, settings, quotas, immutability, retention, gc, jobs, flushBuffered };
 }

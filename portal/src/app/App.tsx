@@ -34,6 +34,7 @@ const GlobalLabelsTab = lazy(() => import('../features/admin/LabelsTab.tsx'));
 const QuotasTab = lazy(() => import('../features/admin/QuotasTab.tsx'));
 const AuditLogTab = lazy(() => import('../features/admin/AuditLogTab.tsx'));
 const JobServiceTab = lazy(() => import('../features/admin/JobServiceTab.tsx'));
+const CleanUpTab = lazy(() => import('../features/admin/CleanUpTab.tsx'));
 const ConfigurationTab = lazy(() => import('../features/admin/ConfigurationTab.tsx'));
 const RepositoryRoute = lazy(() => import('../features/repository/RepositoryRoute.tsx'));
 const ApiExplorerPage = lazy(() => import('../features/api-explorer/ApiExplorerPage.tsx'));
@@ -94,6 +95,7 @@ function Routed() {
             <Route path="quotas" element={<QuotasTab />} />
             <Route path="audit-log" element={<AuditLogTab />} />
             <Route path="job-service" element={<JobServiceTab />} />
+            <Route path="clean-up" element={<CleanUpTab />} />
             <Route path="configuration" element={<ConfigurationTab />} />
           </Route>
           <Route path="devcenter-api-2.0" element={<ApiExplorerPage />} />

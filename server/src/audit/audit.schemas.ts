@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { runHistory } from '../jobs/jobs.schemas.ts';
 
 /** Harbor's AuditLog (audit.routes.ts legacyResponse). */
 export const AuditLog = z
@@ -9,3 +10,6 @@ export const AuditLog = z
 export const AuditLogExt = AuditLog.extend({ operation_description: z.string(), operation_result: z.boolean() }).meta({ id: 'AuditLogExt' });
 
 export const AuditLogEventType = z.object({ event_type: z.string() }).meta({ id: 'AuditLogEventType' });
+
+/** Harbor's ExecHistory: an audit-log purge run (or, for GET /system/purgeaudit/schedule, the schedule). */
+export const ExecHistory = runHistory('ExecHistory');

@@ -6,6 +6,9 @@ const duration = z
   .regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration such as 30s, 15m, 168h or 7d')
   .transform(parseDuration);
 
+/** A scheduled job's interval (jobs/): it becomes a clock-aligned cron, so it must divide a minute, an hour or a day. */
+const scheduleInterval = duration.refine((ms) => intervalCron(ms) !== undefined, 'expected an interval that divides a minute, an hour or a day, or whole days (e.g. 30s, 15m, 6h, 24h, 7d)');
+
 /** Converts "168h"-style durations (as harbor.yml writes them) to milliseconds. */
 export function parseDuration(value: string): number {
   const match = /^(\d+)(ms|s|m|h|d)$/.exec(value);
@@ -84,9 +87,7 @@ export const configSchema = z.strictObject({
           enabled: z.boolean().default(true),
           age: duration.default(parseDuration('168h')),
           // A scheduled job (jobs/): clock-aligned ticks, fired once across replicas.
-          interval: duration
-            .default(parseDuration('24h'))
-            .refine((ms) => intervalCron(ms) !== undefined, 'expected an interval that divides a minute, an hour or a day, or whole days (e.g. 30s, 15m, 6h, 24h, 7d)'),
+          interval: scheduleInterval.default(parseDuration('24h')),
         })
         .prefault({}),
     })
@@ -99,6 +100,16 @@ export const configSchema = z.strictObject({
        * starting applies those left at once. Readers lag changes by at most about this much.
        */
       poll_interval: duration.refine((ms) => ms > 0, 'must be more than 0s').default(parseDuration('250ms')),
+      /**
+       * The outbox is pruned by a scheduled job (PURGE_EVENTS): events every reader has applied and older
+       * than `age` go, so a reader added later (webhooks, replication) still finds this much history.
+       */
+      purging: z
+        .strictObject({
+          age: duration.default(parseDuration('168h')),
+          interval: scheduleInterval.default(parseDuration('24h')),
+        })
+        .prefault({}),
     })
     .prefault({}),
   /** The job service (jobs/): Harbor's max_job_workers, and how fast a dead process's jobs are taken over. */

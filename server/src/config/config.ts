@@ -33,6 +33,8 @@ const ENV_OVERRIDES: Record<string, { key: string[]; type: 'string' | 'number' |
   BERTH_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT: { key: ['database', 'idle_in_transaction_timeout'], type: 'string' },
   BERTH_LOG_LEVEL: { key: ['log', 'level'], type: 'string' },
   BERTH_EVENTS_POLL_INTERVAL: { key: ['events', 'poll_interval'], type: 'string' },
+  BERTH_EVENTS_PURGING_AGE: { key: ['events', 'purging', 'age'], type: 'string' },
+  BERTH_EVENTS_PURGING_INTERVAL: { key: ['events', 'purging', 'interval'], type: 'string' },
   BERTH_STORAGE_FILESYSTEM_ROOTDIRECTORY: { key: ['storage_service', 'filesystem', 'rootdirectory'], type: 'string' },
   BERTH_STORAGE_S3_BUCKET: { key: ['storage_service', 's3', 'bucket'], type: 'string' },
   BERTH_STORAGE_S3_REGION: { key: ['storage_service', 's3', 'region'], type: 'string' },

@@ -32,7 +32,7 @@ export async function appendEvents(trx: Transaction<Database>, events: readonly 
   }
 }
 
-/** SQL of the readers' side: cursors and reading in commit order. */
+/** SQL of the readers' side: cursors, reading in commit order, and pruning what every reader has applied. */
 export class OutboxStore {
   async ensureCursor(db: Db, consumer: string): Promise<void> {
     await db.insertInto('eventCursor').values({ consumer }).onConflict((oc) => oc.column('consumer').doNothing()).execute();
@@ -88,5 +88,30 @@ export class OutboxStore {
 
   async advance(trx: Transaction<Database>, consumer: string, to: { txid: string; id: string }): Promise<void> {
     await trx.updateTable('eventCursor').set({ txid: to.txid, lastId: to.id }).where('consumer', '=', consumer).execute();
+  }
+
+  /** The cursors of these consumers (those that have run: a consumer's row appears at its first batch). */
+  async cursors(db: Db, consumers: readonly string[]): Promise<{ consumer: string; txid: string; lastId: string }[]> {
+    if (consumers.length === 0) return [];
+    return await db.selectFrom('eventCursor').select(['consumer', 'txid', 'lastId']).where('consumer', 'in', [...consumers]).execute();
+  }
+
+  /** The database's now() less `ageMs`: pruning's cutoff, whatever the clocks of the processes. */
+  async cutoff(db: Db, ageMs: number): Promise<Date> {
+    return (await sql<{ cutoff: Date }>`SELECT now() - make_interval(secs => ${ageMs / 1000}) AS cutoff`.execute(db)).rows[0]!.cutoff;
+  }
+
+  /**
+   * Deletes, oldest first, up to `limit` events at or before `upTo` in
+   * readers' order and older than `before`, in a statement of its own, and
+   * says how many.
+   */
+  async deletePassed(db: Db, upTo: { txid: string; lastId: string }, before: Date, limit: number): Promise<number> {
+    const result = await sql`
+      DELETE FROM event WHERE id IN (
+        SELECT id FROM event
+        WHERE (txid, id) <= (${upTo.txid}::xid8, ${upTo.lastId}::bigint) AND occurred_at < ${before}
+        ORDER BY txid, id LIMIT ${limit})`.execute(db);
+    return Number(result.numAffectedRows ?? 0n);
   }
 }

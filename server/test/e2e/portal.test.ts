@@ -8,7 +8,9 @@ import { imageBlobs, makeChart, makeImage, writeOciLayout, type Image } from '..
 import { RegistryClient } from '../fixtures/registry-client.ts';
 import { startOidcProvider } from '../fixtures/oidc-provider.ts';
 import { PortalWalk } from '../fixtures/portal-walk.ts';
+import { waitUntil } from '../fixtures/wait.ts';
 import { TEST_JOBS_MODULE, TEST_SLEEP } from '../fixtures/test-jobs.ts';
+import { sql } from 'kysely';
 import { createDatabase } from '../../src/db/database.ts';
 import { JobService } from '../../src/jobs/jobs.service.ts';
 import { JobsStore } from '../../src/jobs/jobs.store.ts';
@@ -822,6 +824,99 @@ describe('the web portal in a browser', () => {
       for (const rule of rules.filter((r) => r.tag_selectors[0]!.pattern === 'v1')) {
         assert.equal((await harbor.call('DELETE', `/projects/${projectId}/immutabletagrules/${rule.id}`)).status, 200);
       }
+    }
+  });
+
+  step('cleans up with garbage collection from the page: a dry run says what would go, GC now frees it, a daily schedule stays after a reload', async () => {
+    await harbor.createProject('cleanup');
+    const registry = new RegistryClient(berth.url);
+    const gone = await makeImage({ layerSizes: [3000], created: '2024-05-01T00:00:00Z' });
+    await registry.pushImage('cleanup/app', 'old', gone);
+    assert.equal((await registry.request('DELETE', `/v2/cleanup/app/manifests/${gone.manifest.digest}`)).status, 202);
+    const layer = gone.layers[0]!.digest;
+
+    await page.goto(`${berth.url}/admin/job-service`);
+    await page.getByRole('tab', { name: 'Clean up' }).click();
+    const gc = page.getByRole('tabpanel', { name: 'Garbage collection' });
+    await gc.getByLabel('Time window (hours)').fill('0');
+    const history = gc.getByRole('region', { name: 'History' });
+    const runRow = (id: number) => history.getByRole('row').filter({ has: page.getByRole('cell', { name: String(id), exact: true }) });
+    const logOf = async (id: number, line: RegExp) => {
+      await runRow(id).getByRole('button', { name: 'Log' }).click();
+      const dialog = page.getByRole('dialog', { name: `Log of run ${id}` });
+      await dialog.getByText(line).waitFor();
+      await dialog.getByRole('button', { name: 'Close' }).click();
+    };
+
+    await gc.getByRole('button', { name: 'Dry run' }).click();
+    await page.getByText('Run started').first().waitFor();
+    const dryId = (await harbor.call('GET', '/system/gc?page_size=1')).body[0].id as number;
+    await runRow(dryId).getByText('Succeeded').waitFor();
+    await runRow(dryId).getByRole('cell', { name: 'Yes', exact: true }).first().waitFor();
+    await logOf(dryId, new RegExp(`would delete blob ${layer} \\(${gone.layers[0]!.size} bytes\\)`));
+    assert.equal((await registry.request('HEAD', `/v2/cleanup/app/blobs/${layer}`)).status, 200, 'a dry run deletes nothing');
+
+    await gc.getByRole('button', { name: 'Run now' }).click();
+    await waitUntil(async () => (await harbor.call('GET', '/system/gc?page_size=1')).body[0].id !== dryId, 'the GC run is listed');
+    const runId = (await harbor.call('GET', '/system/gc?page_size=1')).body[0].id as number;
+    await runRow(runId).getByText('Succeeded').waitFor();
+    await logOf(runId, new RegExp(`deleted blob ${layer}`));
+    await logOf(runId, /done: .* [\d.]+ KiB freed/);
+    assert.equal((await registry.request('HEAD', `/v2/cleanup/app/blobs/${layer}`)).status, 404);
+    await checkAccessibility('garbage collection');
+    await shoot('25-garbage-collection');
+
+    await gc.getByLabel('Schedule', { exact: true }).click();
+    await page.locator('.ant-select-item-option:visible').filter({ hasText: /^Daily$/ }).click();
+    await gc.getByRole('button', { name: 'Save schedule' }).click();
+    await page.getByText('Schedule saved').waitFor();
+    await page.reload();
+    await page.getByRole('tabpanel', { name: 'Garbage collection' }).getByText('Next run:').waitFor();
+    await page.getByRole('tabpanel', { name: 'Garbage collection' }).getByText('Daily', { exact: true }).waitFor();
+    const saved = (await harbor.call('GET', '/system/gc/schedule')).body;
+    assert.deepEqual([saved.schedule.type, saved.schedule.cron, JSON.parse(saved.job_parameters).time_window], ['Daily', '0 0 0 * * *', 0]);
+  });
+
+  step('rotates the audit log from the page: a dry run counts the old records of the chosen type, the purge deletes as many', async () => {
+    // Records two days old of one type (the portal walk's own are minutes old); only the audit listener writes new ones.
+    const db = createDatabase(berth.databaseUrl, 1);
+    const oldPulls = async () => Number((await sql<{ n: string }>`SELECT count(*) AS n FROM audit_log WHERE event_type = 'pull_artifact' AND op_time < now() - interval '24 hours'`.execute(db)).rows[0]!.n);
+    try {
+      await sql`
+        INSERT INTO audit_log (event_type, resource_type, resource, username, operation, op_time)
+        SELECT 'pull_artifact', 'artifact', 'cleanup/app:' || i, 'admin', 'pull', now() - interval '48 hours' FROM generate_series(1, 25) AS i`.execute(db);
+      assert.equal(await oldPulls(), 25);
+      await page.getByRole('tab', { name: 'Log rotation' }).click();
+      const rotation = page.getByRole('tabpanel', { name: 'Log rotation' });
+      await rotation.getByLabel('Keep records for (hours)').fill('24');
+      await rotation.getByLabel('Event types to purge').click();
+      await page.locator('.ant-select-item-option:visible').filter({ hasText: /^pull_artifact$/ }).click();
+      await rotation.getByLabel('Event types to purge').press('Escape');
+      const history = rotation.getByRole('region', { name: 'History' });
+      const runRow = (id: number) => history.getByRole('row').filter({ has: page.getByRole('cell', { name: String(id), exact: true }) });
+      const latest = async () => (await harbor.call('GET', '/system/purgeaudit?page_size=1')).body[0]?.id as number | undefined;
+
+      await rotation.getByRole('button', { name: 'Dry run' }).click();
+      await waitUntil(async () => (await latest()) !== undefined, 'the dry run is listed');
+      const dryId = (await latest())!;
+      await runRow(dryId).getByText('Succeeded').waitFor();
+      await runRow(dryId).getByRole('button', { name: 'Log' }).click();
+      await page.getByRole('dialog', { name: `Log of run ${dryId}` }).getByText(/would delete 25 audit log rows older than/).waitFor();
+      await page.getByRole('dialog', { name: `Log of run ${dryId}` }).getByRole('button', { name: 'Close' }).click();
+
+      await rotation.getByRole('button', { name: 'Run now' }).click();
+      await waitUntil(async () => (await latest()) !== dryId, 'the purge is listed');
+      const runId = (await latest())!;
+      await runRow(runId).getByText('Succeeded').waitFor();
+      await runRow(runId).getByText('pull_artifact').waitFor();
+      await runRow(runId).getByRole('button', { name: 'Log' }).click();
+      await page.getByRole('dialog', { name: `Log of run ${runId}` }).getByText(/\] deleted 25 audit log rows older than/).waitFor();
+      await checkAccessibility('log rotation');
+      await shoot('26-log-rotation');
+      await page.getByRole('dialog', { name: `Log of run ${runId}` }).getByRole('button', { name: 'Close' }).click();
+      assert.equal(await oldPulls(), 0, 'the old pull records are gone');
+    } finally {
+      await db.destroy();
     }
   });
 

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { startTestApp, type TestApp } from '../fixtures/app-harness.ts';
 import { basic, HarborApi, TEST_PASSWORD } from '../fixtures/harbor-api.ts';
 import { imageOf, makeLayer } from '../fixtures/image-builder.ts';
-import { waitUntil } from '../fixtures/wait.ts';
+import { systemJobRuns } from '../fixtures/system-job-runs.ts';
 
 /**
  * Harbor's /system/gc on Berth: run now (GC Now and dry run), history, one run, its log, schedules,
@@ -16,31 +16,14 @@ const USER = basic('gc-user', TEST_PASSWORD);
 before(async () => {
   t = await startTestApp();
   harbor = new HarborApi(t.url);
+  ({ runNow, finished } = systemJobRuns(harbor, '/system/gc'));
   await harbor.createUser('gc-user');
   await t.client.createProject('gcapi');
 });
 after(async () => t.close());
 
-async function finished(id: string): Promise<{ job_status: string }> {
-  let run: { job_status: string } = { job_status: '' };
-  await waitUntil(
-    async () => {
-      run = (await harbor.call('GET', `/system/gc/${id}`)).body as { job_status: string };
-      return run.job_status === 'Success' || run.job_status === 'Error' || run.job_status === 'Stopped';
-    },
-    `GC ${id} finished`,
-    30_000,
-  );
-  return run;
-}
-
-async function runNow(parameters: Record<string, unknown>): Promise<string> {
-  const response = await harbor.call('POST', '/system/gc/schedule', { body: { schedule: { type: 'Manual' }, parameters } });
-  assert.equal(response.status, 201, response.text);
-  const location = response.headers.get('location')!;
-  assert.match(location, /^\/api\/v2\.0\/system\/gc\/\d+$/);
-  return location.split('/').pop()!;
-}
+let runNow: ReturnType<typeof systemJobRuns>['runNow'];
+let finished: ReturnType<typeof systemJobRuns>['finished'];
 
 describe('/system/gc', () => {
   it('runs a dry run and then GC now: the dry run’s log names what the real run deletes; history lists both', async () => {

@@ -122,7 +122,7 @@ describe('queues', () => {
     assert.equal(response.status, 200);
     assert.deepEqual(
       response.body,
-      ['GARBAGE_COLLECTION', 'PURGE_UPLOAD', 'TEST_FLAKY', 'TEST_SLEEP', 'TEST_TICK', 'SCHEDULER'].map((job_type) => ({ job_type, count: 0, latency: 0, paused: false })),
+      ['GARBAGE_COLLECTION', 'PURGE_AUDIT_LOG', 'PURGE_EVENTS', 'PURGE_UPLOAD', 'TEST_FLAKY', 'TEST_SLEEP', 'TEST_TICK', 'SCHEDULER'].map((job_type) => ({ job_type, count: 0, latency: 0, paused: false })),
     );
   });
 
@@ -199,13 +199,14 @@ describe('pools and workers', () => {
 });
 
 describe('schedules', () => {
-  it('lists the upload purge schedule (harbor.yml interval 24h → 0 0 0 * * *) with paging headers', async () => {
+  it('lists the scheduled system jobs — upload purge (harbor.yml interval 24h → 0 0 0 * * *) and outbox pruning — with paging headers', async () => {
     const response = await harbor.call('GET', '/schedules?page=1&page_size=10');
     assert.equal(response.status, 200);
-    assert.equal(response.headers.get('x-total-count'), '1');
-    assert.equal(response.body.length, 1);
-    const [schedule] = response.body;
-    assert.deepEqual({ ...schedule, id: 0, update_time: '' }, { id: 0, vendor_type: 'PURGE_UPLOAD', vendor_id: -1, cron: '0 0 0 * * *', update_time: '' });
+    assert.equal(response.headers.get('x-total-count'), '2');
+    assert.deepEqual(
+      response.body.map((schedule: Record<string, unknown>) => ({ ...schedule, id: 0, update_time: '' })).sort((a: { vendor_type: string }, b: { vendor_type: string }) => a.vendor_type.localeCompare(b.vendor_type)),
+      ['PURGE_EVENTS', 'PURGE_UPLOAD'].map((vendor_type) => ({ id: 0, vendor_type, vendor_id: -1, cron: '0 0 0 * * *', update_time: '' })),
+    );
   });
 
   it('fires a schedule once per tick with trigger SCHEDULE, each tick recorded', async () => {

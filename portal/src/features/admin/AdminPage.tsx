@@ -4,7 +4,7 @@ import { Outlet, useLocation, useNavigate } from 'react-router';
 import { useCurrentUser } from '../../shared/queries.ts';
 import { usePageTitle } from '../../shared/usePageTitle.ts';
 
-const ADMIN_TABS = ['users', 'groups', 'robot-accounts', 'labels', 'quotas', 'audit-log', 'job-service', 'configuration'] as const;
+const ADMIN_TABS = ['users', 'groups', 'robot-accounts', 'labels', 'quotas', 'audit-log', 'job-service', 'clean-up', 'configuration'] as const;
 
 /**
  * Administration: system administrators only. The menu hides it from
@@ -27,6 +27,7 @@ export default function AdminPage() {
     quotas: t('admin.quotas'),
     'audit-log': t('admin.auditLog'),
     'job-service': t('admin.jobService'),
+    'clean-up': t('admin.cleanUp'),
     configuration: t('admin.configuration'),
   };
   return (

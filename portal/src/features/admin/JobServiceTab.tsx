@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { App, Button, Empty, Modal, Space, Table, Tag, Typography } from 'antd';
+import { App, Button, Empty, Space, Table, Tag, Typography } from 'antd';
 import { PauseCircleOutlined, PlayCircleOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
@@ -7,6 +7,7 @@ import { api } from '../../api/client.ts';
 import { DateText } from '../../shared/DateText.tsx';
 import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { useConfirm } from '../../shared/confirm.ts';
+import { LogDialog } from './LogDialog.tsx';
 
 interface JobQueue {
   job_type: string;
@@ -51,24 +52,6 @@ function useQueueAction() {
       await queryClient.invalidateQueries({ queryKey: ['jobservice'] });
     },
   });
-}
-
-function LogDialog({ jobId, onClose }: { jobId: string | undefined; onClose(): void }) {
-  const { t } = useTranslation();
-  const log = useQuery({
-    queryKey: ['jobservice', 'log', jobId],
-    queryFn: () => api.get<string>(`/api/v2.0/jobservice/jobs/${jobId}/log`, { text: true }),
-    enabled: jobId !== undefined,
-    refetchInterval: REFRESH_MS,
-  });
-  return (
-    <Modal title={t('jobService.logTitle', { id: jobId ?? '' })} open={jobId !== undefined} onCancel={onClose} footer={null} width={900}>
-      {log.isError && <ErrorAlert error={log.error} />}
-      <pre style={{ maxHeight: 480, overflow: 'auto', whiteSpace: 'pre-wrap' }}>
-        {log.data}
-      </pre>
-    </Modal>
-  );
 }
 
 function QueuesSection() {
@@ -199,7 +182,7 @@ function RunningSection() {
           },
         ]}
       />
-      <LogDialog jobId={logOf} onClose={() => setLogOf(undefined)} />
+      <LogDialog title={t('jobService.logTitle', { id: logOf ?? '' })} url={logOf === undefined ? undefined : `/api/v2.0/jobservice/jobs/${logOf}/log`} onClose={() => setLogOf(undefined)} />
     </section>
   );
 }

@@ -14,6 +14,7 @@ import * as eventsOutbox from './0012-events-outbox.ts';
 import * as jobService from './0013-job-service.ts';
 import * as immutabilityRetention from './0014-immutability-retention.ts';
 import * as garbageCollection from './0015-garbage-collection.ts';
+import * as auditPurge from './0017-audit-purge.ts';
 
 /** Every migration, in order. Names are permanent: never rename or reorder a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '0013-job-service': jobService,
   '0014-immutability-retention': immutabilityRetention,
   '0015-garbage-collection': garbageCollection,
+  '0017-audit-purge': auditPurge,
 };
