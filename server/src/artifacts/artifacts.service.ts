@@ -101,11 +101,11 @@ export class ArtifactsService {
     return repository;
   }
 
-  /** Every repository of the project that holds an artifact (a retention run gives each one task), by name. */
-  async everyRepository(projectId: string): Promise<RepositoryRow[]> {
+  /** Every repository of the project that holds an artifact (a retention run gives each one task), by name; read with `db` when given (a transaction). */
+  async everyRepository(projectId: string, db: Db = this.#db): Promise<RepositoryRow[]> {
     const found: RepositoryRow[] = [];
     for (let offset = 0; ; offset += WHOLE_LISTING_PAGE) {
-      const { rows } = await this.#store.listRepositories(this.#db, { projectId }, [], [], WHOLE_LISTING_PAGE, offset);
+      const { rows } = await this.#store.listRepositories(db, { projectId }, [], [], WHOLE_LISTING_PAGE, offset);
       found.push(...rows);
       if (rows.length < WHOLE_LISTING_PAGE) return found;
     }

@@ -45,7 +45,7 @@ function candidateOf(listed: { artifact: ArtifactRow; tags: { name: string; push
 
 interface RetentionJobDeps {
   db: Db;
-  policies: { forRun(id: string): Promise<RetentionPolicyRow | undefined> };
+  policies: { forRun(id: string, db?: Db): Promise<RetentionPolicyRow | undefined> };
   artifacts: ArtifactsService;
   immutability: ImmutabilityService;
 }
@@ -67,10 +67,10 @@ export function retentionJob(deps: RetentionJobDeps) {
     payload: RetentionPayload,
     maxAttempts: 3,
     retry: { delaySeconds: 30, backoff: true },
-    tasks: async (payload) => {
-      const policy = await deps.policies.forRun(String(payload.policy_id));
+    tasks: async (payload, db) => {
+      const policy = await deps.policies.forRun(String(payload.policy_id), db);
       if (!policy) return [];
-      const repositories = await artifacts.everyRepository(policy.projectId);
+      const repositories = await artifacts.everyRepository(policy.projectId, db);
       return repositories
         .filter((repository) => policy.rules.some((rule) => ruleAppliesTo(rule, nameInProject(repository.name))))
         .map((repository) => ({ payload: { ...payload, repository: repository.name }, attrs: { repository: nameInProject(repository.name), dry_run: payload.dry_run } }));

@@ -129,10 +129,11 @@ export class RetentionService {
   /**
    * For a retention run (retention.job.ts, on a schedule or on request,
    * whose permission was checked when it was asked for): the policy, or
-   * undefined once it is gone.
+   * undefined once it is gone; read with `db` (the transaction creating the
+   * run's execution, when given).
    */
-  async forRun(id: string): Promise<RetentionPolicyRow | undefined> {
-    return await this.#store.find(this.#db, id);
+  async forRun(id: string, db: Db = this.#db): Promise<RetentionPolicyRow | undefined> {
+    return await this.#store.find(db, id);
   }
 
   /** The policy and its project, if the caller may `action` the project's retention; else as if it did not exist. */
