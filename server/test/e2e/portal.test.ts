@@ -827,9 +827,10 @@ describe('the web portal in a browser', () => {
     await dry.getByText('Success').waitFor();
     await dry.getByText('Yes').waitFor();
     await dry.getByRole('button', { name: 'Expand row' }).click();
-    const app = runs.getByRole('row').filter({ hasText: '1 of 2' });
-    await app.getByText('app', { exact: true }).waitFor();
-    await runs.getByRole('row').filter({ hasText: '1 of 1' }).getByText('tools', { exact: true }).waitFor();
+    // A task per repository, with how many of its artifacts stay.
+    const app = runs.getByRole('row', { name: /^app Success 1 of 2 / });
+    await app.waitFor();
+    await runs.getByRole('row', { name: /^tools Success 1 of 1 / }).waitFor();
     await app.getByRole('button', { name: 'Log' }).click();
     const log = page.getByRole('dialog', { name: 'Log of app' });
     await log.getByText(/\| DEL +\|/).waitFor();

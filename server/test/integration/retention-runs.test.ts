@@ -282,6 +282,24 @@ describe('retention runs', () => {
     assert.deepEqual([stays!.repository, stays!.status, stays!.total, stays!.retained], ['stays', 'Success', 2, 1]);
   });
 
+  it('decides on the repository as it is when a task runs: two runs at once both succeed and delete each artifact once', async () => {
+    const projectId = await projectWithRepositories('twice');
+    for (const name of ['t1', 't2', 't3', 't4', 't5', 't6']) await push('twice/app', name, [name]);
+    const policyId = await createPolicy(projectId, [latestPushed(1)]);
+    const [first, second] = await Promise.all([trigger(policyId, false), trigger(policyId, false)]);
+    for (const id of [first!, second!]) {
+      assert.equal((await finished(policyId, id)).status, 'Success');
+      const [task] = await tasks(policyId, id);
+      assert.equal(task!.retained, 1);
+      assert.doesNotMatch(await log(policyId, id, task!.id), /\| ERR /);
+    }
+    const left = (await (await t.client.request('GET', '/v2/twice/app/tags/list')).json()) as { tags: string[] };
+    assert.equal(left.tags.length, 1);
+    await t.flushBuffered();
+    const audit = await harbor.call('GET', `/projects/twice/logs?page_size=1&q=${encodeURIComponent('operation=delete')}`);
+    assert.equal(audit.headers.get('x-total-count'), '5', 'each artifact deleted once, by one of the runs');
+  });
+
   it('ends a run of a project without repositories at once as Success', async () => {
     const projectId = await projectWithRepositories('hollow');
     const policyId = await createPolicy(projectId, [latestPushed(1)]);
