@@ -110,7 +110,7 @@ async function executions(policyId: string): Promise<Execution[]> {
   return response.body;
 }
 
-async function finished(policyId: string, executionId: string, timeoutMs = 60_000): Promise<Execution> {
+async function finished(policyId: string, executionId: string, timeoutMs = 180_000): Promise<Execution> {
   let found: Execution | undefined;
   await waitUntil(
     async () => {
