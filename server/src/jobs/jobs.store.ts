@@ -149,8 +149,15 @@ export class JobsStore {
   /**
    * An execution's status from its tasks, as Harbor derives it: running while
    * any task is, else pending while any is, else the worst of the ended ones.
+   * Called in the transaction that changed a task. The execution's row is
+   * locked first and the tasks read in the next statement: two tasks ending
+   * at once then derive one after the other, the second seeing the first's
+   * commit (a statement that waited for the lock would still read the tasks
+   * as of its start, both would see the other running, and the execution
+   * would stay Running).
    */
   async refreshExecution(db: Db, executionId: string): Promise<void> {
+    await sql`SELECT id FROM execution WHERE id = ${executionId} FOR UPDATE`.execute(db);
     await sql`
       UPDATE execution e SET status = s.status,
              end_time = CASE WHEN s.status IN ('Running', 'Pending') THEN NULL ELSE coalesce(e.end_time, now()) END,

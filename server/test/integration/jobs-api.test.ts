@@ -106,6 +106,18 @@ describe('executions of several tasks', () => {
     assert.ok(execution.endTime && execution.endTime >= tasks[1]!.endTime!, 'the execution ended with its last task');
   });
 
+  it('ends Success when its tasks end at the same moment, each in its own transaction', async () => {
+    // Each task's end derives the execution's status from all its tasks; two ending together must not each
+    // read the other still running (as a snapshot taken before the other committed would) and leave it Running.
+    const launched = await Promise.all(Array.from({ length: 4 }, () => t.jobs.launch('TEST_FANOUT', { items: Array.from({ length: 8 }, () => ({ ms: 0 })) })));
+    for (const { executionId } of launched) {
+      await waitUntil(async () => (await statuses(executionId)).every((status) => status === 'Success'), 'every task succeeded', 30_000);
+      const { execution } = await t.jobs.execution(executionId);
+      assert.equal(execution.status, 'Success', `execution ${executionId}`);
+      assert.ok(execution.endTime);
+    }
+  });
+
   it('is Running while any task runs, and Error when one failed though the others succeeded', async () => {
     const { executionId } = await t.jobs.launch('TEST_FANOUT', { items: [{ ms: 0, fail: true }, { ms: 1500 }] });
     await waitUntil(async () => (await statuses(executionId)).join() === 'Error,Running', 'one task failed, one runs');
