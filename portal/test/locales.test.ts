@@ -18,6 +18,7 @@ const SAME_AS_ENGLISH: Record<string, readonly string[]> = {
   'ja-JP': ['artifact.readme'],
   'ko-KR': ['artifact.readme'],
   'de-DE': [
+    'retention.runs.repository',
     'about.version',
     'artifact.dependencyVersion',
     'repositories.name',
@@ -43,6 +44,8 @@ const SAME_AS_ENGLISH: Record<string, readonly string[]> = {
     'rules.status',
   ],
   'fr-FR': [
+    'retention.runs.seconds',
+    'retention.runs.minutes',
     'common.actions',
     'robots.actions',
     'about.version',
@@ -75,8 +78,8 @@ const SAME_AS_ENGLISH: Record<string, readonly string[]> = {
     'artifactAttrs.annotations',
     'selectors.tags',
   ],
-  'es-ES': ['common.total', 'artifact.dependencyName', 'labels.color', 'artifactAttrs.no'],
-  'pt-BR': ['common.total', 'artifacts.tags', 'artifact.tags', 'artifact.digest', 'artifact.dependencyName', 'auditLog.resourceTypes.tag', 'artifactAttrs.volumes', 'selectors.tags', 'rules.status'],
+  'es-ES': ['common.total', 'artifact.dependencyName', 'labels.color', 'artifactAttrs.no', 'retention.runs.seconds', 'retention.runs.minutes', 'retention.runs.no', 'retention.runs.triggers.MANUAL'],
+  'pt-BR': ['common.total', 'artifacts.tags', 'artifact.tags', 'artifact.digest', 'artifact.dependencyName', 'auditLog.resourceTypes.tag', 'artifactAttrs.volumes', 'selectors.tags', 'rules.status', 'retention.runs.seconds', 'retention.runs.minutes', 'retention.runs.log', 'retention.runs.triggers.MANUAL'],
 };
 
 type Catalog = { [key: string]: string | Catalog };

@@ -93,6 +93,8 @@ import { immutabilityRoutes } from './immutability/immutability.routes.ts';
 import { RetentionStore } from './retention/retention.store.ts';
 import { RetentionService } from './retention/retention.service.ts';
 import { retentionRoutes } from './retention/retention.routes.ts';
+import { retentionJob } from './retention/retention.job.ts';
+import { RetentionRunsService } from './retention/retention-runs.service.ts';
 import { JobService } from './jobs/jobs.service.ts';
 import { JobsStore } from './jobs/jobs.store.ts';
 import { jobsRoutes } from './jobs/jobs.routes.ts';
@@ -228,6 +230,11 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   jobs.register(gcJob(gc, config.storage_service.upload_purging.age));
   jobs.register(auditPurgeJob(new AuditPurgeService(db, auditStore)));
   jobs.register(outboxPurgeJob(new OutboxPurge(db, eventConsumers.map((consumer) => consumer.name))));
+  const labelsStore = new LabelsStore();
+  const artifacts = new ArtifactsService({ db, store: new ArtifactsStore(), access, projects, content, blobs: new BlobStore(storage), labels: labelsStore });
+  const immutability = new ImmutabilityService({ db, store: immutabilityStore, access, projects });
+  const retention = new RetentionService({ db, store: new RetentionStore(), access, projects, jobs });
+  jobs.register(retentionJob({ db, policies: retention, artifacts, immutability }));
   for (const type of await loadJobModules(config.jobs.modules)) jobs.register(type);
   await jobs.start();
   app.addHook('onClose', async () => jobs.stop());
@@ -261,15 +268,11 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
     });
   });
 
-  const labelsStore = new LabelsStore();
-  const artifacts = new ArtifactsService({ db, store: new ArtifactsStore(), access, projects, content, blobs: new BlobStore(storage), labels: labelsStore });
   const labels = new LabelsService({ db, store: labelsStore, access, projects });
   const ldap = new LdapService({ db, directory, settings, store: ldapUsers });
   const userGroups = new UserGroupsService({ db, store: new UserGroupsStore(), directory });
   const members = new MembersService({ db, store: new MembersStore(), access, userGroups });
   const configurations = new ConfigurationsService({ settings, authenticator });
-  const immutability = new ImmutabilityService({ db, store: immutabilityStore, access, projects });
-  const retention = new RetentionService({ db, store: new RetentionStore(), access, projects });
   await app.register(
     async (api) => {
       resolveApiPrincipal(api, authenticator);
@@ -293,7 +296,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
       await systemInfoRoutes(api, { storage, certificate: tls?.cert });
       await overviewRoutes(api, { overview: new OverviewService({ db, store: new OverviewStore(), projects }) });
       await immutabilityRoutes(api, { immutability, projects });
-      await retentionRoutes(api, { retention });
+      await retentionRoutes(api, { retention, runs: new RetentionRunsService({ retention, jobs }) });
     },
     { prefix: '/api/v2.0' },
   );

@@ -299,6 +299,31 @@ export interface RetentionPolicy {
   scope: { level: 'project'; ref: number };
 }
 
+/** Harbor's RetentionExecution: one run of a policy. */
+export interface RetentionExecution {
+  id: number;
+  policy_id: number;
+  start_time: string;
+  end_time?: string;
+  status: string;
+  trigger: string;
+  dry_run: boolean;
+}
+
+/** Harbor's RetentionExecutionTask: a run's work on one repository. */
+export interface RetentionTask {
+  id: number;
+  execution_id: number;
+  repository: string;
+  job_id: string;
+  status: string;
+  status_code: number;
+  start_time?: string;
+  end_time?: string;
+  total: number;
+  retained: number;
+}
+
 /** Harbor's GET /retentions/metadatas. */
 export interface RetentionMetadata {
   templates: { rule_template: string; display_text: string; action: string; params: { type: string; unit: string; required: boolean }[] }[];

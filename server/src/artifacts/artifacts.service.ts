@@ -36,6 +36,8 @@ export function additionsOf(artifact: ArtifactRow): readonly string[] {
 }
 
 const MAX_ADDITION_BLOB = 16 * 1024 * 1024;
+/** Page size for reading a whole listing (every repository of a project, every artifact of a repository). */
+const WHOLE_LISTING_PAGE = 1000;
 
 export interface ArtifactView {
   artifact: ArtifactRow;
@@ -107,6 +109,40 @@ export class ArtifactsService {
     const repository = isValidRepositoryName(name) ? await this.#store.findRepository(this.#db, name) : undefined;
     if (!repository) throw new BerthError('NOT_FOUND', `repository ${name} not found`);
     return repository;
+  }
+
+  /** Every repository of the project that holds an artifact (a retention run gives each one task), by name; read with `db` when given (a transaction). */
+  async everyRepository(projectId: string, db: Db = this.#db): Promise<RepositoryRow[]> {
+    const found: RepositoryRow[] = [];
+    for (let offset = 0; ; offset += WHOLE_LISTING_PAGE) {
+      const { rows } = await this.#store.listRepositories(db, { projectId }, [], [], WHOLE_LISTING_PAGE, offset);
+      found.push(...rows);
+      if (rows.length < WHOLE_LISTING_PAGE) return found;
+    }
+  }
+
+  /** The repository by its full name if it still holds an artifact. */
+  async findRepository(name: string): Promise<RepositoryRow | undefined> {
+    return isValidRepositoryName(name) ? await this.#store.findRepository(this.#db, name) : undefined;
+  }
+
+  /**
+   * Every listed artifact of the repository (as Harbor lists them: no index
+   * children or accessories on their own) with its tags and label names,
+   * for work that decides over all of them (retention).
+   */
+  async everyListedArtifact(repository: RepositoryRow): Promise<{ artifact: ArtifactRow; tags: TagRow[]; labels: string[] }[]> {
+    const artifacts = new Map<string, ArtifactRow>();
+    for (let offset = 0; ; offset += WHOLE_LISTING_PAGE) {
+      const { rows } = await this.#store.listArtifacts(this.#db, repository.id, [], [], WHOLE_LISTING_PAGE, offset);
+      // A push meanwhile shifts the pages by one: an artifact may come twice, and is kept once.
+      for (const row of rows) artifacts.set(row.id, row);
+      if (rows.length < WHOLE_LISTING_PAGE) break;
+    }
+    const ids = [...artifacts.keys()];
+    const tags = Map.groupBy(await this.#store.tagsOf(this.#db, ids), (tag) => tag.artifactId);
+    const labels = Map.groupBy(await this.#labels.attachedTo(this.#db, ids), (label) => label.artifactId);
+    return [...artifacts.values()].map((artifact) => ({ artifact, tags: tags.get(artifact.id) ?? [], labels: (labels.get(artifact.id) ?? []).map((label) => label.name) }));
   }
 
   async summary(repository: RepositoryRow): Promise<RepositorySummary> {
@@ -197,11 +233,16 @@ export class ArtifactsService {
 
   /** Deletes the artifact and, first, everything that refers to it as its subject (signatures, SBOMs). */
   async deleteArtifact(principal: Principal, project: ProjectRow, repository: RepositoryRow, artifact: ArtifactRow): Promise<void> {
+    await this.removeArtifact(repository, artifact, { operator: principal.username });
+  }
+
+  /** deleteArtifact for Berth's own work (retention), which names itself or whom it acts for in `change`. */
+  async removeArtifact(repository: RepositoryRow, artifact: ArtifactRow, change: ContentChange): Promise<void> {
     // Before its accessories go: content/ refuses the artifact itself in its transaction, too late to keep them.
-    await this.#content.tags.refuseImmutableDeletion(this.#db, repository, project.id, artifact.id);
+    await this.#content.tags.refuseImmutableDeletion(this.#db, repository, repository.projectId, artifact.id);
     const accessories = await this.#store.accessoriesOf(this.#db, repository.id, [artifact.digest]);
-    for (const accessory of accessories) await this.deleteArtifact(principal, project, repository, accessory);
-    await this.#content.manifests.deleteArtifact(repository, artifact.digest, { operator: principal.username });
+    for (const accessory of accessories) await this.removeArtifact(repository, accessory, change);
+    await this.#content.manifests.deleteArtifact(repository, artifact.digest, change);
   }
 
   async listTags(project: ProjectRow, repository: RepositoryRow, artifact: ArtifactRow, filters: QueryTerm[], sort: SortTerm[], paging: Paging, withImmutableStatus: boolean): Promise<{ rows: TagView[]; total: number }> {
@@ -215,7 +256,12 @@ export class ArtifactsService {
   }
 
   async deleteTag(principal: Principal, project: ProjectRow, repository: RepositoryRow, artifact: ArtifactRow, name: string): Promise<void> {
-    if (!(await this.#content.tags.delete(repository, name, { operator: principal.username }, artifact.id))) throw new BerthError('NOT_FOUND', `tag ${name} not found on this artifact`);
+    if (!(await this.removeTag(repository, artifact, name, { operator: principal.username }))) throw new BerthError('NOT_FOUND', `tag ${name} not found on this artifact`);
+  }
+
+  /** deleteTag for Berth's own work (retention): false when the tag is no longer on the artifact. */
+  async removeTag(repository: RepositoryRow, artifact: ArtifactRow, name: string, change: ContentChange): Promise<boolean> {
+    return await this.#content.tags.delete(repository, name, change, artifact.id);
   }
 
   async accessories(repository: RepositoryRow, artifact: ArtifactRow): Promise<ArtifactRow[]> {

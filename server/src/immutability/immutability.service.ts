@@ -11,7 +11,6 @@ import { ref, type ProjectsService } from '../projects/projects.service.ts';
 import type { ProjectRow } from '../projects/projects.store.ts';
 import type { immutableRuleInput } from './immutability.schemas.ts';
 import type { ImmutabilityStore, ImmutableRuleRow, ImmutableRuleValues } from './immutability.store.ts';
-import { immutableRuleFor, nameInProject } from './immutable-match.ts';
 
 type Executor = Db | Transaction<Database>;
 
@@ -92,18 +91,6 @@ export class ImmutabilityService {
   async delete(principal: Principal | undefined, project: ProjectRow, id: string): Promise<void> {
     await this.#require(principal, project, 'delete');
     if (!(await this.#store.delete(this.#db, project.id, id))) throw ruleNotFound(id);
-  }
-
-  /**
-   * For the write path, inside the transaction that pushes, moves or deletes
-   * a tag: the enabled rule that makes `tagName` of the repository
-   * `repositoryName` (its full name, "project/…") immutable, or undefined
-   * when the tag may change. Reads the rules with `db`, so a caller passing
-   * its transaction sees rules as of that transaction. Untagged artifacts
-   * have no tag and are never immutable.
-   */
-  async immutableTagMatch(db: Executor, projectId: string, repositoryName: string, tagName: string): Promise<ImmutableRuleRow | undefined> {
-    return immutableRuleFor(await this.#store.all(db, projectId), nameInProject(repositoryName), tagName);
   }
 
   /** Every rule of the project in id order, for callers that test many tags (retention: immutable-match.ts immutableRuleFor). */

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Db } from '../db/database.ts';
 
 /** What a running job is given. */
 export interface JobContext {
@@ -8,6 +9,8 @@ export interface JobContext {
   signal: AbortSignal;
   /** Harbor's check-in: a short progress note (e.g. "swept 1200 of 5000 blobs") shown with the worker. */
   progress(note: string): Promise<void>;
+  /** Merges `attrs` into the task's extra attributes (what Harbor's APIs show of a task, e.g. retention's total and retained). */
+  attrs(attrs: Record<string, unknown>): Promise<void>;
   /** 1 on the first attempt, 2 on the first retry, … */
   attempt: number;
   taskId: string;
@@ -41,6 +44,14 @@ export interface JobType<P = unknown> {
   retry: RetryRule;
   /** Longest one attempt may run before it is failed (and retried if attempts remain); default 24 h. */
   timeoutSeconds?: number;
+  /**
+   * For work Harbor splits into tasks (retention: one per repository): the
+   * tasks of a new execution, each with its own payload and extra attributes,
+   * asked in the transaction `db` that creates the execution (whether
+   * enqueued or fired by a schedule). An empty list ends the execution at
+   * once as Success. Without it an execution has one task, with its payload.
+   */
+  tasks?(payload: P, db: Db): Promise<{ payload: P; attrs?: Record<string, unknown> }[]>;
   run(ctx: JobContext, payload: P): Promise<void>;
 }
 

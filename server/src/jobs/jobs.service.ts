@@ -78,6 +78,18 @@ export interface Enqueued {
   taskId: string;
 }
 
+export interface Launched {
+  executionId: string;
+  taskIds: string[];
+}
+
+export interface EnqueueOptions {
+  trigger?: Trigger;
+  vendorId?: number;
+  extraAttrs?: Record<string, unknown>;
+  trx?: Db;
+}
+
 export interface QueueInfo {
   jobType: string;
   count: number;
@@ -175,29 +187,58 @@ export class JobService {
   /**
    * Creates an execution with one task and queues its job, in `trx` when
    * given (the job then exists only if the caller's transaction commits).
+   * For a job type that splits its executions into tasks, see launch().
    */
-  async enqueue(typeName: string, payload: unknown, options: { trigger?: Trigger; vendorId?: number; extraAttrs?: Record<string, unknown>; trx?: Db } = {}): Promise<Enqueued> {
+  async enqueue(typeName: string, payload: unknown, options: EnqueueOptions = {}): Promise<Enqueued> {
+    if (this.#type(typeName).tasks) throw new Error(`${typeName} splits its executions into tasks: launch it`);
+    const { executionId, taskIds } = await this.launch(typeName, payload, options);
+    return { executionId, taskId: taskIds[0]! };
+  }
+
+  /**
+   * Creates an execution with its tasks (one, or those the type's `tasks`
+   * gives), each its own queued job, in `trx` when given.
+   */
+  async launch(typeName: string, payload: unknown, options: EnqueueOptions = {}): Promise<Launched> {
     const type = this.#type(typeName);
     const parsed = type.payload.safeParse(payload);
     if (!parsed.success) throw new BerthError('BAD_REQUEST', `invalid ${typeName} job: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ')}`);
-    const insert = async (trx: Db): Promise<Enqueued> => {
+    const insert = async (trx: Db): Promise<Launched> => {
       const executionId = await this.#store.insertExecution(trx, { vendorType: typeName, vendorId: options.vendorId ?? -1, trigger: options.trigger ?? 'MANUAL', extraAttrs: options.extraAttrs ?? {} });
-      const taskId = await this.#store.insertTask(trx, executionId, typeName);
-      const data: JobData = { taskId, payload: parsed.data };
-      const jobId = await this.#boss.send(typeName, data, {
-        db: onTransaction(trx),
-        retryLimit: type.maxAttempts - 1,
-        retryDelay: type.retry.delaySeconds,
-        retryBackoff: type.retry.backoff,
-        ...(type.retry.maxDelaySeconds !== undefined && { retryDelayMax: type.retry.maxDelaySeconds }),
-        heartbeatSeconds: this.#config.heartbeatMs / 1000,
-        expireInSeconds: type.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
-      });
-      if (!jobId) throw new Error(`the queue refused a ${typeName} job`);
-      await this.#store.setJobId(trx, taskId, jobId);
-      return { executionId, taskId };
+      const tasks = type.tasks ? await type.tasks(parsed.data as never, trx) : [{ payload: parsed.data as never, attrs: {} }];
+      const taskIds: string[] = [];
+      for (const task of tasks) taskIds.push(await this.#queueTask(trx, type, executionId, task.payload, task.attrs ?? {}));
+      if (taskIds.length === 0) {
+        // Nothing to do (Harbor: "no resources"): done now, not pending forever.
+        await this.#store.setExecutionMessage(trx, executionId, 'nothing to do');
+        await this.#store.refreshExecution(trx, executionId);
+      }
+      return { executionId, taskIds };
     };
     return options.trx ? await insert(options.trx) : await this.#db.transaction().execute(insert);
+  }
+
+  async #queueTask(trx: Db, type: JobType<never>, executionId: string, payload: unknown, attrs: Record<string, unknown>): Promise<string> {
+    const taskId = await this.#store.insertTask(trx, executionId, type.name, attrs);
+    const data: JobData = { taskId, payload };
+    const jobId = await this.#boss.send(type.name, data, {
+      db: onTransaction(trx),
+      retryLimit: type.maxAttempts - 1,
+      retryDelay: type.retry.delaySeconds,
+      retryBackoff: type.retry.backoff,
+      ...(type.retry.maxDelaySeconds !== undefined && { retryDelayMax: type.retry.maxDelaySeconds }),
+      heartbeatSeconds: this.#config.heartbeatMs / 1000,
+      expireInSeconds: type.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+    });
+    if (!jobId) throw new Error(`the queue refused a ${type.name} job`);
+    await this.#store.setJobId(trx, taskId, jobId);
+    return taskId;
+  }
+
+  /** Stops every task of the execution that has not ended (Harbor's execution stop). */
+  async stopExecution(executionId: string): Promise<void> {
+    const { tasks } = await this.execution(executionId);
+    for (const task of tasks) if (task.status === 'Pending' || task.status === 'Running') await this.stopTask(task.id);
   }
 
   /** Stops a task wherever it runs: a pending one at once, a running one by its process within about a second. */
@@ -237,6 +278,15 @@ export class JobService {
     return await this.#store.executionsOf(this.#db, vendorType, limit);
   }
 
+  /** A page of the executions of one vendor (e.g. one retention policy), newest first. */
+  async executionsOf(vendorType: string, vendorId: string, limit: number, offset: number): Promise<{ rows: ExecutionRow[]; total: number }> {
+    return await this.#store.executionsOfVendor(this.#db, vendorType, vendorId, limit, offset);
+  }
+
+  async tasks(executionId: string, limit: number, offset: number): Promise<{ rows: TaskRow[]; total: number }> {
+    return await this.#store.tasksPage(this.#db, executionId, limit, offset);
+  }
+
   async log(taskId: string): Promise<LogLine[]> {
     await this.task(taskId);
     return await this.#store.log(this.#db, taskId);
@@ -272,16 +322,20 @@ export class JobService {
     return (await this.#store.pausedQueues(this.#db)).has(SCHEDULER);
   }
 
-  /** Creates or changes the schedule of a job type (one per vendor id); its next tick is computed on the database clock. */
-  async schedule(typeName: string, cron: string, payload: Record<string, unknown> = {}, vendorId = -1): Promise<void> {
+  /**
+   * Creates or changes the schedule of a job type (one per vendor id); its
+   * next tick is computed on the database clock. In `db` when it is the
+   * caller's transaction: the schedule then changes with what it belongs to.
+   */
+  async schedule(typeName: string, cron: string, payload: Record<string, unknown> = {}, vendorId = -1, db: Db = this.#db): Promise<void> {
     this.#type(typeName);
     const parsed = parseCron(cron);
-    const now = await this.#store.now(this.#db);
-    await this.#store.putSchedule(this.#db, { vendorType: typeName, vendorId, cron: parsed.expression, payload, nextFireAt: parsed.next(now) });
+    const now = await this.#store.now(db);
+    await this.#store.putSchedule(db, { vendorType: typeName, vendorId, cron: parsed.expression, payload, nextFireAt: parsed.next(now) });
   }
 
-  async unschedule(typeName: string, vendorId = -1): Promise<void> {
-    await this.#store.deleteSchedule(this.#db, typeName, vendorId);
+  async unschedule(typeName: string, vendorId = -1, db: Db = this.#db): Promise<void> {
+    await this.#store.deleteSchedule(db, typeName, vendorId);
   }
 
   async schedules(limit: number, offset: number): Promise<{ rows: ScheduleRow[]; total: number }> {
@@ -381,7 +435,7 @@ export class JobService {
       const next = cron.next(late ? now : schedule.nextFireAt);
       await this.#db.transaction().execute(async (trx) => {
         if (!(await this.#store.claimTick(trx, schedule.id, schedule.nextFireAt, next, schedule.cron))) return;
-        await this.enqueue(schedule.vendorType, schedule.payload, { trigger: 'SCHEDULE', vendorId: Number(schedule.vendorId), extraAttrs: { tick: schedule.nextFireAt.toISOString() }, trx });
+        await this.launch(schedule.vendorType, schedule.payload, { trigger: 'SCHEDULE', vendorId: Number(schedule.vendorId), extraAttrs: { tick: schedule.nextFireAt.toISOString() }, trx });
       });
     }
   }
@@ -401,7 +455,15 @@ export class JobService {
     this.#running.set(taskId, running);
     const signal = AbortSignal.any([running.controller.signal, job.signal]);
     const log = this.#taskLogger(taskId);
-    const ctx: JobContext = { log, signal, attempt: claim.runCount, taskId, executionId: task.executionId, progress: async (note) => await this.#store.checkIn(this.#db, taskId, note) };
+    const ctx: JobContext = {
+      log,
+      signal,
+      attempt: claim.runCount,
+      taskId,
+      executionId: task.executionId,
+      progress: async (note) => await this.#store.checkIn(this.#db, taskId, note),
+      attrs: async (attrs) => await this.#store.mergeTaskAttrs(this.#db, taskId, attrs),
+    };
     let failure: unknown;
     try {
       const payload = type.payload.parse(job.data.payload);

@@ -17,6 +17,8 @@ export interface TaskRow {
   workerPoolId: string | null;
   checkIn: string;
   checkInTime: Date | null;
+  /** Harbor's task extra attributes: what its vendor's API shows of the task (retention: repository, total, retained). */
+  extraAttrs: Record<string, unknown>;
   creationTime: Date;
   startTime: Date | null;
   endTime: Date | null;
@@ -70,8 +72,16 @@ export class JobsStore {
     return row.id;
   }
 
-  async insertTask(db: Db, executionId: string, vendorType: string): Promise<string> {
-    return (await db.insertInto('task').values({ executionId, vendorType, jobId: null }).returning('id').executeTakeFirstOrThrow()).id;
+  async insertTask(db: Db, executionId: string, vendorType: string, extraAttrs: Record<string, unknown> = {}): Promise<string> {
+    return (await db.insertInto('task').values({ executionId, vendorType, jobId: null, extraAttrs: JSON.stringify(extraAttrs) }).returning('id').executeTakeFirstOrThrow()).id;
+  }
+
+  async mergeTaskAttrs(db: Db, taskId: string, attrs: Record<string, unknown>): Promise<void> {
+    await sql`UPDATE task SET extra_attrs = extra_attrs || ${JSON.stringify(attrs)}::jsonb, update_time = now() WHERE id = ${taskId}`.execute(db);
+  }
+
+  async setExecutionMessage(db: Db, executionId: string, message: string): Promise<void> {
+    await db.updateTable('execution').set({ statusMessage: message }).where('id', '=', executionId).execute();
   }
 
   async setJobId(db: Db, taskId: string, jobId: string): Promise<void> {
@@ -92,6 +102,22 @@ export class JobsStore {
 
   async executionsOf(db: Db, vendorType: string, limit: number): Promise<ExecutionRow[]> {
     return (await db.selectFrom('execution').selectAll().where('vendorType', '=', vendorType).orderBy('id', 'desc').limit(limit).execute()) as ExecutionRow[];
+  }
+
+  /** A page of one vendor's executions (a retention policy's runs), newest first, and how many there are. */
+  async executionsOfVendor(db: Db, vendorType: string, vendorId: string, limit: number, offset: number): Promise<{ rows: ExecutionRow[]; total: number }> {
+    const base = db.selectFrom('execution').where('vendorType', '=', vendorType).where('vendorId', '=', vendorId as never);
+    const total = Number((await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    const rows = (await base.selectAll().orderBy('id', 'desc').limit(limit).offset(offset).execute()) as ExecutionRow[];
+    return { rows, total };
+  }
+
+  /** A page of an execution's tasks, in creation order, and how many it has. */
+  async tasksPage(db: Db, executionId: string, limit: number, offset: number): Promise<{ rows: TaskRow[]; total: number }> {
+    const base = db.selectFrom('task').where('executionId', '=', executionId);
+    const total = Number((await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    const rows = (await base.selectAll().orderBy('id').limit(limit).offset(offset).execute()) as TaskRow[];
+    return { rows, total };
   }
 
   /**
@@ -123,8 +149,15 @@ export class JobsStore {
   /**
    * An execution's status from its tasks, as Harbor derives it: running while
    * any task is, else pending while any is, else the worst of the ended ones.
+   * Called in the transaction that changed a task. The execution's row is
+   * locked first and the tasks read in the next statement: two tasks ending
+   * at once then derive one after the other, the second seeing the first's
+   * commit (a statement that waited for the lock would still read the tasks
+   * as of its start, both would see the other running, and the execution
+   * would stay Running).
    */
   async refreshExecution(db: Db, executionId: string): Promise<void> {
+    await sql`SELECT id FROM execution WHERE id = ${executionId} FOR UPDATE`.execute(db);
     await sql`
       UPDATE execution e SET status = s.status,
              end_time = CASE WHEN s.status IN ('Running', 'Pending') THEN NULL ELSE coalesce(e.end_time, now()) END,

@@ -1,4 +1,10 @@
-import type { RetentionDecision } from './retention-engine.ts';
+import type { RetentionAction, RetentionDecision } from './retention-engine.ts';
+
+/** What a run did with an artifact or tag: the decision, or ERR when its deletion failed. */
+export type RetentionOutcome = RetentionAction | 'ERR';
+
+/** A decision as a run carried it out (a dry run: as decided). */
+export type RetentionResult = Omit<RetentionDecision, 'action' | 'tags'> & { action: RetentionOutcome; tags: { name: string; action: RetentionOutcome }[] };
 
 const HEADER = ['Digest', 'Tag', 'Kind', 'Labels', 'PushedTime', 'PulledTime', 'CreatedTime', 'Retention'];
 
@@ -16,7 +22,7 @@ function time(seconds: number | null): string {
  * failed): one row per artifact; with per-tag rules, one more row for each
  * tag deleted or kept as immutable on its own while the artifact stays.
  */
-export function retentionLogTable(decisions: readonly RetentionDecision[]): string {
+export function retentionLogTable(decisions: readonly RetentionResult[]): string {
   const rows: string[][] = [];
   for (const decision of decisions) {
     const { artifact } = decision;

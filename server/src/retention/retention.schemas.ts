@@ -42,3 +42,38 @@ export const RetentionMetadata = z
     tag_selectors: z.array(SelectorMetadata),
   })
   .meta({ id: 'RetentionMetadata' });
+
+/** Harbor's RetentionExecution: one run of a policy. */
+export const RetentionExecution = z
+  .object({
+    id: z.int(),
+    policy_id: z.int(),
+    start_time: z.string(),
+    end_time: z.string().optional(),
+    status: z.string(),
+    trigger: z.string(),
+    dry_run: z.boolean(),
+  })
+  .meta({ id: 'RetentionExecution' });
+
+/** Harbor's RetentionExecutionTask: a run's work on one repository. */
+export const RetentionExecutionTask = z
+  .object({
+    id: z.int(),
+    execution_id: z.int(),
+    repository: z.string(),
+    job_id: z.string(),
+    status: z.string(),
+    status_code: z.int(),
+    start_time: z.string().optional(),
+    end_time: z.string().optional(),
+    total: z.int(),
+    retained: z.int(),
+  })
+  .meta({ id: 'RetentionExecutionTask' });
+
+/** POST /retentions/{id}/executions. */
+export const RetentionTrigger = z.object({ dry_run: z.boolean().optional() }).loose();
+
+/** PATCH /retentions/{id}/executions/{eid}: Harbor knows only "stop". */
+export const RetentionOperation = z.object({ action: z.string() }).loose();

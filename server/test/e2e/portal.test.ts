@@ -920,6 +920,70 @@ describe('the web portal in a browser', () => {
     }
   });
 
+  step("runs tag retention from the project's tab: a dry run with a task per repository and its log, then a real run deletes what it said", async () => {
+    const client = new RegistryClient(berth.url);
+    await client.createProject('keeper');
+    const keeperId = (await harbor.call('GET', '/projects?name=keeper')).body[0].project_id;
+    const digests: Record<string, string> = {};
+    for (const [repository, tag] of [['keeper/app', 'old'], ['keeper/app', 'new'], ['keeper/tools', 'only']] as const) {
+      const built = await makeImage({ layerSizes: [512], created: `${repository}:${tag}` });
+      await client.pushImage(repository, tag, built);
+      digests[tag] = built.manifest.digest;
+    }
+    await page.goto(`${berth.url}/projects/${keeperId}/tag-retention`);
+    await page.getByText('No retention rules').waitFor();
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    const rule = page.getByRole('dialog', { name: 'New retention rule' });
+    await rule.getByLabel('Count').fill('1');
+    await rule.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByRole('row').filter({ hasText: 'Most recently pushed: 1' }).waitFor();
+    const retentionId = (await harbor.call('GET', `/projects/${keeperId}`)).body.metadata.retention_id;
+    const runs = page.getByRole('region', { name: 'Runs' });
+    const runRow = async (dryRun: boolean) => {
+      let id = 0;
+      await waitUntil(async () => {
+        id = ((await harbor.call('GET', `/retentions/${retentionId}/executions`)).body as { id: number; dry_run: boolean }[]).find((run) => run.dry_run === dryRun)?.id ?? 0;
+        return id > 0;
+      }, 'the run is listed');
+      return runs.getByRole('row').filter({ has: page.getByRole('cell', { name: String(id), exact: true }) });
+    };
+
+    await runs.getByRole('button', { name: 'Dry run' }).click();
+    const dry = await runRow(true);
+    await dry.getByText('Success').waitFor();
+    await dry.getByText('Yes').waitFor();
+    await dry.getByRole('button', { name: 'Expand row' }).click();
+    // A task per repository, with how many of its artifacts stay.
+    const app = runs.getByRole('row', { name: /^app .*Success 1 of 2 / });
+    await app.waitFor();
+    await runs.getByRole('row', { name: /^tools .*Success 1 of 1 / }).waitFor();
+    await app.getByRole('button', { name: 'Log' }).click();
+    const log = page.getByRole('dialog', { name: 'Log of app' });
+    await log.getByText(/\| DEL +\|/).waitFor();
+    const table = (await log.locator('pre').textContent()) ?? '';
+    const fate = (action: string) => table.split('\n').filter((line) => line.endsWith(`| ${action.padEnd(9)} |`)).map((line) => line.split('|')[1]!.trim());
+    const [deleted] = fate('DEL');
+    assert.deepEqual([fate('DEL').length, fate('RETAIN').length], [1, 1]);
+    assert.ok(deleted === digests.old || deleted === digests.new, deleted);
+    const kept = deleted === digests.old ? digests.new! : digests.old!;
+    assert.deepEqual(fate('RETAIN'), [kept]);
+    await checkAccessibility('retention run log');
+    await log.getByRole('button', { name: 'Close' }).click();
+    const status = async (digest: string) => (await client.request('HEAD', `/v2/keeper/app/manifests/${digest}`)).status;
+    assert.equal(await status(deleted!), 200, 'the dry run deleted nothing');
+
+    await runs.getByRole('button', { name: 'Run now' }).click();
+    await page.getByRole('dialog').filter({ hasText: 'Run the policy now?' }).getByRole('button', { name: 'Run now' }).click();
+    const real = await runRow(false);
+    await real.getByText('Success').waitFor();
+    await real.getByText('No', { exact: true }).waitFor();
+    await checkAccessibility('retention runs');
+    await shoot('24c-retention-runs');
+    assert.equal(await status(deleted!), 404, 'the real run deleted what the dry run said');
+    assert.equal(await status(kept), 200);
+    assert.equal((await client.request('HEAD', `/v2/keeper/tools/manifests/only`)).status, 200);
+  });
+
   step('finds projects and repositories from the search box in the header', async () => {
     await page.getByLabel('Search projects and repositories').fill('front');
     await page.getByLabel('Search projects and repositories').press('Enter');

@@ -176,19 +176,3 @@ describe('immutable tag rules API', () => {
     assert.equal((await harbor.call('DELETE', `${rulesPath('alpha')}/${byMaintainer}`, { auth: maintainer })).status, 200);
   });
 });
-
-describe("the write path's immutability check", () => {
-  it('names the enabled rule that makes a tag of a repository immutable, matching the name inside the project', async () => {
-    const service = t.immutability;
-    const releases = await createRule('alpha', ruleBody(['matches', 'v{1,2}.*'], ['repoMatches', 'team/**']));
-    const disabled = await createRule('alpha', ruleBody(['matches', '**'], ['repoMatches', '**'], { disabled: true }));
-    assert.equal((await service.immutableTagMatch(t.db, String(alphaId), 'alpha/team/app', 'v1.0'))?.id, String(releases));
-    assert.equal(await service.immutableTagMatch(t.db, String(alphaId), 'alpha/team/app', 'v3.0'), undefined);
-    assert.equal(await service.immutableTagMatch(t.db, String(alphaId), 'alpha/other', 'v1.0'), undefined);
-    // Inside a transaction, as the push will call it.
-    const inTransaction = await t.db.transaction().execute((trx) => service.immutableTagMatch(trx, String(alphaId), 'alpha/team/x/y', 'v2.1'));
-    assert.equal(inTransaction?.id, String(releases));
-    assert.ok(disabled);
-    await deleteAll('alpha');
-  });
-});

@@ -90,6 +90,71 @@ describe('executions, tasks and logs', () => {
   });
 });
 
+describe('executions of several tasks', () => {
+  const statuses = async (executionId: string) => (await t.jobs.execution(executionId)).tasks.map((task) => task.status);
+
+  it('runs each task as its own job, with its own payload and attributes; the execution is Success once all are', async () => {
+    const { executionId, taskIds } = await t.jobs.launch('TEST_FANOUT', { items: [{ ms: 0 }, { ms: 200 }, { ms: 0 }] });
+    assert.equal(taskIds.length, 3);
+    await waitUntil(async () => (await t.jobs.execution(executionId)).execution.status === 'Success', 'the execution succeeded');
+    const { execution, tasks } = await t.jobs.execution(executionId);
+    assert.deepEqual(tasks.map((task) => [task.id, task.status, task.runCount, task.extraAttrs]), [
+      [taskIds[0], 'Success', 1, { item: 0, slept: 0 }],
+      [taskIds[1], 'Success', 1, { item: 1, slept: 200 }],
+      [taskIds[2], 'Success', 1, { item: 2, slept: 0 }],
+    ]);
+    assert.ok(execution.endTime && execution.endTime >= tasks[1]!.endTime!, 'the execution ended with its last task');
+  });
+
+  it('ends Success when its tasks end at the same moment, each in its own transaction', async () => {
+    // Each task's end derives the execution's status from all its tasks; two ending together must not each
+    // read the other still running (as a snapshot taken before the other committed would) and leave it Running.
+    const launched = await Promise.all(Array.from({ length: 4 }, () => t.jobs.launch('TEST_FANOUT', { items: Array.from({ length: 8 }, () => ({ ms: 0 })) })));
+    for (const { executionId } of launched) {
+      await waitUntil(async () => (await statuses(executionId)).every((status) => status === 'Success'), 'every task succeeded', 30_000);
+      const { execution } = await t.jobs.execution(executionId);
+      assert.equal(execution.status, 'Success', `execution ${executionId}`);
+      assert.ok(execution.endTime);
+    }
+  });
+
+  it('is Running while any task runs, and Error when one failed though the others succeeded', async () => {
+    const { executionId } = await t.jobs.launch('TEST_FANOUT', { items: [{ ms: 0, fail: true }, { ms: 1500 }] });
+    await waitUntil(async () => (await statuses(executionId)).join() === 'Error,Running', 'one task failed, one runs');
+    assert.equal((await t.jobs.execution(executionId)).execution.status, 'Running');
+    await waitUntil(async () => (await t.jobs.execution(executionId)).execution.status === 'Error', 'the execution ended');
+    assert.deepEqual(await statuses(executionId), ['Error', 'Success']);
+  });
+
+  it('stops every running and pending task of the execution within 5 s; the execution is Stopped', async () => {
+    const { executionId } = await t.jobs.launch('TEST_FANOUT', { items: [{ ms: 0 }, { ms: 120_000 }, { ms: 120_000 }] });
+    await waitUntil(async () => (await statuses(executionId)).join() === 'Success,Running,Running', 'two tasks run');
+    const asked = Date.now();
+    await t.jobs.stopExecution(executionId);
+    await waitUntil(async () => (await t.jobs.execution(executionId)).execution.status === 'Stopped', 'the execution stopped', 5000);
+    assert.ok(Date.now() - asked < 5000);
+    assert.deepEqual(await statuses(executionId), ['Success', 'Stopped', 'Stopped']);
+  });
+
+  it('ends an execution with no task at once as Success, saying there was nothing to do', async () => {
+    const { executionId, taskIds } = await t.jobs.launch('TEST_FANOUT', { items: [] });
+    assert.deepEqual(taskIds, []);
+    const { execution } = await t.jobs.execution(executionId);
+    assert.equal(execution.status, 'Success');
+    assert.equal(execution.statusMessage, 'nothing to do');
+    assert.ok(execution.endTime);
+  });
+
+  it('creates every task when a schedule fires, and refuses to enqueue the type as a single task', async () => {
+    await t.jobs.schedule('TEST_FANOUT', '* * * * * *', { items: [{ ms: 0 }, { ms: 0 }] });
+    await waitUntil(async () => (await t.jobs.executions('TEST_FANOUT', 50)).some((e) => e.trigger === 'SCHEDULE' && e.status === 'Success'), 'a tick fired');
+    await t.jobs.unschedule('TEST_FANOUT');
+    const fired = (await t.jobs.executions('TEST_FANOUT', 50)).find((e) => e.trigger === 'SCHEDULE' && e.status === 'Success')!;
+    assert.deepEqual(await statuses(fired.id), ['Success', 'Success']);
+    await assert.rejects(t.jobs.enqueue('TEST_FANOUT', { items: [] }), /launch it/);
+  });
+});
+
 describe('stop', () => {
   it('stops a running job within 5 s: PUT /jobservice/jobs/{id} → 200, task and execution Stopped', async () => {
     const { executionId, taskId } = await t.jobs.enqueue('TEST_SLEEP', { ms: 120_000 });
@@ -122,7 +187,7 @@ describe('queues', () => {
     assert.equal(response.status, 200);
     assert.deepEqual(
       response.body,
-      ['GARBAGE_COLLECTION', 'PURGE_AUDIT_LOG', 'PURGE_EVENTS', 'PURGE_UPLOAD', 'TEST_FLAKY', 'TEST_SLEEP', 'TEST_TICK', 'SCHEDULER'].map((job_type) => ({ job_type, count: 0, latency: 0, paused: false })),
+      ['GARBAGE_COLLECTION', 'PURGE_AUDIT_LOG', 'PURGE_EVENTS', 'PURGE_UPLOAD', 'RETENTION', 'TEST_FANOUT', 'TEST_FLAKY', 'TEST_SLEEP', 'TEST_TICK', 'SCHEDULER'].map((job_type) => ({ job_type, count: 0, latency: 0, paused: false })),
     );
   });
 

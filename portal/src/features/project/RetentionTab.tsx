@@ -10,6 +10,7 @@ import { ErrorAlert } from '../../shared/ErrorAlert.tsx';
 import { FormDialog } from '../../shared/FormDialog.tsx';
 import { useProjectPermissions } from '../../shared/permissions.ts';
 import { useProjectOfPage } from './project-context.ts';
+import { RetentionRuns } from './RetentionRuns.tsx';
 import { DEFAULT_SELECTORS, RuleStatus, SelectorFields, SelectorText, selectorValues, type SelectorValues } from './SelectorFields.tsx';
 
 /** Harbor's limit on a policy's rules. */
@@ -92,8 +93,7 @@ function RetainText({ rule }: { rule: RetentionRule }) {
 
 /**
  * The project's tag retention policy: rules from Harbor's templates with
- * their selectors, and the schedule. Runs, dry runs and their history come
- * with the job service.
+ * their selectors, the schedule, and its runs (RetentionRuns).
  */
 export default function RetentionTab() {
   const { t } = useTranslation();
@@ -196,6 +196,7 @@ export default function RetentionTab() {
           </Button>
         )}
       </Form>
+      <RetentionRuns retentionId={retentionId} canRun={can('tag-retention', 'update')} />
       {editing && (
         <RuleDialog
           key={editing.index ?? 'new'}
