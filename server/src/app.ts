@@ -61,6 +61,7 @@ import { HashWorker } from './storage/parallel-hash.ts';
 import type { StorageDriver } from './storage/storage-driver.ts';
 import { createContentServices } from './content/content-services.ts';
 import { GarbageCollector } from './gc/gc.service.ts';
+import { DatabaseForeground } from './gc/foreground.ts';
 import { gcJob } from './gc/gc.job.ts';
 import { gcRoutes } from './gc/gc.routes.ts';
 import { GcRunsService } from './gc/gc-runs.service.ts';
@@ -213,7 +214,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   if (!databaseUrl) throw new Error('buildApp needs the database URL (databaseUrl or database.url)');
   const jobs = new JobService({ db, store: new JobsStore(), log, databaseUrl, config: { workers: config.jobs.workers, heartbeatMs: config.jobs.heartbeat } });
   jobs.register(uploadPurgeJob((age) => content.blobs.purgeUploads(age)));
-  const gc = new GarbageCollector(content.garbage);
+  const gc = new GarbageCollector(content.garbage, new DatabaseForeground(db));
   jobs.register(gcJob(gc, config.storage_service.upload_purging.age));
   for (const type of await loadJobModules(config.jobs.modules)) jobs.register(type);
   await jobs.start();

@@ -5,8 +5,8 @@ import { GARBAGE_COLLECTION, GcParameters } from './gc.job.ts';
 
 /** Harbor's schedule types with a fixed cron (the portal sends these crons with them). */
 const PRESETS: Record<string, string> = { Hourly: '0 0 * * * *', Daily: '0 0 0 * * *', Weekly: '0 0 0 * * 0' };
-/** History reaches back this many runs, newest first (Harbor keeps a bounded history too). */
-const HISTORY_LIMIT = 1000;
+/** GC has one schedule at most, among the job service's few. */
+const SCHEDULES_READ = 1000;
 
 export interface GcRun {
   execution: ExecutionRow;
@@ -36,8 +36,9 @@ export class GcRunsService {
     this.#jobs = jobs;
   }
 
-  async history(): Promise<ExecutionRow[]> {
-    return await this.#jobs.executions(GARBAGE_COLLECTION, HISTORY_LIMIT);
+  /** A page of runs, newest first, with how many there are. */
+  async history(limit: number, offset: number): Promise<{ rows: ExecutionRow[]; total: number }> {
+    return await this.#jobs.executionPage(GARBAGE_COLLECTION, limit, offset);
   }
 
   /** One run; 404 for an id that is not a GC run. */
@@ -65,7 +66,7 @@ export class GcRunsService {
   }
 
   async schedule(): Promise<GcSchedule | undefined> {
-    const row = (await this.#jobs.schedules(HISTORY_LIMIT, 0)).rows.find((s) => s.vendorType === GARBAGE_COLLECTION);
+    const row = (await this.#jobs.schedules(SCHEDULES_READ, 0)).rows.find((s) => s.vendorType === GARBAGE_COLLECTION);
     return row && { row, type: Object.entries(PRESETS).find(([, cron]) => cron === row.cron)?.[0] ?? 'Custom' };
   }
 

@@ -39,9 +39,9 @@ export async function gcRoutes(app: FastifyInstance, opts: { runs: GcRunsService
     requireSysadmin(request);
     const query = request.query as Record<string, string | undefined>;
     const paging = parsePaging(query);
-    const history = await runs.history();
-    reply.headers(pagingHeaders('/api/v2.0/system/gc', query, paging, history.length));
-    return history.slice(paging.offset, paging.offset + paging.pageSize).map(historyOf);
+    const { rows, total } = await runs.history(paging.pageSize, paging.offset);
+    reply.headers(pagingHeaders('/api/v2.0/system/gc', query, paging, total));
+    return rows.map(historyOf);
   });
 
   app.get('/system/gc/schedule', { schema: { response: { 200: GCHistory, ...errors(401, 403) } } }, async (request) => {

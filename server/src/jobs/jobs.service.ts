@@ -237,6 +237,12 @@ export class JobService {
     return await this.#store.executionsOf(this.#db, vendorType, limit);
   }
 
+  /** A page of a vendor type's executions, newest first, and how many it has in all. */
+  async executionPage(vendorType: string, limit: number, offset: number): Promise<{ rows: ExecutionRow[]; total: number }> {
+    const [rows, total] = await Promise.all([this.#store.executionsOf(this.#db, vendorType, limit, offset), this.#store.countExecutionsOf(this.#db, vendorType)]);
+    return { rows, total };
+  }
+
   async log(taskId: string): Promise<LogLine[]> {
     await this.task(taskId);
     return await this.#store.log(this.#db, taskId);

@@ -90,8 +90,14 @@ export class JobsStore {
     return (await db.selectFrom('task').selectAll().where('executionId', '=', executionId).orderBy('id').execute()) as TaskRow[];
   }
 
-  async executionsOf(db: Db, vendorType: string, limit: number): Promise<ExecutionRow[]> {
-    return (await db.selectFrom('execution').selectAll().where('vendorType', '=', vendorType).orderBy('id', 'desc').limit(limit).execute()) as ExecutionRow[];
+  /** A page of a vendor type's executions, newest first. */
+  async executionsOf(db: Db, vendorType: string, limit: number, offset = 0): Promise<ExecutionRow[]> {
+    return (await db.selectFrom('execution').selectAll().where('vendorType', '=', vendorType).orderBy('id', 'desc').limit(limit).offset(offset).execute()) as ExecutionRow[];
+  }
+
+  async countExecutionsOf(db: Db, vendorType: string): Promise<number> {
+    const row = await db.selectFrom('execution').select((eb) => eb.fn.countAll<string>().as('n')).where('vendorType', '=', vendorType).executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   /**
