@@ -57,11 +57,13 @@ export interface GcHooks {
 const MARK_BATCH = 1024;
 const PAGE = 256;
 /**
- * While users push (Foreground.busy), each worker rests this many times as
- * long as its last batch took: a duty cycle of 1 / (1 + YIELD_RATIO), so
- * pushes keep the machine. Otherwise the run goes flat out.
+ * While users push (Foreground.busy), the run rests this many times as long
+ * as its batches took — each of `workers` parallel sweeps `workers` times
+ * as long — so it works about 1 / (1 + YIELD_RATIO) of the time it would,
+ * whatever its workers, and pushes keep the machine. Otherwise it goes flat out.
  */
-const YIELD_RATIO = 4;
+const YIELD_RATIO = 9;
+const REST_SLICE_MS = 500;
 
 /**
  * Garbage collection, online: pushes and pulls go on meanwhile. Runs the
@@ -86,11 +88,16 @@ export class GarbageCollector {
     const log = (line: string) => hooks.log?.(line);
     const report = () => hooks.onProgress?.({ ...progress });
     const checkStop = () => hooks.signal?.throwIfAborted();
-    /** One batch of work; then, while users push, a rest in proportion to it (ends early when the run is stopped). */
-    const paced = async <T>(work: () => Promise<T>): Promise<T> => {
+    /**
+     * One batch of work, run beside `parallel - 1` others; then, while users push, a rest in proportion
+     * to it, in slices so that it ends when they stop (or the run is stopped).
+     */
+    const paced = async <T>(work: () => Promise<T>, parallel = 1): Promise<T> => {
       const started = performance.now();
       const result = await work();
-      if (this.#foreground && (await this.#foreground.busy())) await rest((performance.now() - started) * YIELD_RATIO, hooks.signal);
+      for (let owed = (performance.now() - started) * YIELD_RATIO * parallel; owed > 0 && !hooks.signal?.aborted && (await this.#foreground?.busy()); owed -= REST_SLICE_MS) {
+        await rest(Math.min(owed, REST_SLICE_MS), hooks.signal);
+      }
       return result;
     };
     const { dryRun } = options;
@@ -101,7 +108,7 @@ export class GarbageCollector {
       const chunks: SizedDigest[][] = [];
       for (let i = 0; i < blobs.length; i += SWEEP_CHUNK) chunks.push(blobs.slice(i, i + SWEEP_CHUNK));
       await forEachLimit(chunks, workers, async (chunk) => {
-        const { swept, failed } = await paced(() => this.#garbage.sweep(chunk, dryRun));
+        const { swept, failed } = await paced(() => this.#garbage.sweep(chunk, dryRun), workers);
         for (const blob of swept) {
           progress.blobsSwept++;
           progress.bytesFreed += blob.size;
