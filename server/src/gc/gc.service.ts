@@ -175,15 +175,23 @@ export class GarbageCollector {
 
     progress.phase = 'unknown-bytes';
     report();
-    for await (const digests of this.#garbage.storedBlobs()) {
+    // Listing a prefix directory is part of its batch's work, so the rests while users push count it too.
+    const walk = this.#garbage.storedBlobs();
+    for (let done = false; !done; ) {
       checkStop();
-      progress.position = positionOf(digests[0]!.value);
-      for (const removed of await paced(() => this.#garbage.sweepUnknownBytes(digests, cutoff, dryRun))) {
-        progress.unknownBytesDeleted++;
-        progress.bytesFreed += removed.size;
-        hooks.onDeleted?.({ kind: 'unknown-bytes', digest: removed.digest, size: removed.size });
-      }
-      report();
+      done = await paced(async () => {
+        const next = await walk.next();
+        if (next.done) return true;
+        const digests = next.value;
+        progress.position = positionOf(digests[0]!.value);
+        for (const removed of await this.#garbage.sweepUnknownBytes(digests, cutoff, dryRun)) {
+          progress.unknownBytesDeleted++;
+          progress.bytesFreed += removed.size;
+          hooks.onDeleted?.({ kind: 'unknown-bytes', digest: removed.digest, size: removed.size });
+        }
+        report();
+        return false;
+      });
     }
     log(`bytes no row knew: ${progress.unknownBytesDeleted}`);
 
