@@ -10,15 +10,16 @@
  * 3. `berth gc --time-window 0 --workers 4` as its own process (the server keeps serving), under
  *    /usr/bin/time for its wall time and peak RSS, while the same clients push again for as long as
  *    it runs (at most <push-seconds>).
+ * 4. Pushes alone again, after it: the rate without is the mean of 2 and 4.
  * Prints "key value" lines (bench/run.sh records them) and a summary on stderr. Targets (issue 11):
  * the collection under 10 minutes with RSS under 300 MB, pushes while it runs ≥ 0.9 × without.
  */
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { createDatabase } from '../server/src/db/database.ts';
+import { berthGc, databaseUrlOf } from './berth-gc.ts';
 import { GC_BENCH_REPOSITORY, seedBlobs } from './seed-blobs.ts';
 
 const [dataDir, url, authorization, blobsArg, secondsArg] = process.argv.slice(2);
@@ -29,11 +30,7 @@ if (!dataDir || !url || !authorization) {
 const BLOBS = Number(blobsArg ?? 1_000_000);
 const PUSH_SECONDS = Number(secondsArg ?? 20);
 const CLIENTS = 4;
-const LAUNCHER = new URL('../server/bin/berth', import.meta.url).pathname;
-
-const password = readFileSync(join(dataDir, 'postgres.password'), 'utf8').trim();
-const port = Number(readFileSync(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[3]);
-const databaseUrl = `postgres://berth:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+const databaseUrl = databaseUrlOf(dataDir);
 const say = (line: string) => console.error(line);
 const record = (key: string, value: string | number) => console.log(`${key} ${value}`);
 
@@ -99,34 +96,31 @@ try {
   record('gc.seed_seconds', (seeded.totalMs / 1000).toFixed(1));
   say(`    seeded in ${(seeded.totalMs / 1000).toFixed(1)} s (${seeded.referenced} referenced by ${seeded.artifacts} artifacts)`);
 
-  say(`  8: push throughput, ${CLIENTS} clients, ${PUSH_SECONDS} s, no collection running`);
-  const idle = await pushFor(PUSH_SECONDS * 1000);
-  const idleRate = idle.pushes / idle.seconds;
-  record('gc.push_rate_idle', idleRate.toFixed(2));
-  say(`    ${idle.pushes} pushes in ${idle.seconds.toFixed(1)} s: ${idleRate.toFixed(2)}/s (${idle.failures} failed)`);
+  // Pushes without a collection before it and after it, the two averaged: a machine shared with other work
+  // changes pace over minutes (each window's load average is recorded).
+  const pushAlone = async (when: string) => {
+    say(`  8: push throughput ${when}, ${CLIENTS} clients, ${PUSH_SECONDS} s, no collection running`);
+    const alone = await pushFor(PUSH_SECONDS * 1000);
+    const rate = alone.pushes / alone.seconds;
+    record(`gc.push_rate_idle_${when}`, rate.toFixed(2));
+    record(`gc.loadavg_idle_${when}`, loadavg()[0]!.toFixed(1));
+    say(`    ${alone.pushes} pushes in ${alone.seconds.toFixed(1)} s: ${rate.toFixed(2)}/s (${alone.failures} failed), load average ${loadavg()[0]!.toFixed(1)}`);
+    return rate;
+  };
+  const idleBefore = await pushAlone('before');
 
   say('  8: berth gc --time-window 0 --workers 4, pushing meanwhile');
   let running = true;
-  const gc = new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-f', 'TIME %e %M', LAUNCHER, 'gc', '--time-window', '0', '--workers', '4'], {
-      env: { ...process.env, BERTH_DATABASE_URL: databaseUrl, BERTH_DATA_DIR: dataDir, BERTH_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      running = false;
-      resolve({ code, output });
-    });
-  });
+  const gc = berthGc(dataDir, ['--time-window', '0', '--workers', '4'], true).finally(() => (running = false));
   const during = await pushFor(PUSH_SECONDS * 1000, () => !running);
   const result = await gc;
   if (result.code !== 0) throw new Error(`berth gc exited with ${result.code}:\n${result.output}`);
   const [, wall, rssKb] = /^TIME ([\d.]+) (\d+)$/m.exec(result.output) ?? [];
   const done = /^done: (\d+) artifacts, (\d+) blobs marked, (\d+) swept.*$/m.exec(result.output);
+  record('gc.loadavg_during', loadavg()[0]!.toFixed(1));
   const duringRate = during.pushes / during.seconds;
+  const idleRate = (idleBefore + (await pushAlone('after'))) / 2;
+  record('gc.push_rate_idle', idleRate.toFixed(2));
   const left = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM blob`.execute(db)).rows[0]!.n);
   record('gc.seconds', wall!);
   record('gc.peak_rss_mb', ((Number(rssKb) * 1024) / 1e6).toFixed(1));

@@ -240,6 +240,21 @@ if (raw.has('gc.seconds')) {
   gcRow({ metric: `pushes while GC runs / without (${str('gc.push_rate_during')} / ${str('gc.push_rate_idle')} per s)`, unit: 'x', berth: ratio, target: '>= 0.90', pass: ratio >= 0.9 });
 }
 
+if (raw.has('gc_soak.minutes')) {
+  const soakRow = (row: Omit<Row, 'distribution' | 'ratio' | 'ratio_definition'>) =>
+    rows.push({ distribution: '-', ratio: null, ratio_definition: 'Berth only: the GC soak (bench/gc-soak.ts)', ...row });
+  const failed = Number(str('gc_soak.failed_pulls'));
+  soakRow({
+    metric: `GC soak, ${str('gc_soak.minutes')} min: failed pulls of committed artifacts (${str('gc_soak.pushes')} pushes, ${str('gc_soak.pulls')} pulls, ${str('gc_soak.deletes')} deletes, ${str('gc_soak.gc_runs')} collections)`,
+    unit: 'count',
+    berth: failed,
+    target: '0',
+    pass: failed === 0,
+  });
+  const broken = Number(str('gc_soak.invariant_violations')) + Number(str('gc_soak.quota_drift')) + Number(str('gc_soak.errors'));
+  soakRow({ metric: 'GC soak: invariant violations + quota drift + unexpected answers', unit: 'count', berth: broken, target: '0', pass: broken === 0 });
+}
+
 // ---------------------------------------------------------------- printing
 function fmt(v: number | string | null, unit = ''): string {
   if (v === null) return '-';

@@ -64,6 +64,7 @@ import { HashWorker } from './storage/parallel-hash.ts';
 import type { StorageDriver } from './storage/storage-driver.ts';
 import { createContentServices } from './content/content-services.ts';
 import { GarbageCollector } from './gc/gc.service.ts';
+import { DatabaseForeground } from './gc/foreground.ts';
 import { GARBAGE_COLLECTION, GcParameters, gcJob } from './gc/gc.job.ts';
 import { gcRoutes } from './gc/gc.routes.ts';
 import { JobRunsService } from './jobs/job-runs.service.ts';
@@ -226,7 +227,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   if (!databaseUrl) throw new Error('buildApp needs the database URL (databaseUrl or database.url)');
   const jobs = new JobService({ db, store: new JobsStore(), log, databaseUrl, config: { workers: config.jobs.workers, heartbeatMs: config.jobs.heartbeat } });
   jobs.register(uploadPurgeJob((age) => content.blobs.purgeUploads(age)));
-  const gc = new GarbageCollector(content.garbage);
+  const gc = new GarbageCollector(content.garbage, new DatabaseForeground(db));
   jobs.register(gcJob(gc, config.storage_service.upload_purging.age));
   jobs.register(auditPurgeJob(new AuditPurgeService(db, auditStore)));
   jobs.register(outboxPurgeJob(new OutboxPurge(db, eventConsumers.map((consumer) => consumer.name))));

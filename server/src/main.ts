@@ -11,6 +11,7 @@ import { startHttpsRedirect } from './http/https-redirect.ts';
 import type { GcArguments, Invocation } from './cli.ts';
 import { describeDeletion, describeProgress, GcOutput } from './gc/gc-output.ts';
 import { GarbageCollector } from './gc/gc.service.ts';
+import { DatabaseForeground } from './gc/foreground.ts';
 import { createContentServices } from './content/content-services.ts';
 import { ImmutabilityStore } from './immutability/immutability.store.ts';
 import { SettingsService } from './settings/settings.service.ts';
@@ -114,7 +115,8 @@ async function collectGarbage(config: BerthConfig, log: Logger, options: GcArgum
     immutableRules: new ImmutabilityStore(),
     log,
   });
-  const gc = new GarbageCollector(content.garbage);
+  // It yields to pushes on any replica, which the database sees: a process of its own knows of none.
+  const gc = new GarbageCollector(content.garbage, new DatabaseForeground(runtime.db));
   const output = new GcOutput(process.stdout);
   const stop = new AbortController();
   const onSignal = () => stop.abort(new Error('stopped'));

@@ -417,14 +417,16 @@ export class ContentStore {
    * holds are skipped, not waited for.
    */
   async lockUnreferencedBlobs(trx: Transaction<Database>, cutoff: string, ignoring: string[], after: string, limit: number): Promise<string[]> {
+    // The references are bounded below by `after` too: PostgreSQL merges the two digest-ordered indexes,
+    // and without the bound it reads artifact_blob from its first digest at every page.
     const { rows } = await sql<{ digest: string }>`
       SELECT b.digest FROM blob b
-      WHERE b.digest > ${after} AND ${unreferencedBlob(sql.ref('b'), cutoff, ignoring)}
+      WHERE b.digest > ${after} AND ${unreferencedBlob(sql.ref('b'), cutoff, ignoring, after)}
       ORDER BY b.digest LIMIT ${limit} FOR UPDATE SKIP LOCKED`.execute(trx);
     return rows.map((r) => r.digest);
   }
 
-  /** Of the locked `digests`, those still unreferenced (the re-check), with their sizes. */
+  /** Of the locked `digests`, those still unreferenced (the re-check), with their sizes: what a dry run would mark. */
   async recheckUnreferencedBlobs(trx: Transaction<Database>, digests: string[], cutoff: string, ignoring: string[]): Promise<{ digest: string; size: number }[]> {
     if (digests.length === 0) return [];
     const { rows } = await sql<{ digest: string; size: string }>`
@@ -433,9 +435,17 @@ export class ContentStore {
     return rows.map((r) => ({ digest: r.digest, size: Number(r.size) }));
   }
 
-  async markBlobsDeleting(trx: Transaction<Database>, digests: string[]): Promise<void> {
-    if (digests.length === 0) return;
-    await trx.updateTable('blob').set({ state: 'deleting' }).where('digest', 'in', digests).where('state', '=', 'live').execute();
+  /**
+   * Of the locked `digests`, sets those still unreferenced 'deleting' and
+   * returns them with their sizes, in digest order. Its own statement, so its
+   * snapshot — taken after the rows were locked — is the re-check.
+   */
+  async markUnreferencedBlobs(trx: Transaction<Database>, digests: string[], cutoff: string): Promise<{ digest: string; size: number }[]> {
+    if (digests.length === 0) return [];
+    const { rows } = await sql<{ digest: string; size: string }>`
+      UPDATE blob b SET state = 'deleting' WHERE b.digest = ANY(${digests}::text[]) AND ${unreferencedBlob(sql.ref('b'), cutoff, [])}
+      RETURNING b.digest, b.size`.execute(trx);
+    return rows.map((r) => ({ digest: r.digest, size: Number(r.size) })).sort((a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0));
   }
 
   /** A page of blobs marked 'deleting' (by this run or a killed one), in digest order after `after`. */
@@ -551,10 +561,10 @@ function collectableArtifact(a: Ref, cutoff: string, ignoring: string[]) {
       SELECT 1 FROM artifact s WHERE s.repository_id = ${a}.repository_id AND s.digest = ${a}.subject_digest AND NOT (s.id = ANY(${ignoring}::bigint[])))))`;
 }
 
-/** Blob row `b` is live, untouched since `cutoff`, and no artifact (but `ignoring` ones) references it. */
-function unreferencedBlob(b: Ref, cutoff: string, ignoring: string[]) {
+/** Blob row `b` is live, untouched since `cutoff`, and no artifact (but `ignoring` ones) references it; `b` lies after `after` when given. */
+function unreferencedBlob(b: Ref, cutoff: string, ignoring: string[], after?: string) {
   return sql<boolean>`(${b}.state = 'live' AND ${b}.touched_at < ${cutoff}::timestamptz
-    AND NOT EXISTS (SELECT 1 FROM artifact_blob ab WHERE ab.digest = ${b}.digest AND NOT (ab.artifact_id = ANY(${ignoring}::bigint[]))))`;
+    AND NOT EXISTS (SELECT 1 FROM artifact_blob ab WHERE ab.digest = ${b}.digest${after === undefined ? sql`` : sql` AND ab.digest > ${after}`} AND NOT (ab.artifact_id = ANY(${ignoring}::bigint[]))))`;
 }
 
 /** Link `rb` (to live blob `b`) is old, no artifact of its repository references the blob, and some artifact elsewhere does. */

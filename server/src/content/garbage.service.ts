@@ -30,6 +30,8 @@ export interface SweepResult {
 
 /** How many digests one sweep transaction locks: PostgreSQL's advisory lock table is bounded (see QuotaLedger). */
 export const SWEEP_CHUNK = 64;
+/** Storage deletes one sweep transaction has in flight. */
+const DELETES_IN_FLIGHT = 4;
 
 /**
  * Garbage collection's part of content/: each step that removes repository
@@ -78,16 +80,15 @@ export class GarbageService {
   /**
    * Mark: up to `limit` live blobs after `after` that no artifact references
    * and nobody touched since `cutoff`, locked FOR UPDATE SKIP LOCKED (a push
-   * holding one FOR SHARE keeps it), re-checked in a new statement, then set
-   * 'deleting' and committed — from then on no manifest PUT accepts them,
+   * holding one FOR SHARE keeps it), then re-checked and set 'deleting' by a
+   * new statement (an UPDATE whose snapshot follows the locks) and committed — from then on no manifest PUT accepts them,
    * and an upload of the same digest revives the row. `last`: where the next
    * page starts; undefined when there is none.
    */
   async mark(cutoff: Cutoff, ignoring: string[], after: string, limit: number, dryRun: boolean): Promise<{ marked: SizedDigest[]; last: string | undefined }> {
     return await this.#db.transaction().execute(async (trx) => {
       const locked = await this.#store.lockUnreferencedBlobs(trx, cutoff.text, ignoring, after, limit);
-      const marked = await this.#store.recheckUnreferencedBlobs(trx, locked, cutoff.text, ignoring);
-      if (!dryRun) await this.#store.markBlobsDeleting(trx, marked.map((b) => b.digest));
+      const marked = dryRun ? await this.#store.recheckUnreferencedBlobs(trx, locked, cutoff.text, ignoring) : await this.#store.markUnreferencedBlobs(trx, locked, cutoff.text);
       return { marked, last: locked.at(-1) };
     });
   }
@@ -113,16 +114,20 @@ export class GarbageService {
       const rows = await this.#store.lockDeletingBlobs(trx, digests);
       const failed: SweepResult['failed'] = [];
       const swept: SizedDigest[] = [];
-      await Promise.all(
-        rows.map(async (row) => {
+      // A few at a time: a filesystem's deletes queue in the process's small I/O thread pool, where they
+      // would hold up the writes of uploads this process serves meanwhile.
+      let next = 0;
+      const deleteNext = async () => {
+        for (let row = rows[next++]; row !== undefined; row = rows[next++]) {
           try {
             await this.#bytes.deleteBlob(digestOf(row.digest));
             swept.push(row);
           } catch (error) {
             failed.push({ digest: row.digest, error: (error as Error).message });
           }
-        }),
-      );
+        }
+      };
+      await Promise.all(Array.from({ length: DELETES_IN_FLIGHT }, deleteNext));
       await this.#store.deleteBlobRows(trx, swept.map((b) => b.digest));
       return { swept, failed };
     });

@@ -1,5 +1,6 @@
 import type { GarbageService, SizedDigest } from '../content/garbage.service.ts';
 import { SWEEP_CHUNK } from '../content/garbage.service.ts';
+import type { Foreground } from './foreground.ts';
 
 /** Harbor's GC parameters, plus how old an abandoned upload must be (storage_service.upload_purging.age). */
 export interface GcOptions {
@@ -55,6 +56,14 @@ export interface GcHooks {
 /** Blob rows marked per transaction; sweeps of SWEEP_CHUNK run in parallel within it. */
 const MARK_BATCH = 1024;
 const PAGE = 256;
+/**
+ * While users push (Foreground.busy), the run rests this many times as long
+ * as its batches took — each of `workers` parallel sweeps `workers` times
+ * as long — so it works about 1 / (1 + YIELD_RATIO) of the time it would,
+ * whatever its workers, and pushes keep the machine. Otherwise it goes flat out.
+ */
+const YIELD_RATIO = 9;
+const REST_SLICE_MS = 500;
 
 /**
  * Garbage collection, online: pushes and pulls go on meanwhile. Runs the
@@ -65,9 +74,12 @@ const PAGE = 256;
  */
 export class GarbageCollector {
   readonly #garbage: GarbageService;
+  readonly #foreground: Foreground | undefined;
 
-  constructor(garbage: GarbageService) {
+  /** `foreground`: what the run yields to; without one it never pauses. */
+  constructor(garbage: GarbageService, foreground?: Foreground) {
     this.#garbage = garbage;
+    this.#foreground = foreground;
   }
 
   async run(options: GcOptions, hooks: GcHooks = {}): Promise<GcProgress> {
@@ -76,6 +88,18 @@ export class GarbageCollector {
     const log = (line: string) => hooks.log?.(line);
     const report = () => hooks.onProgress?.({ ...progress });
     const checkStop = () => hooks.signal?.throwIfAborted();
+    /**
+     * One batch of work, run beside `parallel - 1` others; then, while users push, a rest in proportion
+     * to it, in slices so that it ends when they stop (or the run is stopped).
+     */
+    const paced = async <T>(work: () => Promise<T>, parallel = 1): Promise<T> => {
+      const started = performance.now();
+      const result = await work();
+      for (let owed = (performance.now() - started) * YIELD_RATIO * parallel; owed > 0 && !hooks.signal?.aborted && (await this.#foreground?.busy()); owed -= REST_SLICE_MS) {
+        await rest(Math.min(owed, REST_SLICE_MS), hooks.signal);
+      }
+      return result;
+    };
     const { dryRun } = options;
     const cutoff = await this.#garbage.cutoff(options.timeWindowHours);
     log(`${dryRun ? 'dry run: ' : ''}collecting what was last touched before ${cutoff.text} (time window ${options.timeWindowHours} h), delete_untagged ${options.deleteUntagged}, ${workers} worker(s)`);
@@ -84,7 +108,7 @@ export class GarbageCollector {
       const chunks: SizedDigest[][] = [];
       for (let i = 0; i < blobs.length; i += SWEEP_CHUNK) chunks.push(blobs.slice(i, i + SWEEP_CHUNK));
       await forEachLimit(chunks, workers, async (chunk) => {
-        const { swept, failed } = await this.#garbage.sweep(chunk, dryRun);
+        const { swept, failed } = await paced(() => this.#garbage.sweep(chunk, dryRun), workers);
         for (const blob of swept) {
           progress.blobsSwept++;
           progress.bytesFreed += blob.size;
@@ -120,13 +144,15 @@ export class GarbageCollector {
           const page = await this.#garbage.untaggedArtifacts(cutoff, ignoring, after, PAGE);
           if (page.length === 0) break;
           after = page.at(-1)!.id;
-          for (const artifact of page) {
-            if (dryRun) ignoring.push(artifact.id);
-            else if (!(await this.#garbage.deleteUntagged(artifact, cutoff))) continue;
-            deletedInPass++;
-            progress.artifactsDeleted++;
-            hooks.onDeleted?.({ kind: 'artifact', repository: artifact.repository, digest: artifact.digest });
-          }
+          await paced(async () => {
+            for (const artifact of page) {
+              if (dryRun) ignoring.push(artifact.id);
+              else if (!(await this.#garbage.deleteUntagged(artifact, cutoff))) continue;
+              deletedInPass++;
+              progress.artifactsDeleted++;
+              hooks.onDeleted?.({ kind: 'artifact', repository: artifact.repository, digest: artifact.digest });
+            }
+          });
           report();
         }
       }
@@ -138,7 +164,7 @@ export class GarbageCollector {
     report();
     for (let after = { repositoryId: '0', digest: '' }; ; ) {
       checkStop();
-      const { unlinked, last } = await this.#garbage.unlink(cutoff, ignoring, after, MARK_BATCH, dryRun);
+      const { unlinked, last } = await paced(() => this.#garbage.unlink(cutoff, ignoring, after, MARK_BATCH, dryRun));
       if (last === undefined) break;
       after = last;
       progress.linksDeleted += unlinked.length;
@@ -149,15 +175,23 @@ export class GarbageCollector {
 
     progress.phase = 'unknown-bytes';
     report();
-    for await (const digests of this.#garbage.storedBlobs()) {
+    // Listing a prefix directory is part of its batch's work, so the rests while users push count it too.
+    const walk = this.#garbage.storedBlobs();
+    for (let done = false; !done; ) {
       checkStop();
-      progress.position = positionOf(digests[0]!.value);
-      for (const removed of await this.#garbage.sweepUnknownBytes(digests, cutoff, dryRun)) {
-        progress.unknownBytesDeleted++;
-        progress.bytesFreed += removed.size;
-        hooks.onDeleted?.({ kind: 'unknown-bytes', digest: removed.digest, size: removed.size });
-      }
-      report();
+      done = await paced(async () => {
+        const next = await walk.next();
+        if (next.done) return true;
+        const digests = next.value;
+        progress.position = positionOf(digests[0]!.value);
+        for (const removed of await this.#garbage.sweepUnknownBytes(digests, cutoff, dryRun)) {
+          progress.unknownBytesDeleted++;
+          progress.bytesFreed += removed.size;
+          hooks.onDeleted?.({ kind: 'unknown-bytes', digest: removed.digest, size: removed.size });
+        }
+        report();
+        return false;
+      });
     }
     log(`bytes no row knew: ${progress.unknownBytesDeleted}`);
 
@@ -176,15 +210,25 @@ export class GarbageCollector {
     progress.phase = 'blobs';
     progress.position = 0;
     report();
-    for (let after = ''; ; ) {
-      checkStop();
-      const { marked, last } = await this.#garbage.mark(cutoff, ignoring, after, MARK_BATCH, dryRun);
-      if (last === undefined) break;
-      after = last;
-      progress.position = positionOf(last);
-      progress.blobsMarked += marked.length;
-      report();
-      await sweep(marked);
+    // Each page is marked while the one before it is swept: the mark's statements and the sweep's storage
+    // deletes overlap. They never touch the same rows: the sweep's lie before the page being marked.
+    let sweeping = Promise.resolve();
+    try {
+      for (let after = ''; ; ) {
+        checkStop();
+        const { marked, last } = await paced(() => this.#garbage.mark(cutoff, ignoring, after, MARK_BATCH, dryRun));
+        await sweeping;
+        if (last === undefined) break;
+        after = last;
+        progress.position = positionOf(last);
+        progress.blobsMarked += marked.length;
+        report();
+        sweeping = sweep(marked);
+        // Its failure is thrown where it is awaited, next round.
+        sweeping.catch(() => undefined);
+      }
+    } finally {
+      await sweeping.catch(() => undefined);
     }
     log(`blobs: ${progress.blobsSwept} deleted${progress.failures > 0 ? `, ${progress.failures} left for the next run` : ''}`);
 
@@ -200,6 +244,20 @@ export class GarbageCollector {
 function positionOf(digest: string): number {
   const hex = digest.slice(digest.indexOf(':') + 1, digest.indexOf(':') + 5);
   return (Number.parseInt(hex, 16) + 1) / 0x10000;
+}
+
+/** Waits `ms`, or less when `signal` aborts (the caller's next stop check then ends the run). */
+async function rest(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 async function forEachLimit<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {

@@ -51,9 +51,9 @@ export async function jobRunsRoutes(app: FastifyInstance, api: JobRunsApi): Prom
     requireSysadmin(request);
     const query = request.query as Record<string, string | undefined>;
     const paging = parsePaging(query);
-    const all = await runs.history();
-    reply.headers(pagingHeaders(`/api/v2.0${path}`, query, paging, all.length));
-    return all.slice(paging.offset, paging.offset + paging.pageSize).map(historyOf);
+    const { rows, total } = await runs.history(paging.pageSize, paging.offset);
+    reply.headers(pagingHeaders(`/api/v2.0${path}`, query, paging, total));
+    return rows.map(historyOf);
   });
 
   app.get(`${path}/schedule`, { schema: { response: { 200: history, ...errors(401, 403) } } }, async (request) => {

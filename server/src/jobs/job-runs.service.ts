@@ -5,8 +5,8 @@ import type { ExecutionRow, LogLine, ScheduleRow, TaskRow } from './jobs.store.t
 
 /** Harbor's schedule types with a fixed cron (the portal sends these crons with them). */
 const PRESETS: Record<string, string> = { Hourly: '0 0 * * * *', Daily: '0 0 0 * * *', Weekly: '0 0 0 * * 0' };
-/** History reaches back this many runs, newest first (Harbor keeps a bounded history too). */
-const HISTORY_LIMIT = 1000;
+/** A system job has one schedule at most, among the job service's few. */
+const SCHEDULES_READ = 1000;
 
 export interface JobRun {
   execution: ExecutionRow;
@@ -53,8 +53,9 @@ export class JobRunsService {
     return this.#job.vendorType;
   }
 
-  async history(): Promise<ExecutionRow[]> {
-    return await this.#jobs.executions(this.#job.vendorType, HISTORY_LIMIT);
+  /** A page of runs, newest first, with how many there are. */
+  async history(limit: number, offset: number): Promise<{ rows: ExecutionRow[]; total: number }> {
+    return await this.#jobs.executionPage(this.#job.vendorType, limit, offset);
   }
 
   /** One run; 404 for an id that is not a run of this job. */
@@ -82,7 +83,7 @@ export class JobRunsService {
   }
 
   async schedule(): Promise<JobRunSchedule | undefined> {
-    const row = (await this.#jobs.schedules(HISTORY_LIMIT, 0)).rows.find((s) => s.vendorType === this.#job.vendorType);
+    const row = (await this.#jobs.schedules(SCHEDULES_READ, 0)).rows.find((s) => s.vendorType === this.#job.vendorType);
     return row && { row, type: Object.entries(PRESETS).find(([, cron]) => cron === row.cron)?.[0] ?? 'Custom' };
   }
 

@@ -278,9 +278,9 @@ export class JobService {
     return await this.#store.executionsOf(this.#db, vendorType, limit);
   }
 
-  /** A page of the executions of one vendor (e.g. one retention policy), newest first. */
-  async executionsOf(vendorType: string, vendorId: string, limit: number, offset: number): Promise<{ rows: ExecutionRow[]; total: number }> {
-    return await this.#store.executionsOfVendor(this.#db, vendorType, vendorId, limit, offset);
+  /** A page of a vendor type's executions (of one vendor, e.g. a retention policy, when `vendorId` is given), newest first, and how many there are. */
+  async executionPage(vendorType: string, limit: number, offset: number, vendorId?: string): Promise<{ rows: ExecutionRow[]; total: number }> {
+    return await this.#store.executionPage(this.#db, vendorType, vendorId, limit, offset);
   }
 
   async tasks(executionId: string, limit: number, offset: number): Promise<{ rows: TaskRow[]; total: number }> {

@@ -100,13 +100,15 @@ export class JobsStore {
     return (await db.selectFrom('task').selectAll().where('executionId', '=', executionId).orderBy('id').execute()) as TaskRow[];
   }
 
+  /** A vendor type's latest executions, newest first. */
   async executionsOf(db: Db, vendorType: string, limit: number): Promise<ExecutionRow[]> {
     return (await db.selectFrom('execution').selectAll().where('vendorType', '=', vendorType).orderBy('id', 'desc').limit(limit).execute()) as ExecutionRow[];
   }
 
-  /** A page of one vendor's executions (a retention policy's runs), newest first, and how many there are. */
-  async executionsOfVendor(db: Db, vendorType: string, vendorId: string, limit: number, offset: number): Promise<{ rows: ExecutionRow[]; total: number }> {
-    const base = db.selectFrom('execution').where('vendorType', '=', vendorType).where('vendorId', '=', vendorId as never);
+  /** A page of a vendor type's executions (of one vendor when `vendorId` is given), newest first, and how many there are. */
+  async executionPage(db: Db, vendorType: string, vendorId: string | undefined, limit: number, offset: number): Promise<{ rows: ExecutionRow[]; total: number }> {
+    let base = db.selectFrom('execution').where('vendorType', '=', vendorType);
+    if (vendorId !== undefined) base = base.where('vendorId', '=', vendorId as never);
     const total = Number((await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
     const rows = (await base.selectAll().orderBy('id', 'desc').limit(limit).offset(offset).execute()) as ExecutionRow[];
     return { rows, total };

@@ -37,7 +37,7 @@ export class RetentionRunsService {
 
   async executions(principal: Principal | undefined, policyId: string, paging: Paging): Promise<{ rows: ExecutionRow[]; total: number }> {
     await this.#retention.authorize(principal, policyId, 'list');
-    return await this.#jobs.executionsOf(RETENTION, policyId, paging.pageSize, paging.offset);
+    return await this.#jobs.executionPage(RETENTION, paging.pageSize, paging.offset, policyId);
   }
 
   /** Harbor's only action on an execution: stop every task of it not yet ended. */

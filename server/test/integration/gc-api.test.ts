@@ -114,6 +114,30 @@ describe('/system/gc', () => {
     assert.match((await finished(id)).job_status, /^(Stopped|Success)$/);
   });
 
+  it('pages the history newest first: every run on exactly one page, X-Total-Count the number of runs, Link to the next page', async () => {
+    const before = Number((await harbor.call('GET', '/system/gc?page_size=1')).headers.get('x-total-count'));
+    const created: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const id = await runNow({ dry_run: true, time_window: 0 });
+      await finished(id);
+      created.unshift(Number(id));
+    }
+    const seen: number[] = [];
+    for (let page = 1; ; page++) {
+      const response = await harbor.call('GET', `/system/gc?page=${page}&page_size=2`);
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get('x-total-count'), String(before + 3));
+      const ids = (response.body as { id: number }[]).map((run) => run.id);
+      if (ids.length === 0) break;
+      assert.ok(ids.length <= 2);
+      assert.equal(/rel="next"/.test(response.headers.get('link') ?? ''), page * 2 < before + 3, `page ${page}'s Link header`);
+      seen.push(...ids);
+    }
+    assert.equal(new Set(seen).size, before + 3, 'every run once');
+    assert.deepEqual(seen, [...seen].sort((a, b) => b - a), 'newest first');
+    assert.deepEqual(seen.slice(0, 3), created);
+  });
+
   it('is for system administrators only', async () => {
     for (const [method, path] of [
       ['GET', '/system/gc'],

@@ -14,6 +14,7 @@ import { startTestApp, type TestApp } from '../fixtures/app-harness.ts';
 import { blobOf, descriptor, imageOf, makeIndex, makeLayer, OCI_CONFIG, OCI_MANIFEST, type Blob, type Image } from '../fixtures/image-builder.ts';
 import { checkInvariants, describeViolations, storedBlobDigests } from '../fixtures/invariants.ts';
 import { startS3Server, type S3Server } from '../fixtures/s3-server.ts';
+import { waitUntil } from '../fixtures/wait.ts';
 
 /**
  * Garbage collection on the real app: what goes and what stays, quota usage after the run, dry runs,
@@ -234,6 +235,34 @@ describe('garbage collection', () => {
     assert.deepEqual(deleted.filter((d) => d.kind === 'link'), [], 'no link the push holds is deleted');
     assert.equal((await berth.client.pushManifest('gc/link-b', 'b', image.manifest)).status, 201);
     assert.deepEqual(await pull('gc/link-b', image, 'b'), [200, 200, 200]);
+    await assertClean();
+  });
+
+  it('a manifest PUT that waited on the mark of one of its blobs is refused with MANIFEST_BLOB_UNKNOWN while the sweep takes it: no deadlock, no 500', async () => {
+    const image = imageOf([await makeLayer(1460, 'order-a'), await makeLayer(1470, 'order-b')], { created: 'order' });
+    for (const blob of [image.config, ...image.layers]) await berth.client.pushBlob('gc/order', blob);
+    // The PUT locks its blobs in digest order: the one marked is the highest, so the PUT holds the others when it waits on it.
+    const marked = contentOf(image).sort().at(-1)!;
+    const store = new ContentStore();
+    const cutoff = (await store.clockMinusHours(berth.db, 0)).text;
+    // The mark's statements on that blob, its transaction held open: the PUT's lock statement waits on it.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const mark = berth.db.transaction().execute(async (trx) => {
+      await sql`SELECT 1 FROM blob WHERE digest = ${marked} FOR UPDATE`.execute(trx);
+      assert.deepEqual((await store.markUnreferencedBlobs(trx, [marked], cutoff)).map((b) => b.digest), [marked]);
+      await released;
+    });
+    const waiting = async () => (await sql<{ n: string }>`SELECT count(*) AS n FROM pg_locks WHERE NOT granted AND locktype IN ('transactionid', 'tuple')`.execute(berth.db)).rows[0]!.n !== '0';
+    const put = berth.client.request('PUT', '/v2/gc/order/manifests/order', { body: image.manifest.bytes, headers: { 'content-type': OCI_MANIFEST } });
+    await waitUntil(waiting, 'the manifest PUT waits on the marked blob');
+    release();
+    await mark;
+    // The sweep of the marked blob (a run's first step) while the PUT finishes.
+    const [response, { deleted }] = await Promise.all([put, collect(berth)]);
+    assert.equal(response.status, 400);
+    assert.deepEqual(((await response.json()) as { errors: { code: string }[] }).errors.map((e) => e.code), ['MANIFEST_BLOB_UNKNOWN']);
+    assert.ok(blobsOf(deleted).includes(marked), 'the sweep took the marked blob');
     await assertClean();
   });
 

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createReadStream, readFileSync, readlinkSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, statfs, unlink, type FileHandle } from 'node:fs/promises';
+import { createReadStream, readFileSync, readlinkSync, type Dirent } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, statfs, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import {
@@ -193,7 +193,7 @@ export class FilesystemDriver implements StorageDriver {
   }
 
   async delete(path: string): Promise<void> {
-    await rm(this.resolve(path), { recursive: true, force: true });
+    await removeTree(this.resolve(path));
   }
 
   /** Names in the temporary directory; none before the first write created it. */
@@ -269,6 +269,40 @@ export class FilesystemDriver implements StorageDriver {
     if (!fullPath.startsWith(this.root + sep)) throw new InvalidPathError(path);
     return fullPath;
   }
+}
+
+/**
+ * Deletes a file or a directory with everything in it; nothing there is not
+ * an error. Garbage collection deletes millions of blob directories (one
+ * file each): reading the directory's entries with their types and then
+ * unlinking takes three calls each where fs.rm's walk takes six (it lstats
+ * every entry and tries rmdir before it reads the directory).
+ */
+async function removeTree(fullPath: string): Promise<void> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(fullPath, { withFileTypes: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    if (code !== 'ENOTDIR') throw err;
+    await unlink(fullPath).catch(unlessMissing);
+    return;
+  }
+  await Promise.all(entries.map((entry) => (entry.isDirectory() ? removeTree(join(fullPath, entry.name)) : unlink(join(fullPath, entry.name)).catch(unlessMissing))));
+  try {
+    await rmdir(fullPath);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    // Something was written into it meanwhile: the thorough walk takes that too.
+    if (code === 'ENOTEMPTY' || code === 'EEXIST') await rm(fullPath, { recursive: true, force: true });
+    else throw err;
+  }
+}
+
+function unlessMissing(err: unknown): void {
+  if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
 }
 
 class FilesystemFileWriter implements FileWriter {
