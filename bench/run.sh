@@ -16,7 +16,7 @@
 # takes the disk out of the comparison and leaves CPU as the floor),
 # BENCH_WRK_SECONDS (10), BENCH_IMAGE_LAYERS (4), BENCH_LAYER_MIB (64),
 # BENCH_SEED_ARTIFACTS (100000), BENCH_SEED_REPOS (10000), BENCH_GC_BLOBS (1000000; 0 skips section 8),
-# BENCH_GC_PUSH_SECONDS (20), BENCH_GC_SOAK_MINUTES (30; 0 skips section 9, the GC soak),
+# BENCH_GC_PUSH_SECONDS (60), BENCH_GC_SOAK_MINUTES (30; 0 skips section 9, the GC soak),
 # BENCH_BERTH_NODE_FLAGS (extra node flags for Berth only, passed as
 # NODE_OPTIONS to server/bin/berth, the launcher `npm start` uses; empty by default), BENCH_BREAKDOWN=1 to also run
 # bench/upload-breakdown.ts (where upload time goes), BENCH_STRICT=1 to exit
@@ -628,7 +628,7 @@ alive "$BERTH_PID" || fail "berth died during the API section"
 GC_BLOBS=${BENCH_GC_BLOBS:-1000000}
 if ((GC_BLOBS > 0)); then
   log "8. Garbage collection (berth only): $GC_BLOBS seeded blobs, berth gc beside the server, pushes with and without it"
-  "$NODE" "$BENCH/gc.ts" "$BERTH_DATA" "$BERTH" "$BASIC" "$GC_BLOBS" "${BENCH_GC_PUSH_SECONDS:-20}" >>"$RAW" || fail "the GC bench failed"
+  "$NODE" "$BENCH/gc.ts" "$BERTH_DATA" "$BERTH" "$BASIC" "$GC_BLOBS" "${BENCH_GC_PUSH_SECONDS:-60}" >>"$RAW" || fail "the GC bench failed"
   alive "$BERTH_PID" || fail "berth died during the GC section"
 fi
 # 9. The GC soak (berth only): bench/gc-soak.ts, clients pushing, pulling and deleting while berth gc runs back to
