@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -102,13 +102,8 @@ describe('the production install on a read-only tree as an unprivileged user', {
     }
   });
 
-  it('serves a push and a pull, writes only under its data directory and exits 0 on SIGTERM', { timeout: 180_000 }, async () => {
-    // TMPDIR exists but is root's: a write there fails instead of going unnoticed.
-    const scratch = join(work, 'tmp');
-    mkdirSync(scratch, { mode: 0o755 });
-    const appBefore = listing(app);
-    const scratchBefore = ownedScratch(uid);
-    const port = await freePort();
+  /** `berth serve` from the read-only tree as uid:gid, the way the image runs it (no HOME, TMPDIR unwritable). */
+  const serveAs = (uid: number, gid: number, dataDir: string, port: number, scratch: string) => {
     const child: ChildProcess = spawn('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--', join(app, 'server', 'bin', 'berth'), 'serve'], {
       cwd: app,
       env: {
@@ -117,7 +112,7 @@ describe('the production install on a read-only tree as an unprivileged user', {
         NODE_ENV: 'production',
         HOME: '/nonexistent',
         TMPDIR: scratch,
-        BERTH_DATA_DIR: data,
+        BERTH_DATA_DIR: dataDir,
         BERTH_HTTP_HOST: '127.0.0.1',
         BERTH_HTTP_PORT: String(port),
         BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
@@ -125,16 +120,27 @@ describe('the production install on a read-only tree as an unprivileged user', {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    let text = '';
+    child.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    return { child, output: () => text, exited };
+  };
+
+  it('serves a push and a pull, writes only under its data directory and exits 0 on SIGTERM', { timeout: 180_000 }, async () => {
+    // TMPDIR exists but is root's: a write there fails instead of going unnoticed.
+    const scratch = join(work, 'tmp');
+    mkdirSync(scratch, { mode: 0o755 });
+    const appBefore = listing(app);
+    const scratchBefore = ownedScratch(uid);
+    const port = await freePort();
+    const { child, output, exited } = serveAs(uid, gid, data, port, scratch);
     try {
       const base = `http://127.0.0.1:${port}`;
       const deadline = Date.now() + START_TIMEOUT_MS;
       for (;;) {
-        assert.equal(child.exitCode, null, `berth exited:\n${output}`);
-        assert.ok(Date.now() < deadline, `berth did not start within ${START_TIMEOUT_MS / 1000}s:\n${output}`);
+        assert.equal(child.exitCode, null, `berth exited:\n${output()}`);
+        assert.ok(Date.now() < deadline, `berth did not start within ${START_TIMEOUT_MS / 1000}s:\n${output()}`);
         const status = await fetch(`${base}/v2/`).then(
           (r) => r.arrayBuffer().then(() => r.status),
           () => 0,
@@ -161,7 +167,7 @@ describe('the production install on a read-only tree as an unprivileged user', {
     } finally {
       if (child.exitCode === null) child.kill('SIGTERM');
     }
-    assert.equal(await exited, 0, output);
+    assert.equal(await exited, 0, output());
 
     assert.deepEqual(changes(appBefore, listing(app)), [], 'the app tree changed');
     assert.deepEqual(readdirSync(scratch), [], 'something was written to TMPDIR');
@@ -169,5 +175,20 @@ describe('the production install on a read-only tree as an unprivileged user', {
     // What it wrote is all in the data directory: the embedded PostgreSQL, blobs, its lock is released.
     assert.ok(existsSync(join(data, 'postgres', 'PG_VERSION')));
     assert.ok(!readdirSync(data).some((name) => name.startsWith('initdb-')), 'initdb scratch left behind');
+  });
+
+  it('with the embedded PostgreSQL, a uid that has no passwd entry is refused at once with the way out', async () => {
+    // A platform-assigned uid (OpenShift): the first one from 10002 that names no user here.
+    let stranger = 10002;
+    while (spawnSync('getent', ['passwd', String(stranger)]).status === 0) stranger++;
+    const strangerData = join(work, 'stranger-data');
+    mkdirSync(strangerData, { mode: 0o700 });
+    chownSync(strangerData, stranger, stranger);
+    const scratch = join(work, 'stranger-tmp');
+    mkdirSync(scratch, { mode: 0o755 });
+    const { output, exited } = serveAs(stranger, stranger, strangerData, await freePort(), scratch);
+    assert.equal(await exited, 1, output());
+    assert.match(output(), new RegExp(`^berth: the embedded PostgreSQL cannot run as uid ${stranger}: the uid has no passwd entry, which initdb and postgres need; .* or set database.url to an external PostgreSQL\\n$`));
+    assert.deepEqual(readdirSync(strangerData), []);
   });
 });
