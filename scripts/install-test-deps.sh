@@ -10,7 +10,9 @@ set -euo pipefail
 # nodejs: the distribution's Node, older than Berth needs: the launcher must still run on the pinned Node when it is
 # first on PATH (server/test/e2e/cli.test.ts).
 # docker-registry: CNCF distribution, the oracle garbage collection is compared with (server/test/fixtures/distribution.ts).
-packages=(skopeo podman buildah curl util-linux mount slapd ldap-utils chromium fonts-wqy-zenhei nodejs docker-registry)
+# docker-compose: the compose files' schema check (server/test/deploy/container-lint.test.ts); unzip: helm and kubectl
+# from the lambda-layer-kubectl npm package (server/test/deploy/helm.test.ts).
+packages=(skopeo podman buildah curl util-linux mount slapd ldap-utils chromium fonts-wqy-zenhei nodejs docker-registry docker-compose unzip)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

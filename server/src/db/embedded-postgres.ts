@@ -1,12 +1,13 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
+import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../logger.ts';
 import { freePort } from '../net/free-port.ts';
 import { lockDataDirectory } from './data-dir-lock.ts';
 import { isAlive } from '../processes.ts';
+import { StartupError } from '../startup.ts';
 
 export interface EmbeddedDatabase {
   /** Connection URL for `database` (default: the maintenance database `postgres`). */
@@ -55,9 +56,23 @@ async function stopLeftoverServer(dataDir: string, log: Logger): Promise<void> {
   if (isAlive(pid)) process.kill(pid, 'SIGKILL');
 }
 
-/** PostgreSQL refuses to run as root: as root, run it as the `postgres` system user (created if missing). */
+/**
+ * PostgreSQL refuses to run as root: as root, run it as the `postgres` system user (created if missing). As any
+ * other user it runs as that user, which initdb and postgres look up in the passwd database: a platform-assigned
+ * uid without an entry (OpenShift) is refused here with the way out, not by initdb mid-start.
+ */
 function postgresUser(): { uid: number; gid: number } | undefined {
-  if (userInfo().uid !== 0) return undefined;
+  // process.getuid, not os.userInfo: the latter throws for a uid without a passwd entry.
+  if (process.getuid?.() !== 0) {
+    try {
+      userInfo();
+    } catch {
+      throw new StartupError(
+        `the embedded PostgreSQL cannot run as uid ${process.getuid?.()}: the uid has no passwd entry, which initdb and postgres need; run as a user that has one (the container image's 10001) or set database.url to an external PostgreSQL`,
+      );
+    }
+    return undefined;
+  }
   const lookup = () => ({
     uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
     gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
@@ -81,9 +96,10 @@ function run(command: string, args: string[], ids: { uid: number; gid: number } 
   });
 }
 
-async function initialise(bin: Binaries, dataDir: string, password: string, ids: { uid: number; gid: number } | undefined): Promise<void> {
-  // initdb reads the password from a file the postgres user can read; it lives only for this call.
-  const scratch = mkdtempSync(join(tmpdir(), 'berth-initdb-'));
+async function initialise(bin: Binaries, dataVolume: string, dataDir: string, password: string, ids: { uid: number; gid: number } | undefined): Promise<void> {
+  // initdb reads the password from a file the postgres user can read; it lives only for this call, on the data
+  // volume: a container's root filesystem (and so /tmp) may be read-only.
+  const scratch = mkdtempSync(join(dataVolume, 'initdb-'));
   const pwfile = join(scratch, 'pw');
   writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
   if (ids) {
@@ -161,7 +177,7 @@ export async function startEmbeddedPostgres(dataVolume: string, log: Logger): Pr
       mkdirSync(dataDir, { mode: 0o700 });
       if (ids) chownSync(dataDir, ids.uid, ids.gid);
       writeFileSync(passwordFile, randomBytes(24).toString('base64url'), { mode: 0o600 });
-      await initialise(bin, dataDir, readFileSync(passwordFile, 'utf8').trim(), ids);
+      await initialise(bin, dataVolume, dataDir, readFileSync(passwordFile, 'utf8').trim(), ids);
     } else if (!existsSync(passwordFile)) {
       throw new Error(`${passwordFile} is missing; cannot connect to the existing embedded database`);
     }
