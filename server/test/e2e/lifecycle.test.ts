@@ -52,12 +52,44 @@ async function slowUpload(berth: BerthProcess, location: string, chunks: number)
   return { connection, digest };
 }
 
-describe('a graceful shutdown (SIGTERM)', () => {
+describe('berth serve behind a proxy, then shut down (SIGTERM)', () => {
   let berth: BerthProcess;
   before(async () => {
-    berth = await startBerth({ env: { BERTH_HTTP_SHUTDOWN_DELAY: '1500ms', BERTH_HTTP_DRAIN_TIMEOUT: '20s' } });
+    // 127.0.0.2 is the proxy; the test's other connections come from 127.0.0.1. Debug: request lines are logged.
+    berth = await startBerth({ env: { BERTH_HTTP_TRUSTED_PROXIES: '127.0.0.2', BERTH_LOG_LEVEL: 'debug', BERTH_HTTP_SHUTDOWN_DELAY: '1500ms', BERTH_HTTP_DRAIN_TIMEOUT: '20s' } });
   });
   after(async () => berth.destroy());
+
+  /** A /v2/ challenge and an upload start from `localAddress`, claiming the client used https://registry.example.com from 198.51.100.7. */
+  async function throughProxy(localAddress: string): Promise<{ challenge: RawResponse; upload: RawResponse }> {
+    const connection = await RawConnection.open(berth.url, localAddress);
+    try {
+      const forwarded = `Host: ${berth.host}\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: registry.example.com\r\nX-Forwarded-For: 198.51.100.7\r\n`;
+      await connection.send(`GET /v2/ HTTP/1.1\r\n${forwarded}\r\n`);
+      const challenge = await connection.response();
+      await connection.send(`POST /v2/library/proxied/blobs/uploads/ HTTP/1.1\r\n${forwarded}Authorization: ${ADMIN_AUTH}\r\nContent-Length: 0\r\n\r\n`);
+      return { challenge, upload: await connection.response() };
+    } finally {
+      connection.close();
+    }
+  }
+
+  it('ignores X-Forwarded-* from a peer not in http.trusted_proxies: realm, Location and the logged client address are its own', async () => {
+    const { challenge, upload } = await throughProxy('127.0.0.1');
+    assert.equal(challenge.headers.get('www-authenticate'), `Bearer realm="${berth.url}/service/token",service="harbor-registry"`);
+    assert.equal(upload.status, 202);
+    assert.match(upload.headers.get('location')!, /^\/v2\/library\/proxied\/blobs\/uploads\/[^/]+$/);
+    assert.match(berth.output(), /ignoring X-Forwarded-Proto\/-Host from 127\.0\.0\.1, which is not in http\.trusted_proxies/);
+    assert.doesNotMatch(berth.output(), /"remoteAddress":"198\.51\.100\.7"/);
+  });
+
+  it('believes them from the trusted proxy: the realm is the external address and the client address the forwarded one', async () => {
+    const { challenge, upload } = await throughProxy('127.0.0.2');
+    assert.equal(challenge.headers.get('www-authenticate'), 'Bearer realm="https://registry.example.com/service/token",service="harbor-registry"');
+    assert.equal(upload.status, 202);
+    assert.match(upload.headers.get('location')!, /^\/v2\/library\/proxied\/blobs\/uploads\/[^/]+$/, 'relative: resolved against the address the client used');
+    assert.match(berth.output(), /"remoteAddress":"198\.51\.100\.7"/);
+  });
 
   it('turns /readyz 503 at once, keeps accepting through shutdown_delay, finishes the upload in flight and exits 0', async () => {
     assert.deepEqual(await getFresh(`${berth.url}/readyz`), { status: 200, body: 'ok', connection: 'keep-alive' });
@@ -68,6 +100,7 @@ describe('a graceful shutdown (SIGTERM)', () => {
     const upload = await slowUpload(berth, location, 16);
     await upload.connection.write(CHUNK);
 
+    const logged = berth.output().length;
     const exited = berth.stop();
     // During the delay: new connections are still accepted, and told the replica is going.
     const draining = await waitFor('/readyz answers 503', async () => {
@@ -90,7 +123,7 @@ describe('a graceful shutdown (SIGTERM)', () => {
     assert.equal(done.headers.get('docker-content-digest'), upload.digest);
     assert.equal(done.headers.get('connection'), 'close');
     assert.equal(await exited, 0);
-    assert.doesNotMatch(berth.output(), /"level":(40|50|60)/, 'a clean drain logs no warning or error');
+    assert.doesNotMatch(berth.output().slice(logged), /"level":(40|50|60)/, 'a clean drain logs no warning or error');
   });
 });
 
