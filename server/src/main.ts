@@ -11,7 +11,7 @@ import { buildApp } from './app.ts';
 import { createStorageDriver } from './storage/create-driver.ts';
 import { startHttpsRedirect } from './http/https-redirect.ts';
 import { drainAndClose } from './http/closing.ts';
-import { reloadCertificateOnChange } from './http/tls-reload.ts';
+import { reloadCertificateOnChange, tlsPairProblem } from './http/tls-reload.ts';
 import type { GcArguments, Invocation } from './cli.ts';
 import { describeDeletion, describeProgress, GcOutput } from './gc/gc-output.ts';
 import { GarbageCollector } from './gc/gc.service.ts';
@@ -32,7 +32,10 @@ function readTls(config: BerthConfig): { key: Buffer; cert: Buffer } | undefined
       throw new ConfigError(`https.${key}: cannot read ${path}: ${(error as Error).message}`);
     }
   };
-  return { cert: read('certificate', config.https.certificate), key: read('private_key', config.https.private_key) };
+  const pair = { cert: read('certificate', config.https.certificate), key: read('private_key', config.https.private_key) };
+  const problem = tlsPairProblem(pair);
+  if (problem) throw new ConfigError(`https.certificate and https.private_key: ${problem}`);
+  return pair;
 }
 
 interface Runtime {

@@ -1,3 +1,4 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { createSecureContext, type Server as TlsServer } from 'node:tls';
 import type { Logger } from '../logger.ts';
@@ -8,6 +9,21 @@ const POLL_INTERVAL_MS = 1000;
 export interface TlsPair {
   key: Buffer;
   cert: Buffer;
+}
+
+/**
+ * Why `pair` cannot be served, or undefined when it can. Node accepts a key
+ * that does not belong to the certificate and fails every handshake after, so
+ * that is checked here (against the first certificate of a chain: the server's).
+ */
+export function tlsPairProblem(pair: TlsPair): string | undefined {
+  try {
+    if (!new X509Certificate(pair.cert).checkPrivateKey(createPrivateKey(pair.key))) return 'the private key does not belong to the certificate';
+    createSecureContext(pair);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 /**
@@ -34,8 +50,8 @@ export function reloadCertificateOnChange(server: TlsServer, files: { certificat
   const load = async (current: string) => {
     try {
       const pair = { cert: await readFile(files.certificate), key: await readFile(files.privateKey) };
-      // Throws on a mismatched or unreadable pair, before the server is touched.
-      createSecureContext(pair);
+      const problem = tlsPairProblem(pair);
+      if (problem) throw new Error(problem);
       server.setSecureContext(pair);
       Object.assign(served, pair);
       log.info({ certificate: files.certificate }, 'loaded the renewed TLS certificate for new connections');
