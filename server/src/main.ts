@@ -98,7 +98,7 @@ async function serve(config: BerthConfig, log: Logger): Promise<void> {
     }
     stopping = true;
     const { shutdown_delay: delay, drain_timeout: drainTimeout } = config.http;
-    log.info({ signal, shutdown_delay_ms: delay, drain_timeout_ms: drainTimeout }, 'shutting down: not ready, draining');
+    log.info({ signal, shutdown_delay_ms: delay, drain_timeout_ms: drainTimeout }, 'shutting down');
     // Whatever hangs past the budget (a job that ignores its abort, a pool that does not end), the
     // orchestrator gets its exit rather than a SIGKILL after its own grace period.
     setTimeout(() => {
@@ -113,8 +113,13 @@ async function serve(config: BerthConfig, log: Logger): Promise<void> {
     await close(runtime);
     process.exit(0);
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  const onSignal = (signal: string) =>
+    void shutdown(signal).catch((error: unknown) => {
+      log.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    });
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
 }
 
 /**

@@ -140,7 +140,7 @@ describe('a shutdown whose requests outlast http.drain_timeout', () => {
     await upload.connection.write(CHUNK);
     const started = Date.now();
     const exited = berth.stop();
-    await waitFor('the shutdown began', async () => (/shutting down: not ready/.test(berth.output()) ? true : undefined));
+    await waitFor('the shutdown began', async () => (/"msg":"shutting down"/.test(berth.output()) ? true : undefined));
     process.kill(berth.pid(), 'SIGTERM');
     assert.equal(await upload.connection.readResponse(DRAIN_MS + 10_000), 'closed', 'the stalled upload is cut without an answer');
     assert.equal(await exited, 0);
