@@ -21,7 +21,7 @@ describe('a TLS certificate and key', () => {
       const rsa = pair(dir, 'rsa', ['rsa:2048']);
       assert.equal(tlsPairProblem(a), undefined);
       assert.equal(tlsPairProblem(rsa), undefined);
-      // Node itself accepts both of these and fails every handshake afterwards.
+      // Node's own check refuses the first; it accepts the second, and every handshake would then fail.
       assert.equal(tlsPairProblem({ cert: a.cert, key: b.key }), 'the private key does not belong to the certificate');
       assert.equal(tlsPairProblem({ cert: a.cert, key: rsa.key }), 'the private key does not belong to the certificate');
       assert.ok(tlsPairProblem({ cert: Buffer.from('not a certificate'), key: a.key }));

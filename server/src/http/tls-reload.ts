@@ -12,9 +12,10 @@ export interface TlsPair {
 }
 
 /**
- * Why `pair` cannot be served, or undefined when it can. Node accepts a key
- * that does not belong to the certificate and fails every handshake after, so
- * that is checked here (against the first certificate of a chain: the server's).
+ * Why `pair` cannot be served, or undefined when it can. Node refuses a key of
+ * another certificate of the same algorithm but accepts one of another
+ * algorithm (an RSA key for an EC certificate), and every handshake then
+ * fails; so the pair is checked here (the first certificate of a chain: the server's).
  */
 export function tlsPairProblem(pair: TlsPair): string | undefined {
   try {
