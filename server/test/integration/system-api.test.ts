@@ -82,7 +82,7 @@ describe('liveness and readiness', () => {
     }
   });
 
-  it('answers a storm of concurrent probes ok, from one shared check', async () => {
+  it('answers a storm of concurrent probes, every one ok', async () => {
     const answers = await Promise.all(Array.from({ length: 50 }, () => probe(t.url, '/readyz')));
     assert.deepEqual(new Set(answers.map((a) => a.join())), new Set(['200,ok']));
   });
