@@ -161,16 +161,19 @@ export class ChangeListener implements CacheFreshness {
   }
 
   #deliver(payload: string | undefined): void {
-    let change: AnnouncedChange;
+    let change: Partial<AnnouncedChange> | undefined;
     try {
-      change = JSON.parse(payload ?? '') as AnnouncedChange;
+      change = JSON.parse(payload ?? '') as Partial<AnnouncedChange>;
     } catch {
-      // Perhaps a newer Berth's format: what it concerns is unknown, so nothing cached may be trusted.
+      change = undefined;
+    }
+    if (typeof change?.type !== 'string' || typeof change.resource !== 'string') {
+      // Perhaps a newer Berth's format (rolling upgrades): what it concerns is unknown, so nothing cached may be trusted.
       this.#log.warn({ payload }, 'unreadable change announcement: clearing every cache');
       this.#reset();
       return;
     }
-    for (const handler of this.#handlers.get(change.type) ?? []) handler(change);
+    for (const handler of this.#handlers.get(change.type) ?? []) handler(change as AnnouncedChange);
   }
 
   #reset(): void {

@@ -52,6 +52,12 @@ describe('the change listener: announcements at commit, short cache lives while 
     ]);
   });
 
+  it('clears every cache on an announcement it cannot read (a newer Berth\'s, during a rolling upgrade)', async () => {
+    const before = resets;
+    await sql`SELECT pg_notify('berth_changes', '{"kind":"renamed-field"}')`.execute(db);
+    await waitUntil(() => resets === before + 1, 'the caches are cleared');
+  });
+
   it('refuses a subscription to a kind of change that is never announced', () => {
     assert.throws(() => listener.on(['create_artifact'], () => undefined), /create_artifact events are not announced/);
   });
