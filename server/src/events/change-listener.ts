@@ -57,6 +57,7 @@ export class ChangeListener implements CacheFreshness {
   readonly #resets: (() => void)[] = [];
   #client: pg.Client | undefined;
   #listening = false;
+  #listenedBefore = false;
   #stopped = false;
   #retryMs = FIRST_RETRY_MS;
   #timer: NodeJS.Timeout | undefined;
@@ -137,6 +138,8 @@ export class ChangeListener implements CacheFreshness {
     }
     if (lost || this.#stopped) return;
     this.#listening = true;
+    if (this.#listenedBefore) this.#log.info("listening for other processes' changes again; every cache cleared");
+    this.#listenedBefore = true;
     this.#retryMs = FIRST_RETRY_MS;
     // Only now: announcements made before LISTEN took effect were not heard, so nothing cached before may be trusted.
     this.#reset();
@@ -153,7 +156,7 @@ export class ChangeListener implements CacheFreshness {
     this.#client = undefined;
     client.end().catch(() => undefined);
     if (this.#stopped) return;
-    if (wasListening) this.#log.warn({ err: error }, 'lost the connection that hears other processes\' changes; caches keep entries for 2 s until it is back');
+    if (wasListening) this.#log.warn({ err: error }, `lost the connection that hears other processes' changes; caches keep entries for ${UNWATCHED_MAX_AGE_MS / 1000} s until it is back`);
     const delay = this.#retryMs * (0.5 + Math.random() / 2);
     this.#retryMs = Math.min(this.#retryMs * 2, MAX_RETRY_MS);
     this.#timer = setTimeout(() => void this.#connect(), delay);

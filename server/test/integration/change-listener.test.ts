@@ -64,7 +64,7 @@ describe('the change listener: announcements at commit, short cache lives while 
 
   it('serves entries for a short time only while its connection is down, and clears every cache once it listens again', async () => {
     const before = resets;
-    await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ${ChangeListener.applicationName()}`.execute(db);
+    await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ${ChangeListener.applicationName()} AND datname = current_database()`.execute(db);
     await waitUntil(() => !listener.listening || resets > before, 'the listener notices the loss');
     if (!listener.listening) assert.equal(listener.maxAge(60_000), UNWATCHED_MAX_AGE_MS);
     await waitUntil(() => listener.listening && resets === before + 1, 'the listener is back and has cleared the caches');
