@@ -33,8 +33,20 @@ export async function appendEvents(trx: Transaction<Database>, events: readonly 
       )
       .execute();
   }
-  const announced = [...new Set(events.filter((event) => ANNOUNCED_EVENT_TYPES.has(event.type)).map((event) => JSON.stringify({ type: event.type, resource: event.resource } satisfies AnnouncedChange)))];
-  if (announced.length > 0) await sql`SELECT pg_notify(${CHANGES_CHANNEL}, payload) FROM unnest(${announced}::text[]) AS payload`.execute(trx);
+  await announce(
+    trx,
+    events.filter((event) => ANNOUNCED_EVENT_TYPES.has(event.type)).map((event) => ({ type: event.type, resource: event.resource })),
+  );
+}
+
+/**
+ * Tells every process's ChangeListener of `changes` when the caller's
+ * transaction commits (never if it rolls back). PostgreSQL delivers the same
+ * announcement made twice in one transaction once.
+ */
+export async function announce(trx: Transaction<Database>, changes: readonly AnnouncedChange[]): Promise<void> {
+  const payloads = [...new Set(changes.map((change) => JSON.stringify({ type: change.type, resource: change.resource } satisfies AnnouncedChange)))];
+  if (payloads.length > 0) await sql`SELECT pg_notify(${CHANGES_CHANNEL}, payload) FROM unnest(${payloads}::text[]) AS payload`.execute(trx);
 }
 
 /** SQL of the readers' side: cursors, reading in commit order, and pruning what every reader has applied. */

@@ -6,6 +6,7 @@ import { ldapSettingsSchema, type LdapSettings } from '../auth/ldap/ldap-setting
 import { oidcSettingsSchema, type OidcSettings } from '../auth/oidc/oidc-settings.ts';
 import { generalSettingsSchema, type GeneralSettings } from './settings.schema.ts';
 import { UNWATCHED, type CacheFreshness } from '../events/change-listener.ts';
+import { announce } from '../events/outbox.ts';
 
 /**
  * The longest a replica serves settings it read earlier. A change is
@@ -109,6 +110,8 @@ export class SettingsService {
           .execute();
       }
       await alongside?.(trx);
+      // Announced here, by the only writer of system_setting, whether or not the caller records an event.
+      await announce(trx, [{ type: 'update_configuration', resource: 'configurations' }]);
     });
     this.invalidate();
   }

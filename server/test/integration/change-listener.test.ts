@@ -5,6 +5,7 @@ import { createDatabase, migrateToLatest, type Db } from '../../src/db/database.
 import { appendEvent } from '../../src/events/outbox.ts';
 import { ChangeListener, UNWATCHED_MAX_AGE_MS, type AnnouncedChange } from '../../src/events/change-listener.ts';
 import { createLogger } from '../../src/logger.ts';
+import { SettingsService } from '../../src/settings/settings.service.ts';
 import { createTestDatabase } from '../fixtures/test-database.ts';
 import { waitUntil } from '../fixtures/wait.ts';
 
@@ -56,6 +57,14 @@ describe('the change listener: announcements at commit, short cache lives while 
     const before = resets;
     await sql`SELECT pg_notify('berth_changes', '{"kind":"renamed-field"}')`.execute(db);
     await waitUntil(() => resets === before + 1, 'the caches are cleared');
+  });
+
+  it('hears a settings change made without an event: the settings announce their own changes', async () => {
+    const settingsChanges: AnnouncedChange[] = [];
+    listener.on(['update_configuration'], (change) => settingsChanges.push(change));
+    await new SettingsService(db).update({ self_registration: true });
+    await waitUntil(() => settingsChanges.length === 1, 'the settings change is announced');
+    assert.deepEqual(settingsChanges, [{ type: 'update_configuration', resource: 'configurations' }]);
   });
 
   it('refuses a subscription to a kind of change that is never announced', () => {
