@@ -43,8 +43,14 @@ interface Runtime {
 /** The database, migrated to this Berth's schema. */
 async function openDatabase(config: BerthConfig, log: Logger): Promise<Runtime> {
   const runtime = await connectDatabase(config, log);
-  const applied = await migrateToLatest(runtime.db, log);
-  if (applied.length > 0) log.info({ migrations: applied }, 'applied database migrations');
+  try {
+    const applied = await migrateToLatest(runtime.db, log);
+    if (applied.length > 0) log.info({ migrations: applied }, 'applied database migrations');
+  } catch (error) {
+    // A refused schema is an answer, not a crash: the embedded PostgreSQL stops as at a shutdown.
+    await close(runtime);
+    throw error;
+  }
   return runtime;
 }
 
