@@ -29,6 +29,7 @@ import { permissionsRoutes } from './access/permissions.routes.ts';
 import { AuditLog } from './audit/audit-log.ts';
 import { AuditStore } from './audit/audit.store.ts';
 import { AuditListener } from './audit/audit.listener.ts';
+import { ChangeListener } from './events/change-listener.ts';
 import { EventReader, type EventConsumer } from './events/event-reader.ts';
 import { OutboxPurge } from './events/outbox-purge.ts';
 import { outboxPurgeJob, PURGE_EVENTS } from './events/outbox-purge.job.ts';
@@ -179,7 +180,13 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
 
   const hashing = new HashWorker();
   app.addHook('onClose', async () => hashing.close());
-  const settings = new SettingsService(db);
+  const databaseUrl = deps.databaseUrl ?? config.database.url;
+  if (!databaseUrl) throw new Error('buildApp needs the database URL (databaseUrl or database.url)');
+  // What other processes change among what this one caches (logins, settings) is heard here.
+  const changes = new ChangeListener(databaseUrl, log);
+  await changes.start();
+  app.addHook('onClose', async () => changes.stop());
+  const settings = new SettingsService(db, changes);
   const auditStore = new AuditStore();
   const audit = new AuditLog(settings);
   const immutabilityStore = new ImmutabilityStore();
@@ -214,7 +221,15 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
     new RobotVerifier(db, robotsStore, settings),
     new DatabaseUserVerifier(db, settings),
     new LdapUserVerifier({ db, directory, settings, store: ldapUsers, log }),
-  ]);
+  ], changes);
+  changes.on(['update_user', 'delete_user', 'update_robot', 'delete_robot'], (change) => authenticator.forget(change.resource));
+  const forgetEverything = () => {
+    settings.invalidate();
+    authenticator.forgetAll();
+  };
+  // Logins are verified under the settings (auth mode, local users, the directory): both go together.
+  changes.on(['update_configuration'], forgetEverything);
+  changes.onReset(forgetEverything);
   const access = new AccessService(db);
   const tokens = new RegistryTokens(db, TOKEN_ISSUER);
   const users = new UsersService(db, new UsersStore(), authenticator, settings, access, (username) => retireInitialAdminPassword(config.data_volume, log, username));
@@ -231,8 +246,6 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
     realm: (request) => tokenRealm(request, config.external_url),
   });
 
-  const databaseUrl = deps.databaseUrl ?? config.database.url;
-  if (!databaseUrl) throw new Error('buildApp needs the database URL (databaseUrl or database.url)');
   const jobs = new JobService({ db, store: new JobsStore(), log, databaseUrl, config: { workers: config.jobs.workers, heartbeatMs: config.jobs.heartbeat } });
   jobs.register(uploadPurgeJob((age) => content.blobs.purgeUploads(age)));
   const gc = new GarbageCollector(content.garbage, new DatabaseForeground(db));

@@ -8,6 +8,8 @@ export interface Invocation {
   configFile?: string;
   /** berth gc's options. */
   gc?: GcArguments;
+  /** berth migrate --dry-run: list pending migrations, apply none. */
+  dryRun?: boolean;
 }
 
 export interface GcArguments {
@@ -48,12 +50,17 @@ ${CONFIG_HELP}
 ${HELP_HELP}`,
   },
   migrate: {
-    summary: 'apply database migrations and exit',
-    usage: 'berth migrate [--config FILE]',
-    options: { config: { type: 'string' } },
+    summary: 'apply database migrations and exit (--dry-run: list them)',
+    usage: 'berth migrate [--dry-run] [--config FILE]',
+    options: { config: { type: 'string' }, 'dry-run': { type: 'boolean' } },
     help: `Applies pending database migrations and exits (replicas starting together apply each once).
+Refuses, exit 1, a database whose schema needs a newer Berth; migrations of a newer
+Berth that are expand-only are allowed (rolling upgrades: docs/upgrading.md).
 
 options:
+  --dry-run       list the pending migrations, each expand-only or breaking
+                  (breaking: replicas of the older Berth must be stopped first);
+                  change nothing
 ${CONFIG_HELP}
 ${HELP_HELP}`,
   },
@@ -178,7 +185,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
     }
     default: {
       const configFile = values.config;
-      return { kind: 'run', command: first as 'serve' | 'migrate', ...(typeof configFile === 'string' && { configFile }) };
+      return { kind: 'run', command: first as 'serve' | 'migrate', ...(typeof configFile === 'string' && { configFile }), ...(values['dry-run'] === true && { dryRun: true }) };
     }
   }
 }

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, loadConfig, unknownVariables, type BerthConfig } from './config/config.ts';
 import { createDatabase, migrateToLatest, type Db } from './db/database.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.ts';
+import { NEWEST_KNOWN, pendingMigrations, readSchemaState, unknownMigrations } from './db/schema-compatibility.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ensureAdmin } from './auth/admin.ts';
 import { buildApp } from './app.ts';
@@ -46,7 +47,21 @@ interface Runtime {
   embedded?: EmbeddedDatabase;
 }
 
+/** The database, migrated to this Berth's schema. */
 async function openDatabase(config: BerthConfig, log: Logger): Promise<Runtime> {
+  const runtime = await connectDatabase(config, log);
+  try {
+    const applied = await migrateToLatest(runtime.db, log);
+    if (applied.length > 0) log.info({ migrations: applied }, 'applied database migrations');
+  } catch (error) {
+    // A refused schema is an answer, not a crash: the embedded PostgreSQL stops as at a shutdown.
+    await close(runtime);
+    throw error;
+  }
+  return runtime;
+}
+
+async function connectDatabase(config: BerthConfig, log: Logger): Promise<Runtime> {
   let embedded: EmbeddedDatabase | undefined;
   let url = config.database.url;
   if (url) await checkDatabaseReachable(url);
@@ -56,8 +71,6 @@ async function openDatabase(config: BerthConfig, log: Logger): Promise<Runtime> 
   }
   const { max_open_conns, acquire_timeout, statement_timeout, idle_in_transaction_timeout } = config.database;
   const db = createDatabase(url, max_open_conns, log, { acquire: acquire_timeout, statement: statement_timeout, idleInTransaction: idle_in_transaction_timeout });
-  const applied = await migrateToLatest(db);
-  if (applied.length > 0) log.info({ migrations: applied }, 'applied database migrations');
   return { config, log, db, url, ...(embedded && { embedded }) };
 }
 
@@ -172,6 +185,32 @@ async function collectGarbage(config: BerthConfig, log: Logger, options: GcArgum
   }
 }
 
+/** berth migrate --dry-run: what a migration would apply, and whether replicas of the running Berth may stay up meanwhile. */
+async function describePendingMigrations(config: BerthConfig, log: Logger): Promise<number> {
+  const runtime = await connectDatabase(config, log);
+  try {
+    const state = await readSchemaState(runtime.db);
+    const unknown = unknownMigrations(state);
+    const pending = pendingMigrations(state);
+    if (unknown.length > 0) console.log(`the database also has migrations of a newer Berth, all expand-only: ${unknown.join(', ')}`);
+    if (pending.length === 0) {
+      console.log(`dry run: no pending migrations; the database is up to date for this Berth (${NEWEST_KNOWN})`);
+      return 0;
+    }
+    console.log(`dry run: ${pending.length} pending migration${pending.length === 1 ? '' : 's'}, nothing applied:`);
+    const width = Math.max(...pending.map(({ name }) => name.length));
+    for (const { name, kind } of pending) console.log(`  ${name.padEnd(width)}  ${kind === 'expand' ? 'expand-only' : 'breaking'}`);
+    console.log(
+      pending.some(({ kind }) => kind === 'breaking')
+        ? 'breaking: stop every replica of the older Berth before these are applied (docs/upgrading.md)'
+        : 'expand-only: replicas of the older Berth keep running beside the new one (docs/upgrading.md)',
+    );
+    return 0;
+  } finally {
+    await close(runtime);
+  }
+}
+
 /** Prints a configuration mistake: one line for one mistake, one line each for several. */
 function configProblem(error: ConfigError): number {
   console.error(error.message.includes('\n') ? `berth: invalid configuration:\n${error.message}` : `berth: invalid configuration: ${error.message}`);
@@ -197,6 +236,7 @@ export async function main(commandLine: Invocation): Promise<number> {
       return -1;
     }
     if (commandLine.command === 'gc') return await collectGarbage(config, log, commandLine.gc!);
+    if (commandLine.dryRun) return await describePendingMigrations(config, log);
     await close(await openDatabase(config, log));
     return 0;
   } catch (error) {

@@ -1,21 +1,25 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { UNWATCHED, type CacheFreshness } from '../events/change-listener.ts';
 
 /**
  * Remembers credentials that verified recently, so a registry client that
  * sends Basic auth on every request pays the memory-hard hash once per TTL
  * instead of once per request (distribution's bcrypt-per-request halves its
  * throughput). Only a SHA-256 of user+password is kept, compared in constant
- * time, and an entry dies after `ttlMs`, so a changed password stops working
- * within that window.
+ * time. Changes are announced to every process (ChangeListener), which
+ * forgets the user's entries at once; `ttlMs` bounds an entry anyway, and
+ * while no announcement can arrive `freshness` shortens it (UNWATCHED).
  */
 export class CredentialCache<T> {
-  readonly #entries = new Map<string, { fingerprint: Buffer; value: T; expires: number }>();
+  readonly #entries = new Map<string, { fingerprint: Buffer; value: T; at: number }>();
   readonly #ttlMs: number;
   readonly #capacity: number;
+  readonly #freshness: CacheFreshness;
 
-  constructor(ttlMs = 60_000, capacity = 10_000) {
-    this.#ttlMs = ttlMs;
-    this.#capacity = capacity;
+  constructor(options: { ttlMs?: number; capacity?: number; freshness?: CacheFreshness } = {}) {
+    this.#ttlMs = options.ttlMs ?? 60_000;
+    this.#capacity = options.capacity ?? 10_000;
+    this.#freshness = options.freshness ?? UNWATCHED;
   }
 
   static fingerprint(username: string, password: string): Buffer {
@@ -25,7 +29,7 @@ export class CredentialCache<T> {
   get(username: string, password: string): T | undefined {
     const entry = this.#entries.get(username);
     if (!entry) return undefined;
-    if (entry.expires < Date.now()) {
+    if (Date.now() - entry.at > this.#freshness.maxAge(this.#ttlMs)) {
       this.#entries.delete(username);
       return undefined;
     }
@@ -34,7 +38,7 @@ export class CredentialCache<T> {
 
   set(username: string, password: string, value: T): void {
     if (this.#entries.size >= this.#capacity) this.#entries.clear();
-    this.#entries.set(username, { fingerprint: CredentialCache.fingerprint(username, password), value, expires: Date.now() + this.#ttlMs });
+    this.#entries.set(username, { fingerprint: CredentialCache.fingerprint(username, password), value, at: Date.now() });
   }
 
   forget(username: string): void {

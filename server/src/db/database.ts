@@ -9,13 +9,12 @@ import {
   type ConnectionProvider,
   type DatabaseConnection,
   type Driver,
-  type MigrationProvider,
   type PostgresPoolClient,
 } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 import type { Logger } from '../logger.ts';
-import { migrations } from './migrations/index.ts';
+import { migrationsToRun, readSchemaState, unknownMigrations } from './schema-compatibility.ts';
 import { DEFAULT_DATABASE_TIMEOUTS } from '../config/config.schema.ts';
 
 export type Db = Kysely<Database>;
@@ -151,22 +150,29 @@ function releasedBrokenOnFatal(client: pg.PoolClient): PostgresPoolClient {
   return { query, release: () => client.release(fatal) } as unknown as PostgresPoolClient;
 }
 
-const provider: MigrationProvider = { getMigrations: async () => migrations };
-
 /**
- * Applies pending migrations. Kysely runs them in one transaction on
- * PostgreSQL and holds a lock table, so replicas starting together apply each
- * migration once and a failing migration leaves the schema as it was. They
- * run on one connection without the sessions' statement and idle timeouts: a
+ * Applies pending migrations, once across every process: Kysely runs them in
+ * one transaction under a session advisory lock of its own on PostgreSQL
+ * (pg_advisory_lock in its PostgresAdapter), so replicas starting together
+ * wait for each other, the later ones find nothing pending, and a failing
+ * migration leaves the schema as it was. Berth holds a second advisory lock
+ * around the whole step, so the compatibility check (schema-compatibility.ts:
+ * SchemaTooNewError for a schema that needs a newer Berth; a warning for
+ * expand-only migrations of a newer one) sees the schema it migrates. They run
+ * on one connection without the sessions' statement and idle timeouts: a
  * migration rewriting a large table may legitimately take long.
  */
-export async function migrateToLatest(db: Db): Promise<string[]> {
+export async function migrateToLatest(db: Db, log?: Logger): Promise<string[]> {
   const { error, results } = await db.connection().execute(async (connection) => {
     await sql`SET statement_timeout = 0`.execute(connection);
     await sql`SET idle_in_transaction_session_timeout = 0`.execute(connection);
+    await sql`SELECT pg_advisory_lock(hashtextextended('berth.migrations', 0))`.execute(connection);
     try {
-      return await new Migrator({ db: connection, provider }).migrateToLatest();
+      const unknown = unknownMigrations(await readSchemaState(connection));
+      if (unknown.length > 0) log?.warn({ migrations: unknown }, 'the database has migrations of a newer Berth, all expand-only: running beside it');
+      return await new Migrator({ db: connection, provider: { getMigrations: async () => migrationsToRun(unknown) } }).migrateToLatest();
     } finally {
+      await sql`SELECT pg_advisory_unlock(hashtextextended('berth.migrations', 0))`.execute(connection).catch(() => undefined);
       // Back to the values from the connection's start-up packet before the pool hands it out again.
       await sql`RESET statement_timeout`.execute(connection).catch(() => undefined);
       await sql`RESET idle_in_transaction_session_timeout`.execute(connection).catch(() => undefined);

@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import type { BerthEvent, StoredEvent } from './events.ts';
+import { ANNOUNCED_EVENT_TYPES, CHANGES_CHANNEL, type AnnouncedChange } from './change-listener.ts';
 
 /** Rows per INSERT: 7 parameters each stays far below PostgreSQL's 65 535 per statement. */
 const INSERT_CHUNK = 1_000;
@@ -9,6 +10,8 @@ const INSERT_CHUNK = 1_000;
 /**
  * Writes `event` in the caller's transaction, so it exists if and only if the
  * change it describes commits. Readers (event-reader.ts) see it once it has.
+ * Changes that processes cache (ANNOUNCED_EVENT_TYPES) are also announced to
+ * every process's ChangeListener, by a NOTIFY PostgreSQL delivers at commit.
  */
 export async function appendEvent(trx: Transaction<Database>, event: BerthEvent): Promise<void> {
   await appendEvents(trx, [event]);
@@ -30,6 +33,20 @@ export async function appendEvents(trx: Transaction<Database>, events: readonly 
       )
       .execute();
   }
+  await announce(
+    trx,
+    events.filter((event) => ANNOUNCED_EVENT_TYPES.has(event.type)).map((event) => ({ type: event.type, resource: event.resource })),
+  );
+}
+
+/**
+ * Tells every process's ChangeListener of `changes` when the caller's
+ * transaction commits (never if it rolls back). PostgreSQL delivers the same
+ * announcement made twice in one transaction once.
+ */
+export async function announce(trx: Transaction<Database>, changes: readonly AnnouncedChange[]): Promise<void> {
+  const payloads = [...new Set(changes.map((change) => JSON.stringify({ type: change.type, resource: change.resource } satisfies AnnouncedChange)))];
+  if (payloads.length > 0) await sql`SELECT pg_notify(${CHANGES_CHANNEL}, payload) FROM unnest(${payloads}::text[]) AS payload`.execute(trx);
 }
 
 /** SQL of the readers' side: cursors, reading in commit order, and pruning what every reader has applied. */

@@ -227,7 +227,7 @@ export class RobotsService {
       }
       await appendEvent(trx, { type: 'update_robot', projectId: robot.projectId, resourceType: 'robot', resource: robot.name, operator: actor.username });
     });
-    // Disabling or shortening takes effect at once in this process; other replicas drop cached logins within a minute.
+    // Disabling or shortening takes effect at once here; other processes hear of it through the event's announcement.
     this.#authenticator.forget(robot.name);
   }
 

@@ -62,7 +62,7 @@ export class ConfigurationsService {
       const description = `changed ${changed.join(', ')}`;
       await appendEvent(trx, { type: 'update_configuration', resourceType: 'configuration', resource: 'configurations', operator: actor.username, description });
     });
-    // Logins cached under the old rules (local users, the directory) must not outlive them here; other replicas follow within the cache's minute.
+    // Logins cached under the old rules (local users, the directory) must not outlive them here; other processes hear the event's announcement.
     this.#authenticator.forgetAll();
   }
 }

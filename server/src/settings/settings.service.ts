@@ -5,9 +5,16 @@ import { BerthError } from '../errors.ts';
 import { ldapSettingsSchema, type LdapSettings } from '../auth/ldap/ldap-settings.ts';
 import { oidcSettingsSchema, type OidcSettings } from '../auth/oidc/oidc-settings.ts';
 import { generalSettingsSchema, type GeneralSettings } from './settings.schema.ts';
+import { UNWATCHED, type CacheFreshness } from '../events/change-listener.ts';
+import { announce } from '../events/outbox.ts';
 
-/** How long a replica may serve settings it read earlier; changes reach every replica within this. */
-const CACHE_MS = 2_000;
+/**
+ * The longest a replica serves settings it read earlier. A change is
+ * announced to every process, which drops them at once (app.ts); this bounds
+ * what a lost announcement costs, and `freshness` cuts it to 2 s while no
+ * announcement can arrive.
+ */
+const CACHE_MS = 60_000;
 
 export interface Settings {
   general: GeneralSettings;
@@ -25,10 +32,17 @@ interface CacheEntry {
 /** Run-time settings in the system_setting table, validated on read and write. */
 export class SettingsService {
   readonly #db: Db;
+  readonly #freshness: CacheFreshness;
   #cached: CacheEntry | undefined;
 
-  constructor(db: Db) {
+  constructor(db: Db, freshness: CacheFreshness = UNWATCHED) {
     this.#db = db;
+    this.#freshness = freshness;
+  }
+
+  /** Forgets the settings read earlier (another process changed them); reads already under way are not kept. */
+  invalidate(): void {
+    this.#cached = undefined;
   }
 
   /**
@@ -41,7 +55,7 @@ export class SettingsService {
    */
   async get(db: Db | Transaction<Database> = this.#db): Promise<Settings> {
     const cached = this.#cached;
-    const fresh = cached !== undefined && Date.now() - cached.at <= CACHE_MS;
+    const fresh = cached !== undefined && Date.now() - cached.at <= this.#freshness.maxAge(CACHE_MS);
     if (db !== this.#db) return fresh && cached.settled ? cached.settled : await this.#load(db);
     if (fresh) return await cached.value;
     const entry: CacheEntry = { at: Date.now(), value: this.#load() };
@@ -96,8 +110,10 @@ export class SettingsService {
           .execute();
       }
       await alongside?.(trx);
+      // Announced here, by the only writer of system_setting, whether or not the caller records an event.
+      await announce(trx, [{ type: 'update_configuration', resource: 'configurations' }]);
     });
-    this.#cached = undefined;
+    this.invalidate();
   }
 
   async #load(db: Db | Transaction<Database> = this.#db): Promise<Settings> {

@@ -10,6 +10,7 @@ import { createTestDatabase } from '../fixtures/test-database.ts';
 import { freePort, startBerth } from '../fixtures/berth-process.ts';
 import { basic, HarborApi, TEST_PASSWORD } from '../fixtures/harbor-api.ts';
 import { BERTH_VERSION } from '../../src/version.ts';
+import { migrations } from '../../src/db/migrations/index.ts';
 
 const SERVER = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 const LAUNCHER = join(SERVER, 'bin', 'berth');
@@ -123,7 +124,7 @@ describe('the berth command', () => {
 
     const usages: Record<string, string> = {
       serve: 'usage: berth serve [--config FILE]\n',
-      migrate: 'usage: berth migrate [--config FILE]\n',
+      migrate: 'usage: berth migrate [--dry-run] [--config FILE]\n',
       gc: 'usage: berth gc [--dry-run] [--delete-untagged] [--time-window HOURS] [--workers N] [--verbose] [--config FILE]\n',
       version: 'usage: berth version\n',
       help: 'usage: berth help [COMMAND]\n',
@@ -175,6 +176,67 @@ describe('the berth command', () => {
       await client.end();
       assert.equal(tables.rows[0].n, 4);
       assert.deepEqual(await berth(['migrate'], { env: { BERTH_DATABASE_URL: database.url, BERTH_LOG_LEVEL: 'warn' } }), result, 'migrating twice is harmless');
+    } finally {
+      await database.drop();
+    }
+  });
+});
+
+describe('upgrades: berth migrate --dry-run, and a schema newer than this Berth', () => {
+  const tablesOf = async (url: string) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const tables = await client.query<{ name: string }>("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1");
+      const migrations = tables.rows.some((row) => row.name === 'kysely_migration') ? (await client.query<{ name: string }>('SELECT name FROM kysely_migration ORDER BY 1')).rows.map((row) => row.name) : [];
+      return { tables: tables.rows.map((row) => row.name), migrations };
+    } finally {
+      await client.end();
+    }
+  };
+
+  it('lists the pending migrations, each expand-only or breaking, and changes nothing; berth migrate then applies them', async () => {
+    const database = await createTestDatabase();
+    const env = { BERTH_DATABASE_URL: database.url, BERTH_LOG_LEVEL: 'warn' };
+    try {
+      const dryRun = await berth(['migrate', '--dry-run'], { env });
+      assert.equal(dryRun.code, 0, dryRun.stderr);
+      assert.equal(dryRun.stderr, '');
+      const names = Object.keys(migrations);
+      const width = Math.max(...names.map((name) => name.length));
+      assert.equal(
+        dryRun.stdout,
+        [
+          `dry run: ${names.length} pending migrations, nothing applied:`,
+          ...names.map((name) => `  ${name.padEnd(width)}  ${migrations[name]!.kind === 'expand' ? 'expand-only' : 'breaking'}`),
+          'breaking: stop every replica of the older Berth before these are applied (docs/upgrading.md)',
+          '',
+        ].join('\n'),
+      );
+      assert.deepEqual(await tablesOf(database.url), { tables: [], migrations: [] }, 'the dry run created nothing');
+      assert.deepEqual(await berth(['migrate'], { env }), { code: 0, stdout: '', stderr: '' });
+      assert.deepEqual((await tablesOf(database.url)).migrations, names);
+      assert.deepEqual(await berth(['migrate', '--dry-run'], { env }), { code: 0, stdout: `dry run: no pending migrations; the database is up to date for this Berth (${names.at(-1)})\n`, stderr: '' });
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('refuses to serve on a database whose schema needs a newer Berth: one line naming both, exit 1', async () => {
+    const database = await createTestDatabase();
+    const env = { BERTH_DATABASE_URL: database.url, BERTH_LOG_LEVEL: 'warn', BERTH_HTTP_PORT: String(await freePort()), BERTH_DATA_DIR: tempDir() };
+    try {
+      assert.equal((await berth(['migrate'], { env })).code, 0);
+      // What a later release's breaking migration leaves behind.
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      await client.query("INSERT INTO kysely_migration (name, timestamp) VALUES ('0099-future-breaking', now()::text)");
+      await client.query("UPDATE schema_compatibility SET minimum_migration = '0099-future-breaking'");
+      await client.end();
+      const newest = Object.keys(migrations).at(-1);
+      const line = `berth: the database's schema (at migration 0099-future-breaking) needs a Berth that knows migration 0099-future-breaking or later; this Berth knows up to ${newest}: run the newer Berth, or restore the backup taken before the upgrade (docs/upgrading.md)\n`;
+      assert.deepEqual(await berth(['serve'], { env }), { code: 1, stdout: '', stderr: line });
+      assert.deepEqual(await berth(['migrate', '--dry-run'], { env }), { code: 1, stdout: '', stderr: line });
     } finally {
       await database.drop();
     }

@@ -48,7 +48,7 @@ describe('OIDC users on the command line with a CLI secret', () => {
       oidc_user_claim: 'preferred_username',
       oidc_auto_onboard: true,
     });
-    // The running process picks settings up within its two-second settings cache.
+    // The running process hears of the change at commit (SettingsService announces it) and drops its cached settings.
     await waitUntil(async () => ((await (await fetch(`${berth.url}/api/v2.0/systeminfo`)).json()) as { auth_mode: string }).auth_mode === 'oidc_auth', 'Berth signs in through OIDC');
     const admin = new RegistryClient(berth.url);
     await admin.createProject('oidc-team');

@@ -8,6 +8,9 @@ import { startBerth, type BerthProcess } from '../fixtures/berth-process.ts';
 import { isAlive } from '../../src/processes.ts';
 import { makeImage, sha256 } from '../fixtures/image-builder.ts';
 import { RegistryClient } from '../fixtures/registry-client.ts';
+import { createTestDatabase } from '../fixtures/test-database.ts';
+import { migrations } from '../../src/db/migrations/index.ts';
+import pg from 'pg';
 
 describe('two Berth processes sharing one database and storage', () => {
   let a: BerthProcess;
@@ -66,6 +69,28 @@ describe('two Berth processes sharing one database and storage', () => {
     await (await client.request('PATCH', location, { body: second })).arrayBuffer();
     const whole = Buffer.concat([first, second]);
     assert.equal((await client.request('PUT', `${location}?digest=${sha256(whole)}`)).status, 201);
+  });
+});
+
+describe('two Berth processes started at the same instant on an empty database', () => {
+  it('both serve, and the migrations are applied once, by one of them', async () => {
+    const database = await createTestDatabase();
+    const env = { BERTH_DATABASE_URL: database.url, BERTH_LOG_LEVEL: 'info' };
+    const started = await Promise.allSettled([startBerth({ env }), startBerth({ env })]);
+    try {
+      const [a, b] = started.map((result) => (result.status === 'fulfilled' ? result.value : assert.fail(String(result.reason))));
+      for (const berth of [a!, b!]) assert.equal((await new RegistryClient(berth.url).request('GET', '/v2/')).status, 200);
+      const runs = [a!, b!].map((berth) => berth.output().split('\n').filter((line) => line.includes('"applied database migrations"')).length);
+      assert.deepEqual(runs.toSorted(), [0, 1], 'one process applied them, the other found nothing pending');
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      const applied = await client.query<{ name: string; n: number }>('SELECT name, count(*)::int AS n FROM kysely_migration GROUP BY name ORDER BY name');
+      await client.end();
+      assert.deepEqual(applied.rows, Object.keys(migrations).map((name) => ({ name, n: 1 })));
+    } finally {
+      for (const result of started) if (result.status === 'fulfilled') await result.value.destroy();
+      await database.drop();
+    }
   });
 });
 
