@@ -66,7 +66,7 @@ export class Authenticator {
     for (const verifier of this.#verifiers) {
       const principal = await verifier.verify(username, password);
       if (principal) {
-        if (epoch === this.#epoch) this.#cache.set(username, password, principal);
+        if (epoch === this.#epoch) this.#cache.set(username, password, principal, principal.kind === 'robot' ? (principal.expiresAt?.getTime() ?? undefined) : undefined);
         return principal;
       }
     }

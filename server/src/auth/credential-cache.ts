@@ -11,7 +11,7 @@ import { UNWATCHED, type CacheFreshness } from '../events/change-listener.ts';
  * while no announcement can arrive `freshness` shortens it (UNWATCHED).
  */
 export class CredentialCache<T> {
-  readonly #entries = new Map<string, { fingerprint: Buffer; value: T; at: number }>();
+  readonly #entries = new Map<string, { fingerprint: Buffer; value: T; at: number; until: number }>();
   readonly #ttlMs: number;
   readonly #capacity: number;
   readonly #freshness: CacheFreshness;
@@ -29,16 +29,18 @@ export class CredentialCache<T> {
   get(username: string, password: string): T | undefined {
     const entry = this.#entries.get(username);
     if (!entry) return undefined;
-    if (Date.now() - entry.at > this.#freshness.maxAge(this.#ttlMs)) {
+    const now = Date.now();
+    if (now - entry.at > this.#freshness.maxAge(this.#ttlMs) || now >= entry.until) {
       this.#entries.delete(username);
       return undefined;
     }
     return timingSafeEqual(entry.fingerprint, CredentialCache.fingerprint(username, password)) ? entry.value : undefined;
   }
 
-  set(username: string, password: string, value: T): void {
+  /** `until`: when the credentials stop being valid by themselves (a robot's expiry); the entry goes then at the latest. */
+  set(username: string, password: string, value: T, until = Number.POSITIVE_INFINITY): void {
     if (this.#entries.size >= this.#capacity) this.#entries.clear();
-    this.#entries.set(username, { fingerprint: CredentialCache.fingerprint(username, password), value, at: Date.now() });
+    this.#entries.set(username, { fingerprint: CredentialCache.fingerprint(username, password), value, at: Date.now(), until });
   }
 
   forget(username: string): void {

@@ -19,6 +19,8 @@ export interface RobotPrincipal {
   sysadmin: false;
   level: 'system' | 'project';
   projectId: string | null;
+  /** When its login stops working (null: never); a cached verification must not outlive it. */
+  expiresAt: Date | null;
 }
 
 /** Whoever made a request, once authenticated. Anonymous callers have none. */

@@ -29,6 +29,6 @@ export class RobotVerifier implements CredentialVerifier {
     // A robot-looking name that is unknown costs a hash too, so names cannot be probed by timing.
     const ok = await verifyPassword(password, robot?.secretHash ?? TIMING_DECOY_HASH);
     if (!robot || !ok || robot.disabled || (robot.expiresAt !== null && robot.expiresAt.getTime() <= Date.now())) return undefined;
-    return { kind: 'robot', robotId: robot.id, username: robot.name, sysadmin: false, level: robot.level, projectId: robot.projectId };
+    return { kind: 'robot', robotId: robot.id, username: robot.name, sysadmin: false, level: robot.level, projectId: robot.projectId, expiresAt: robot.expiresAt };
   }
 }

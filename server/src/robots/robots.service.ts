@@ -175,7 +175,7 @@ export class RobotsService {
   async principalNamed(name: string): Promise<Principal | undefined> {
     const robot = await this.#store.findLogin(this.#db, name);
     if (!robot || robot.disabled || (robot.expiresAt !== null && robot.expiresAt <= new Date())) return undefined;
-    return { kind: 'robot', robotId: robot.id, username: robot.name, sysadmin: false, level: robot.level, projectId: robot.projectId };
+    return { kind: 'robot', robotId: robot.id, username: robot.name, sysadmin: false, level: robot.level, projectId: robot.projectId, expiresAt: robot.expiresAt };
   }
 
   async get(actor: Principal, id: string): Promise<RobotView> {

@@ -170,6 +170,16 @@ describe('robot accounts', () => {
     assert.equal((await api('DELETE', `/robots/${robot.id}`)).status, 404);
   });
 
+  it('refuses a robot at the moment it expires, though its login was verified and remembered just before', async () => {
+    const robot = await createRobot(projectRobot('alpha', 'expiring', [PULL]));
+    // Time passing, without waiting days for it: the robot expires in 1.5 s, before its first login.
+    const expiry = new Date(Date.now() + 1500);
+    await t.db.updateTable('robot').set({ expiresAt: expiry }).where('id', '=', String(robot.id)).execute();
+    assert.equal(await tagsStatus('alpha/app', robot.auth), 200);
+    await new Promise((resolve) => setTimeout(resolve, expiry.getTime() - Date.now() + 50));
+    assert.equal(await tagsStatus('alpha/app', robot.auth), 401, 'the remembered verification ends with the robot');
+  });
+
   it('changes description, duration and permissions with PUT, but never the name, level or secret', async () => {
     const robot = await createRobot(projectRobot('alpha', 'editable', [PULL], { description: 'first' }));
     const shown = (await api('GET', `/robots/${robot.id}`)).body;
