@@ -39,6 +39,17 @@ interface DatabaseTimeouts {
  */
 const holding = new AsyncLocalStorage<{ open: boolean }>();
 
+/** Marks code whose queries may run longer than statement_timeout (migrations set it to 0): no read bound. */
+const unbounded = new AsyncLocalStorage<true>();
+
+/**
+ * How much longer than statement_timeout the client waits for an answer. The
+ * server ends a statement at statement_timeout and says so at once; no answer
+ * by then means the network to it froze (packets dropped, no reset), where a
+ * query would otherwise wait forever on an open pooled connection.
+ */
+const READ_MARGIN_MS = 5000;
+
 /**
  * Thrown when code that holds a pool connection asks the pool for another:
  * with every connection held by callers waiting the same way, the pool
@@ -121,7 +132,8 @@ export function createDatabase(url: string, maxConnections: number, log?: Logger
   pool.on('error', () => {
     // Already logged by the connection's own listener.
   });
-  const dialect = new PostgresDialect({ pool: { connect: async () => releasedBrokenOnFatal(await pool.connect()), end: () => pool.end() } });
+    const readTimeout = timeouts.statement > 0 ? timeouts.statement + READ_MARGIN_MS : 0;
+  const dialect = new PostgresDialect({ pool: { connect: async () => releasedBrokenOnFatal(await pool.connect(), readTimeout), end: () => pool.end() } });
   const driver = dialect.createDriver();
   const plugins = [new CamelCasePlugin({ maintainNestedObjectKeys: true })];
   const executor = new DefaultQueryExecutor(dialect.createQueryCompiler(), dialect.createAdapter(), new GuardedConnectionProvider(driver, pool, log), plugins);
@@ -133,21 +145,24 @@ export function createDatabase(url: string, maxConnections: number, log?: Logger
  * once a query on it failed with a FATAL error (pg_terminate_backend, an
  * administrator's or the server's shutdown): the server has ended that
  * session, but the socket's end may arrive only after the release, and the
- * pool would hand the dead connection to the next request meanwhile.
+ * pool would hand the dead connection to the next request meanwhile. Each
+ * query waits at most `readTimeout` ms for its answer (0: forever); one that
+ * ran out leaves the connection mid-protocol, so it goes back broken too.
  */
-function releasedBrokenOnFatal(client: pg.PoolClient): PostgresPoolClient {
-  let fatal: Error | undefined;
+function releasedBrokenOnFatal(client: pg.PoolClient, readTimeout: number): PostgresPoolClient {
+  let broken: Error | undefined;
   const query = async (text: string, parameters: readonly unknown[]) => {
+    const bound = readTimeout > 0 && !unbounded.getStore() ? { query_timeout: readTimeout } : {};
     try {
-      return await client.query(text, parameters as unknown[]);
+      return await client.query({ text, values: parameters as unknown[], ...bound });
     } catch (error) {
       const severity = (error as { severity?: unknown }).severity;
-      if (severity === 'FATAL' || severity === 'PANIC') fatal = error as Error;
+      if (severity === 'FATAL' || severity === 'PANIC' || (error as Error).message === 'Query read timeout') broken = error as Error;
       throw error;
     }
   };
   // Only the (sql, parameters) form: the dialect has no cursor configured, so Kysely never passes one.
-  return { query, release: () => client.release(fatal) } as unknown as PostgresPoolClient;
+  return { query, release: () => client.release(broken) } as unknown as PostgresPoolClient;
 }
 
 /**
@@ -163,7 +178,7 @@ function releasedBrokenOnFatal(client: pg.PoolClient): PostgresPoolClient {
  * migration rewriting a large table may legitimately take long.
  */
 export async function migrateToLatest(db: Db, log?: Logger): Promise<string[]> {
-  const { error, results } = await db.connection().execute(async (connection) => {
+  const { error, results } = await db.connection().execute((connection) => unbounded.run(true, async () => {
     await sql`SET statement_timeout = 0`.execute(connection);
     await sql`SET idle_in_transaction_session_timeout = 0`.execute(connection);
     await sql`SELECT pg_advisory_lock(hashtextextended('berth.migrations', 0))`.execute(connection);
@@ -177,7 +192,7 @@ export async function migrateToLatest(db: Db, log?: Logger): Promise<string[]> {
       await sql`RESET statement_timeout`.execute(connection).catch(() => undefined);
       await sql`RESET idle_in_transaction_session_timeout`.execute(connection).catch(() => undefined);
     }
-  });
+  }));
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
     throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${(error as Error).message ?? error}`, { cause: error });

