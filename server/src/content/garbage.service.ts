@@ -3,6 +3,7 @@ import { parseDigest, type Digest } from '../oci/digest.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { BlobsService } from './blobs.service.ts';
 import type { ContentStore } from './content.store.ts';
+import type { WriteGate } from './read-only.ts';
 import type { ManifestsService } from './manifests.service.ts';
 
 /** A moment on the database clock: as PostgreSQL wrote it (exact, for queries) and in milliseconds (for storage timestamps). */
@@ -49,8 +50,10 @@ export class GarbageService {
   readonly #bytes: BlobStore;
   readonly #manifests: ManifestsService;
   readonly #blobs: BlobsService;
+  readonly #gate: WriteGate;
 
-  constructor(deps: { db: Db; store: ContentStore; bytes: BlobStore; manifests: ManifestsService; blobs: BlobsService }) {
+  constructor(deps: { db: Db; store: ContentStore; bytes: BlobStore; manifests: ManifestsService; blobs: BlobsService; gate: WriteGate }) {
+    this.#gate = deps.gate;
     this.#db = deps.db;
     this.#store = deps.store;
     this.#bytes = deps.bytes;
@@ -86,6 +89,7 @@ export class GarbageService {
    * page starts; undefined when there is none.
    */
   async mark(cutoff: Cutoff, ignoring: string[], after: string, limit: number, dryRun: boolean): Promise<{ marked: SizedDigest[]; last: string | undefined }> {
+    if (!dryRun) await this.#gate.requireWritable();
     return await this.#db.transaction().execute(async (trx) => {
       const locked = await this.#store.lockUnreferencedBlobs(trx, cutoff.text, ignoring, after, limit);
       const marked = dryRun ? await this.#store.recheckUnreferencedBlobs(trx, locked, cutoff.text, ignoring) : await this.#store.markUnreferencedBlobs(trx, locked, cutoff.text);
@@ -108,6 +112,7 @@ export class GarbageService {
    */
   async sweep(blobs: SizedDigest[], dryRun: boolean): Promise<SweepResult> {
     if (dryRun) return { swept: blobs, failed: [] };
+    await this.#gate.requireWritable();
     const digests = blobs.map((b) => b.digest);
     return await this.#db.transaction().execute(async (trx) => {
       await this.#store.lockDigests(trx, digests);
@@ -139,6 +144,7 @@ export class GarbageService {
    * (a manifest PUT holds its links FOR SHARE), re-checked, deleted.
    */
   async unlink(cutoff: Cutoff, ignoring: string[], after: { repositoryId: string; digest: string }, limit: number, dryRun: boolean): Promise<{ unlinked: { repository: string; digest: string }[]; last: { repositoryId: string; digest: string } | undefined }> {
+    if (!dryRun) await this.#gate.requireWritable();
     return await this.#db.transaction().execute(async (trx) => {
       const locked = await this.#store.lockUnreferencedLinks(trx, cutoff.text, ignoring, after, limit);
       const unlinked = await this.#store.recheckUnreferencedLinks(trx, locked, cutoff.text, ignoring);
@@ -160,6 +166,7 @@ export class GarbageService {
    * deleted. Returns what went (or would go), with sizes.
    */
   async sweepUnknownBytes(digests: Digest[], cutoff: Cutoff, dryRun: boolean): Promise<SizedDigest[]> {
+    if (!dryRun) await this.#gate.requireWritable();
     const known = await this.#store.knownBlobs(this.#db, digests.map((d) => d.value));
     const unknown = digests.filter((d) => !known.has(d.value));
     if (unknown.length === 0) return [];
@@ -183,6 +190,7 @@ export class GarbageService {
 
   /** Upload sessions and areas idle for longer than `maxAgeMs` (BlobsService.expireUploads). */
   async expireUploads(maxAgeMs: number, dryRun: boolean): Promise<string[]> {
+    if (!dryRun) await this.#gate.requireWritable();
     return await this.#blobs.expireUploads(maxAgeMs, dryRun);
   }
 }
