@@ -27,6 +27,8 @@ export interface SizedDigest {
 export interface SweepResult {
   swept: SizedDigest[];
   failed: { digest: string; error: string }[];
+  /** How many were kept because a backup is copying blobs (BACKUP_FENCE): still 'deleting', for the next run. */
+  deferred: number;
 }
 
 /** How many digests one sweep transaction locks: PostgreSQL's advisory lock table is bounded (see QuotaLedger). */
@@ -111,10 +113,12 @@ export class GarbageService {
    * reports `blobs` as they are.
    */
   async sweep(blobs: SizedDigest[], dryRun: boolean): Promise<SweepResult> {
-    if (dryRun) return { swept: blobs, failed: [] };
+    if (dryRun) return { swept: blobs, failed: [], deferred: 0 };
     await this.#gate.requireWritable();
     const digests = blobs.map((b) => b.digest);
     return await this.#db.transaction().execute(async (trx) => {
+      // A backup copying the blobs of its snapshot holds the fence: their bytes stay until it is done.
+      if (!(await this.#store.tryBackupFence(trx))) return { swept: [], failed: [], deferred: blobs.length };
       await this.#store.lockDigests(trx, digests);
       const rows = await this.#store.lockDeletingBlobs(trx, digests);
       const failed: SweepResult['failed'] = [];
@@ -134,7 +138,7 @@ export class GarbageService {
       };
       await Promise.all(Array.from({ length: DELETES_IN_FLIGHT }, deleteNext));
       await this.#store.deleteBlobRows(trx, swept.map((b) => b.digest));
-      return { swept, failed };
+      return { swept, failed, deferred: 0 };
     });
   }
 

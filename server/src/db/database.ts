@@ -161,11 +161,23 @@ const provider: MigrationProvider = { getMigrations: async () => migrations };
  * migration rewriting a large table may legitimately take long.
  */
 export async function migrateToLatest(db: Db): Promise<string[]> {
+  return await migrate(db, (migrator) => migrator.migrateToLatest());
+}
+
+/** Every migration this binary knows, in order (a schema is named by the migrations applied to it). */
+export const KNOWN_MIGRATIONS: readonly string[] = Object.keys(migrations);
+
+/** Applies migrations up to and including `name` (berth restore: the schema a backup was taken at), as migrateToLatest does. */
+export async function migrateTo(db: Db, name: string): Promise<string[]> {
+  return await migrate(db, (migrator) => migrator.migrateTo(name));
+}
+
+async function migrate(db: Db, run: (migrator: Migrator) => ReturnType<Migrator['migrateToLatest']>): Promise<string[]> {
   const { error, results } = await db.connection().execute(async (connection) => {
     await sql`SET statement_timeout = 0`.execute(connection);
     await sql`SET idle_in_transaction_session_timeout = 0`.execute(connection);
     try {
-      return await new Migrator({ db: connection, provider }).migrateToLatest();
+      return await run(new Migrator({ db: connection, provider }));
     } finally {
       // Back to the values from the connection's start-up packet before the pool hands it out again.
       await sql`RESET statement_timeout`.execute(connection).catch(() => undefined);
