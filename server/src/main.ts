@@ -23,6 +23,7 @@ import { BackupError } from './backup/backup-format.ts';
 import { BackupService } from './backup/backup.service.ts';
 import { BackupStore } from './backup/backup.store.ts';
 import { RestoreService, verifyBackup } from './backup/restore.service.ts';
+import { JobsStore } from './jobs/jobs.store.ts';
 import { checkDatabaseReachable, checkPortFree, listenError, StartupError } from './startup.ts';
 
 function readTls(config: BerthConfig): { key: Buffer; cert: Buffer } | undefined {
@@ -197,7 +198,7 @@ async function backupOrRestore(config: BerthConfig, log: Logger, command: 'backu
       return 0;
     }
     db = createDatabase(database.url, 4, log, { acquire: config.database.acquire_timeout, statement: 0, idleInTransaction: 0 });
-    const manifest = await new RestoreService({ db, store, storage, settings: new SettingsService(db) }).run(dir, { log: (line) => console.log(line) });
+    const manifest = await new RestoreService({ db, store, storage, settings: new SettingsService(db), jobs: new JobsStore() }).run(dir, { log: (line) => console.log(line) });
     console.log(`backup ${manifest.id} restored; read_only is on until a system administrator turns it off`);
     return 0;
   } catch (error) {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { KNOWN_MIGRATIONS, migrateTo, migrateToLatest, type Db } from '../db/database.ts';
+import type { JobsStore } from '../jobs/jobs.store.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import { blobPath } from '../storage/paths.ts';
 import { PathNotFoundError, type StorageDriver } from '../storage/storage-driver.ts';
@@ -56,8 +57,10 @@ export class RestoreService {
   readonly #store: BackupStore;
   readonly #storage: StorageDriver;
   readonly #settings: SettingsService;
+  readonly #jobs: JobsStore;
 
-  constructor(deps: { db: Db; store: BackupStore; storage: StorageDriver; settings: SettingsService }) {
+  constructor(deps: { db: Db; store: BackupStore; storage: StorageDriver; settings: SettingsService; jobs: JobsStore }) {
+    this.#jobs = deps.jobs;
     this.#db = deps.db;
     this.#store = deps.store;
     this.#storage = deps.storage;
@@ -109,6 +112,16 @@ export class RestoreService {
 
     const applied = await migrateToLatest(this.#db);
     if (applied.length > 0) log(`migrated to this Berth's schema: ${applied.join(', ')}`);
+    // The job service's queue (pg-boss's own schema) is not in a backup: what was pending or running then will never run here.
+    const unfinished = await this.#jobs.unfinishedTasks(this.#db);
+    for (const task of unfinished) {
+      await this.#db.transaction().execute(async (trx) => {
+        if (await this.#jobs.finishTask(trx, task.id, 'Error', 'interrupted: the installation was restored from a backup taken while this task was pending or running', 1)) {
+          await this.#jobs.refreshExecution(trx, task.executionId);
+        }
+      });
+    }
+    if (unfinished.length > 0) log(`${unfinished.length} job tasks pending or running at the backup ended as Error`);
     await this.#settings.update({ read_only: true });
     log('read_only is on: the registry serves pulls only until a system administrator turns it off');
     return manifest;

@@ -9,9 +9,11 @@ import { BackupService } from '../../src/backup/backup.service.ts';
 import { BackupStore } from '../../src/backup/backup.store.ts';
 import { RestoreService, verifyBackup } from '../../src/backup/restore.service.ts';
 import { createDatabase, type Db } from '../../src/db/database.ts';
+import { JobsStore } from '../../src/jobs/jobs.store.ts';
 import { SettingsService } from '../../src/settings/settings.service.ts';
 import { FilesystemDriver } from '../../src/storage/drivers/filesystem.driver.ts';
 import { startTestApp, type TestApp } from '../fixtures/app-harness.ts';
+import { HarborApi } from '../fixtures/harbor-api.ts';
 import { imageOf, makeLayer, type Image } from '../fixtures/image-builder.ts';
 import { createTestDatabase } from '../fixtures/test-database.ts';
 
@@ -53,6 +55,10 @@ describe('a garbage collection run during a backup', () => {
   it('deletes no bytes the backup’s snapshot references until the backup ends', async () => {
     image = imageOf([await makeLayer(50_000, 'doomed')], { created: 'doomed' });
     await t.client.pushImage('bk/app', 'v1', image);
+    // A run left pending at the backup: nothing will ever run it in the restored installation.
+    const harbor = new HarborApi(t.url);
+    assert.equal((await harbor.call('PUT', '/jobservice/queues/GARBAGE_COLLECTION', { body: { action: 'pause' } })).status, 200);
+    assert.equal((await harbor.call('POST', '/system/gc/schedule', { body: { schedule: { type: 'Manual' }, parameters: { dry_run: true } } })).status, 201);
     const service = new BackupService({ store: new BackupStore(await connect(t.config.database.url!)), storage: t.storage });
     let during: Awaited<ReturnType<TestApp['gc']['run']>> | undefined;
     const manifest = await service.run(dir, {
@@ -83,7 +89,7 @@ describe('a garbage collection run during a backup', () => {
     const db: Db = createDatabase(database.url, 4);
     cleanups.push(() => db.destroy());
     const settings = new SettingsService(db);
-    await new RestoreService({ db, store: new BackupStore(await connect(database.url)), storage, settings }).run(dir);
+    await new RestoreService({ db, store: new BackupStore(await connect(database.url)), storage, settings, jobs: new JobsStore() }).run(dir);
 
     const artifact = await db.selectFrom('artifact').select(['digest']).where('digest', '=', image.manifest.digest).executeTakeFirst();
     assert.equal(artifact?.digest, image.manifest.digest);
@@ -92,13 +98,15 @@ describe('a garbage collection run during a backup', () => {
     assert.equal(`sha256:${sha256(stored)}`, layer.digest);
     assert.equal((await settings.general()).read_only, true);
     assert.equal((await db.selectFrom('upload').select('id').execute()).length, 0);
+    const tasks = await db.selectFrom('task').innerJoin('execution', 'execution.id', 'task.executionId').select(['task.status as task', 'execution.status as execution', 'task.statusMessage']).where('execution.vendorType', '=', 'GARBAGE_COLLECTION').execute();
+    assert.deepEqual(tasks, [{ task: 'Error', execution: 'Error', statusMessage: 'interrupted: the installation was restored from a backup taken while this task was pending or running' }]);
   });
 
   it('refuses to restore into a database that is not empty, naming why', async () => {
     const storageRoot = mkdtempSync(join(tmpdir(), 'berth-restore-it-'));
     cleanups.push(() => rmSync(storageRoot, { recursive: true, force: true }));
     await assert.rejects(
-      new RestoreService({ db: t.db, store: new BackupStore(await connect(t.config.database.url!)), storage: new FilesystemDriver({ rootDirectory: storageRoot }), settings: new SettingsService(t.db) }).run(dir),
+      new RestoreService({ db: t.db, store: new BackupStore(await connect(t.config.database.url!)), storage: new FilesystemDriver({ rootDirectory: storageRoot }), settings: new SettingsService(t.db), jobs: new JobsStore() }).run(dir),
       /^BackupError: the database is not empty \(\d+ tables\): restore needs a database nothing was installed in$/,
     );
   });
