@@ -49,6 +49,7 @@ export class BackupService {
 
   async run(dir: string, hooks: BackupHooks = {}): Promise<BackupManifest> {
     const log = (line: string) => hooks.log?.(line);
+    if ((await this.#store.countTables()) === 0) throw new BackupError('the database holds no Berth installation (no tables): nothing to back up');
     const startedAt = new Date();
     const id = startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
     const databaseDir = join('database', id);

@@ -25,11 +25,14 @@ export interface RestoreHooks {
 export async function verifyBackup(dir: string, hooks: RestoreHooks = {}): Promise<string[]> {
   const manifest = await readManifest(dir);
   const problems: string[] = [];
-  for (const { file, sha256 } of [...manifest.tables, manifest.blobs]) {
+  const checkFile = async ({ file, sha256 }: { file: string; sha256: string }) => {
     const actual = await hashFile(join(dir, file)).catch((error: Error) => ({ hex: `unreadable (${error.message})`, bytes: 0 }));
     if (actual.hex !== sha256) problems.push(`${join(dir, file)}: sha256 ${actual.hex}, the manifest says ${sha256}`);
-  }
-  if (problems.some((p) => p.startsWith(join(dir, manifest.blobs.file)))) return problems;
+    return actual.hex === sha256;
+  };
+  for (const table of manifest.tables) await checkFile(table);
+  // Without an intact list there is no telling which blobs belong to the backup.
+  if (!(await checkFile(manifest.blobs))) return problems;
   let count = 0;
   await forEachLimit(blobList(join(dir, manifest.blobs.file)), COPIES_IN_FLIGHT, async ({ digest, size }) => {
     count++;
