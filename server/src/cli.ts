@@ -4,12 +4,14 @@ import { BERTH_VERSION } from './version.ts';
 /** A command that starts Berth (main.ts). */
 export interface Invocation {
   kind: 'run';
-  command: 'serve' | 'migrate' | 'gc';
+  command: 'serve' | 'migrate' | 'gc' | 'backup' | 'restore';
   configFile?: string;
   /** berth gc's options. */
   gc?: GcArguments;
   /** berth migrate --dry-run: list pending migrations, apply none. */
   dryRun?: boolean;
+  /** berth backup's and berth restore's directory; --verify checks it instead of restoring. */
+  backup?: { dir: string; verify: boolean };
 }
 
 export interface GcArguments {
@@ -90,6 +92,43 @@ options:
   --time-window HOURS  keep what was touched within the last HOURS (default 2; 0 allowed)
   --workers N          sweep with N workers in parallel, 1 to 5 (default 1)
   -v, --verbose        print each deleted item
+${CONFIG_HELP}
+${HELP_HELP}`,
+  },
+  backup: {
+    summary: 'back up the database and the blobs it references into DIR, while Berth serves',
+    usage: 'berth backup [--config FILE] DIR',
+    options: { config: { type: 'string' } },
+    positionals: true,
+    help: `Writes a consistent backup into DIR while the registry keeps serving: every
+table from one database snapshot, the blobs that snapshot references (copied from
+storage into DIR/blobs, content-addressed: blobs an earlier backup put in DIR are
+not copied again), checksums of everything, and DIR/manifest.json last — a
+directory without it holds an interrupted backup. Garbage collection deletes no
+bytes while a backup copies. With the embedded PostgreSQL it reads the database
+of the Berth serving the data volume, or starts the embedded server itself when
+none runs. Exits 1 on failure. See docs/backup.md.
+
+options:
+${CONFIG_HELP}
+${HELP_HELP}`,
+  },
+  restore: {
+    summary: 'restore a backup into an empty installation (it starts read-only), or --verify it',
+    usage: 'berth restore [--verify] [--config FILE] DIR',
+    options: { config: { type: 'string' }, verify: { type: 'boolean' } },
+    positionals: true,
+    help: `Restores the backup in DIR into the configured database and storage, which must
+be empty (no Berth must be running on them): migrates the schema to the backup's,
+loads the tables, copies every blob verifying its digest, migrates to this
+version's schema and turns read_only on — the registry serves pulls only until a
+system administrator turns it off. Refuses a backup without its manifest
+(interrupted) and one taken at a schema newer than this version knows. Exits 1
+on failure. See docs/backup.md.
+
+options:
+  --verify        check every file's checksum and every blob's digest, restore
+                  nothing; exit 0 when intact, 1 naming each damaged file
 ${CONFIG_HELP}
 ${HELP_HELP}`,
   },
@@ -182,6 +221,12 @@ export function parseCommandLine(argv: string[]): CommandLine {
         ...(typeof configFile === 'string' && { configFile }),
         gc: { dryRun: values['dry-run'] === true, deleteUntagged: values['delete-untagged'] === true, timeWindowHours: timeWindow, workers, verbose: values.verbose === true },
       };
+    }
+    case 'backup':
+    case 'restore': {
+      if (positionals.length !== 1) return { kind: 'refuse', text: `berth ${first}: expected one directory, got ${positionals.length}\n\n${commandUsage(first)}` };
+      const configFile = values.config;
+      return { kind: 'run', command: first, ...(typeof configFile === 'string' && { configFile }), backup: { dir: positionals[0]!, verify: values.verify === true } };
     }
     default: {
       const configFile = values.config;

@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import pg from 'pg';
 import type { Server } from 'node:http';
 import type { Server as TlsServer } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, loadConfig, unknownVariables, type BerthConfig } from './config/config.ts';
 import { createDatabase, migrateToLatest, type Db } from './db/database.ts';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.ts';
+import { runningEmbeddedUrl, startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.ts';
 import { NEWEST_KNOWN, pendingMigrations, readSchemaState, unknownMigrations } from './db/schema-compatibility.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ensureAdmin } from './auth/admin.ts';
@@ -22,6 +24,11 @@ import { ImmutabilityStore } from './immutability/immutability.store.ts';
 import { SettingsService } from './settings/settings.service.ts';
 import { BlobStore } from './storage/blob-store.ts';
 import { HashWorker } from './storage/parallel-hash.ts';
+import { BackupError } from './backup/backup-format.ts';
+import { BackupService } from './backup/backup.service.ts';
+import { BackupStore } from './backup/backup.store.ts';
+import { RestoreService, verifyBackup } from './backup/restore.service.ts';
+import { JobsStore } from './jobs/jobs.store.ts';
 import { checkDatabaseReachable, checkPortFree, listenError, StartupError } from './startup.ts';
 
 function readTls(config: BerthConfig): { key: Buffer; cert: Buffer } | undefined {
@@ -211,6 +218,65 @@ async function describePendingMigrations(config: BerthConfig, log: Logger): Prom
   }
 }
 
+/**
+ * The database berth backup and restore work on: the external one; for the
+ * embedded one, a backup reads the server of the Berth serving the data
+ * volume when one runs, and otherwise (as a restore always) starts the
+ * embedded server itself, which refuses while another process holds the volume.
+ */
+async function backupDatabase(config: BerthConfig, log: Logger, mayShare: boolean): Promise<{ url: string; stop(): Promise<void> }> {
+  const external = config.database.url;
+  if (external) {
+    await checkDatabaseReachable(external);
+    return { url: external, stop: async () => undefined };
+  }
+  const running = mayShare ? runningEmbeddedUrl(config.data_volume) : undefined;
+  if (running) return { url: running, stop: async () => undefined };
+  const embedded = await startEmbeddedPostgres(config.data_volume, log);
+  return { url: embedded.url(), stop: () => embedded.stop() };
+}
+
+/** berth backup DIR and berth restore [--verify] DIR (backup/): exit 0 done, 1 refused or failed. */
+async function backupOrRestore(config: BerthConfig, log: Logger, command: 'backup' | 'restore', options: { dir: string; verify: boolean }): Promise<number> {
+  const dir = resolve(options.dir);
+  if (options.verify) {
+    try {
+      const problems = await verifyBackup(dir, { log: (line) => console.log(line) });
+      for (const problem of problems) console.error(`berth ${command} --verify: ${problem}`);
+      return problems.length === 0 ? 0 : 1;
+    } catch (error) {
+      if (!(error instanceof BackupError)) throw error;
+      console.error(`berth ${command} --verify: ${error.message}`);
+      return 1;
+    }
+  }
+  const database = await backupDatabase(config, log, command === 'backup');
+  const client = new pg.Client({ connectionString: database.url, application_name: `berth ${command}` });
+  let db: Db | undefined;
+  try {
+    await client.connect();
+    const store = new BackupStore(client);
+    const storage = await createStorageDriver(config);
+    if (command === 'backup') {
+      const manifest = await new BackupService({ store, storage }).run(dir, { log: (line) => console.log(line) });
+      console.log(`backup ${manifest.id} complete in ${dir}: ${manifest.tables.length} tables, ${manifest.blobs.count} blobs; copied ${manifest.copied.blobs} blobs, ${manifest.copied.bytes} bytes`);
+      return 0;
+    }
+    db = createDatabase(database.url, 4, log, { acquire: config.database.acquire_timeout, statement: 0, idleInTransaction: 0 });
+    const manifest = await new RestoreService({ db, store, storage, settings: new SettingsService(db), jobs: new JobsStore() }).run(dir, { log: (line) => console.log(line) });
+    console.log(`backup ${manifest.id} restored; read_only is on until a system administrator turns it off`);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof BackupError)) throw error;
+    console.error(`berth ${command}: ${error.message}`);
+    return 1;
+  } finally {
+    await db?.destroy();
+    await client.end().catch(() => undefined);
+    await database.stop();
+  }
+}
+
 /** Prints a configuration mistake: one line for one mistake, one line each for several. */
 function configProblem(error: ConfigError): number {
   console.error(error.message.includes('\n') ? `berth: invalid configuration:\n${error.message}` : `berth: invalid configuration: ${error.message}`);
@@ -236,6 +302,7 @@ export async function main(commandLine: Invocation): Promise<number> {
       return -1;
     }
     if (commandLine.command === 'gc') return await collectGarbage(config, log, commandLine.gc!);
+    if (commandLine.command === 'backup' || commandLine.command === 'restore') return await backupOrRestore(config, log, commandLine.command, commandLine.backup!);
     if (commandLine.dryRun) return await describePendingMigrations(config, log);
     await close(await openDatabase(config, log));
     return 0;

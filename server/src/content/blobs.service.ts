@@ -11,6 +11,7 @@ import type { ByteSink } from '../storage/storage-driver.ts';
 import type { HashWorker, StreamHasher } from '../storage/parallel-hash.ts';
 import { requireDeletesEnabled, requireDigest, requireName, type ContentOptions } from './content-rules.ts';
 import type { ContentStore } from './content.store.ts';
+import type { WriteGate } from './read-only.ts';
 import type { QuotaLedger } from './quota-ledger.ts';
 import type { RepositoriesService } from './repositories.service.ts';
 import { UploadHashCache } from './upload-hash-cache.ts';
@@ -42,8 +43,10 @@ export class BlobsService {
   readonly #hashing: HashWorker;
   readonly #quotas: QuotaLedger;
   readonly #log: Logger;
+  readonly #gate: WriteGate;
 
-  constructor(deps: { db: Db; store: ContentStore; blobs: BlobStore; hashing: HashWorker; quotas: QuotaLedger; repositories: RepositoriesService; options: ContentOptions; log: Logger }) {
+  constructor(deps: { db: Db; store: ContentStore; blobs: BlobStore; hashing: HashWorker; quotas: QuotaLedger; repositories: RepositoriesService; options: ContentOptions; gate: WriteGate; log: Logger }) {
+    this.#gate = deps.gate;
     this.#db = deps.db;
     this.#store = deps.store;
     this.#blobs = deps.blobs;
@@ -78,6 +81,7 @@ export class BlobsService {
   }
 
   async deleteBlob(name: string, digestValue: string): Promise<void> {
+    await this.#gate.requireWritable();
     requireDeletesEnabled(this.#options);
     const digest = requireDigest(digestValue);
     const repositoryId = await this.#repositories.idOf(name);
@@ -88,6 +92,7 @@ export class BlobsService {
   // Uploads
 
   async startUpload(name: string): Promise<string> {
+    await this.#gate.requireWritable();
     requireName(name);
     const repositoryId = await this.#repositories.ensure(name);
     const id = randomUUID();
@@ -101,6 +106,7 @@ export class BlobsService {
    * and the caller falls back to a normal upload.
    */
   async mountBlob(name: string, from: string, digestValue: string): Promise<boolean> {
+    await this.#gate.requireWritable();
     requireName(name);
     const digest = parseDigest(digestValue);
     if (!digest || !isValidRepositoryName(from)) return false;
@@ -120,6 +126,7 @@ export class BlobsService {
 
   /** POST ?digest=: the whole blob in one request, hashed while it is written. */
   async uploadMonolithic(name: string, digestValue: string, body: Readable): Promise<BlobInfo> {
+    await this.#gate.requireWritable();
     const digest = requireDigest(digestValue);
     requireName(name);
     const repositoryId = await this.#repositories.ensure(name);
@@ -163,6 +170,7 @@ export class BlobsService {
    * extended the upload meanwhile, so two replicas cannot interleave bytes.
    */
   async appendChunk(name: string, uploadId: string, body: Readable, range?: { start: number; end: number }): Promise<number> {
+    await this.#gate.requireWritable();
     requireUploadId(uploadId);
     const repositoryId = await this.#repositories.idOf(name);
     const upload = repositoryId && (await this.#store.findUpload(this.#db, uploadId, repositoryId));
@@ -203,6 +211,7 @@ export class BlobsService {
 
   /** PUT ?digest=: optional last chunk, then verify the digest and make the blob visible. */
   async completeUpload(name: string, uploadId: string, digestValue: string, body: Readable | undefined): Promise<BlobInfo> {
+    await this.#gate.requireWritable();
     requireUploadId(uploadId);
     const digest = requireDigest(digestValue);
     if (body) await this.appendChunk(name, uploadId, body);
@@ -233,6 +242,7 @@ export class BlobsService {
   }
 
   async cancelUpload(name: string, uploadId: string): Promise<void> {
+    await this.#gate.requireWritable();
     requireUploadId(uploadId);
     const repositoryId = await this.#repositories.idOf(name);
     const upload = repositoryId && (await this.#store.findUpload(this.#db, uploadId, repositoryId));

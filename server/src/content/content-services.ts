@@ -11,6 +11,7 @@ import { ImmutableTags, type ImmutableRuleSource } from './immutable-tags.ts';
 import { ManifestsService } from './manifests.service.ts';
 import { QuotaLedger } from './quota-ledger.ts';
 import { QuotaUsageStore } from './quota-usage.store.ts';
+import { WriteGate } from './read-only.ts';
 import { RepositoriesService } from './repositories.service.ts';
 import { TagsService } from './tags.service.ts';
 
@@ -36,11 +37,12 @@ export function createContentServices(deps: {
 }): ContentServices {
   const { db, options } = deps;
   const store = new ContentStore();
+  const gate = new WriteGate(deps.settings);
   const quotas = new QuotaLedger(db, new QuotaUsageStore(), deps.settings);
   const immutableTags = new ImmutableTags(deps.immutableRules);
-  const tags = new TagsService({ db, store, immutable: immutableTags });
-  const repositories = new RepositoriesService({ db, store, quotas, tags });
-  const blobs = new BlobsService({ db, store, blobs: deps.blobs, hashing: deps.hashing, quotas, repositories, options, log: deps.log });
-  const manifests = new ManifestsService({ db, store, blobs: deps.blobs, repositories, tags, quotas, settings: deps.settings, options });
-  return { repositories, tags, blobs, manifests, garbage: new GarbageService({ db, store, bytes: deps.blobs, manifests, blobs }) };
+  const tags = new TagsService({ db, store, immutable: immutableTags, gate });
+  const repositories = new RepositoriesService({ db, store, quotas, tags, gate });
+  const blobs = new BlobsService({ db, store, blobs: deps.blobs, hashing: deps.hashing, quotas, repositories, options, gate, log: deps.log });
+  const manifests = new ManifestsService({ db, store, blobs: deps.blobs, repositories, tags, quotas, settings: deps.settings, options, gate });
+  return { repositories, tags, blobs, manifests, garbage: new GarbageService({ db, store, bytes: deps.blobs, manifests, blobs, gate }) };
 }

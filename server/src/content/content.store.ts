@@ -1,6 +1,7 @@
 import { visibleProject, type Visibility } from '../projects/projects.store.ts';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { BACKUP_FENCE } from '../db/advisory-locks.ts';
 
 /** Either the pool or an open transaction: every method runs inside whatever it is given. */
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -462,6 +463,12 @@ export class ContentStore {
   async lockDigests(trx: Transaction<Database>, digests: string[]): Promise<void> {
     if (digests.length === 0) return;
     await sql`SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(d, 0) AS k FROM unnest(${digests}::text[]) AS d ORDER BY k) AS l`.execute(trx);
+  }
+
+  /** Whether no backup is copying blobs (BACKUP_FENCE taken for this transaction; never waits). */
+  async tryBackupFence(trx: Transaction<Database>): Promise<boolean> {
+    const { rows } = await sql<{ free: boolean }>`SELECT pg_try_advisory_xact_lock(${BACKUP_FENCE.space}::int, ${BACKUP_FENCE.key}::int) AS free`.execute(trx);
+    return rows[0]!.free;
   }
 
   /** Of `digests`, the rows still 'deleting' (an upload may have revived one), locked FOR UPDATE. */

@@ -3,6 +3,7 @@ import { parseDigest, type Digest } from '../oci/digest.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { BlobsService } from './blobs.service.ts';
 import type { ContentStore } from './content.store.ts';
+import type { WriteGate } from './read-only.ts';
 import type { ManifestsService } from './manifests.service.ts';
 
 /** A moment on the database clock: as PostgreSQL wrote it (exact, for queries) and in milliseconds (for storage timestamps). */
@@ -26,6 +27,8 @@ export interface SizedDigest {
 export interface SweepResult {
   swept: SizedDigest[];
   failed: { digest: string; error: string }[];
+  /** How many were kept because a backup is copying blobs (BACKUP_FENCE): still 'deleting', for the next run. */
+  deferred: number;
 }
 
 /** How many digests one sweep transaction locks: PostgreSQL's advisory lock table is bounded (see QuotaLedger). */
@@ -49,8 +52,10 @@ export class GarbageService {
   readonly #bytes: BlobStore;
   readonly #manifests: ManifestsService;
   readonly #blobs: BlobsService;
+  readonly #gate: WriteGate;
 
-  constructor(deps: { db: Db; store: ContentStore; bytes: BlobStore; manifests: ManifestsService; blobs: BlobsService }) {
+  constructor(deps: { db: Db; store: ContentStore; bytes: BlobStore; manifests: ManifestsService; blobs: BlobsService; gate: WriteGate }) {
+    this.#gate = deps.gate;
     this.#db = deps.db;
     this.#store = deps.store;
     this.#bytes = deps.bytes;
@@ -86,6 +91,7 @@ export class GarbageService {
    * page starts; undefined when there is none.
    */
   async mark(cutoff: Cutoff, ignoring: string[], after: string, limit: number, dryRun: boolean): Promise<{ marked: SizedDigest[]; last: string | undefined }> {
+    if (!dryRun) await this.#gate.requireWritable();
     return await this.#db.transaction().execute(async (trx) => {
       const locked = await this.#store.lockUnreferencedBlobs(trx, cutoff.text, ignoring, after, limit);
       const marked = dryRun ? await this.#store.recheckUnreferencedBlobs(trx, locked, cutoff.text, ignoring) : await this.#store.markUnreferencedBlobs(trx, locked, cutoff.text);
@@ -107,9 +113,12 @@ export class GarbageService {
    * reports `blobs` as they are.
    */
   async sweep(blobs: SizedDigest[], dryRun: boolean): Promise<SweepResult> {
-    if (dryRun) return { swept: blobs, failed: [] };
+    if (dryRun) return { swept: blobs, failed: [], deferred: 0 };
+    await this.#gate.requireWritable();
     const digests = blobs.map((b) => b.digest);
     return await this.#db.transaction().execute(async (trx) => {
+      // A backup copying the blobs of its snapshot holds the fence: their bytes stay until it is done.
+      if (!(await this.#store.tryBackupFence(trx))) return { swept: [], failed: [], deferred: blobs.length };
       await this.#store.lockDigests(trx, digests);
       const rows = await this.#store.lockDeletingBlobs(trx, digests);
       const failed: SweepResult['failed'] = [];
@@ -129,7 +138,7 @@ export class GarbageService {
       };
       await Promise.all(Array.from({ length: DELETES_IN_FLIGHT }, deleteNext));
       await this.#store.deleteBlobRows(trx, swept.map((b) => b.digest));
-      return { swept, failed };
+      return { swept, failed, deferred: 0 };
     });
   }
 
@@ -139,6 +148,7 @@ export class GarbageService {
    * (a manifest PUT holds its links FOR SHARE), re-checked, deleted.
    */
   async unlink(cutoff: Cutoff, ignoring: string[], after: { repositoryId: string; digest: string }, limit: number, dryRun: boolean): Promise<{ unlinked: { repository: string; digest: string }[]; last: { repositoryId: string; digest: string } | undefined }> {
+    if (!dryRun) await this.#gate.requireWritable();
     return await this.#db.transaction().execute(async (trx) => {
       const locked = await this.#store.lockUnreferencedLinks(trx, cutoff.text, ignoring, after, limit);
       const unlinked = await this.#store.recheckUnreferencedLinks(trx, locked, cutoff.text, ignoring);
@@ -160,6 +170,7 @@ export class GarbageService {
    * deleted. Returns what went (or would go), with sizes.
    */
   async sweepUnknownBytes(digests: Digest[], cutoff: Cutoff, dryRun: boolean): Promise<SizedDigest[]> {
+    if (!dryRun) await this.#gate.requireWritable();
     const known = await this.#store.knownBlobs(this.#db, digests.map((d) => d.value));
     const unknown = digests.filter((d) => !known.has(d.value));
     if (unknown.length === 0) return [];
@@ -183,6 +194,7 @@ export class GarbageService {
 
   /** Upload sessions and areas idle for longer than `maxAgeMs` (BlobsService.expireUploads). */
   async expireUploads(maxAgeMs: number, dryRun: boolean): Promise<string[]> {
+    if (!dryRun) await this.#gate.requireWritable();
     return await this.#blobs.expireUploads(maxAgeMs, dryRun);
   }
 }

@@ -13,6 +13,7 @@ import type { BlobStore } from '../storage/blob-store.ts';
 import { InvalidOffsetError, PathNotFoundError } from '../storage/storage-driver.ts';
 import { manifestUnknown, requireDeletesEnabled, requireDigest, requireName, type ContentChange, type ContentOptions } from './content-rules.ts';
 import type { ContentStore, ReferrerRow } from './content.store.ts';
+import type { WriteGate } from './read-only.ts';
 import type { QuotaLedger } from './quota-ledger.ts';
 import type { RepositoriesService } from './repositories.service.ts';
 import type { TagsService } from './tags.service.ts';
@@ -52,6 +53,7 @@ export class ManifestsService {
   readonly #quotas: QuotaLedger;
   readonly #settings: SettingsService;
   readonly #options: ContentOptions;
+  readonly #gate: WriteGate;
 
   constructor(deps: {
     db: Db;
@@ -62,6 +64,7 @@ export class ManifestsService {
     quotas: QuotaLedger;
     settings: SettingsService;
     options: ContentOptions;
+    gate: WriteGate;
   }) {
     this.#db = deps.db;
     this.#store = deps.store;
@@ -71,6 +74,7 @@ export class ManifestsService {
     this.#quotas = deps.quotas;
     this.#settings = deps.settings;
     this.#options = deps.options;
+    this.#gate = deps.gate;
   }
 
   async get(name: string, reference: string): Promise<StoredManifest> {
@@ -90,6 +94,7 @@ export class ManifestsService {
    * (a copy says where from): the push's event is written with it.
    */
   async put(name: string, reference: string, contentType: string | undefined, body: Buffer, change: ContentChange): Promise<{ digest: string; subject?: string }> {
+    await this.#gate.requireWritable();
     requireName(name);
     const byDigest = reference.includes(':');
     const referenceDigest = byDigest ? requireDigest(reference) : undefined;
@@ -174,6 +179,7 @@ export class ManifestsService {
 
   /** DELETE /v2/<name>/manifests/<reference>: a tag untags, a digest deletes the artifact. */
   async delete(name: string, reference: string, change: ContentChange): Promise<void> {
+    await this.#gate.requireWritable();
     requireDeletesEnabled(this.#options);
     const repositoryId = await this.#repositories.idOf(name);
     if (!reference.includes(':')) {
@@ -192,6 +198,7 @@ export class ManifestsService {
    * what it alone referenced off the usage.
    */
   async deleteArtifact(repository: { id: string; name: string }, digest: string, change: ContentChange): Promise<void> {
+    await this.#gate.requireWritable();
     requireDeletesEnabled(this.#options);
     const deleted = await this.#deleteLocked(repository, digest, change, async (trx, artifactId, projectId) => {
       if (await this.#store.isReferencedByIndex(trx, artifactId)) {
@@ -211,6 +218,7 @@ export class ManifestsService {
    * storage_service.delete.enabled, which governs clients' deletes.
    */
   async deleteIfUntagged(repository: { id: string; name: string }, digest: string, cutoff: string, change: ContentChange): Promise<boolean> {
+    await this.#gate.requireWritable();
     return await this.#deleteLocked(repository, digest, change, async (trx, artifactId) => await this.#store.isCollectableArtifact(trx, artifactId, cutoff));
   }
 

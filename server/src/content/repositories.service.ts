@@ -7,6 +7,7 @@ import { projectNameOf } from '../oci/names.ts';
 import type { Visibility } from '../projects/projects.store.ts';
 import { requireName, type ContentChange } from './content-rules.ts';
 import type { ContentStore } from './content.store.ts';
+import type { WriteGate } from './read-only.ts';
 import type { QuotaLedger } from './quota-ledger.ts';
 import type { TagsService } from './tags.service.ts';
 
@@ -28,8 +29,10 @@ export class RepositoriesService {
   readonly #store: ContentStore;
   readonly #quotas: QuotaLedger;
   readonly #tags: TagsService;
+  readonly #gate: WriteGate;
 
-  constructor(deps: { db: Db; store: ContentStore; quotas: QuotaLedger; tags: TagsService }) {
+  constructor(deps: { db: Db; store: ContentStore; quotas: QuotaLedger; tags: TagsService; gate: WriteGate }) {
+    this.#gate = deps.gate;
     this.#db = deps.db;
     this.#store = deps.store;
     this.#quotas = deps.quotas;
@@ -51,6 +54,7 @@ export class RepositoriesService {
   }
 
   async describe(repositoryId: string, description: string): Promise<void> {
+    await this.#gate.requireWritable();
     await this.#store.updateRepositoryDescription(this.#db, repositoryId, description);
   }
 
@@ -60,6 +64,7 @@ export class RepositoriesService {
    * (ImmutableTagError), as Harbor, which deletes artifact by artifact, ends.
    */
   async delete(projectId: string, repository: { id: string; name: string }, change: ContentChange): Promise<void> {
+    await this.#gate.requireWritable();
     await this.#db.transaction().execute(async (trx) => {
       // The whole project is locked for the ledger: the repository's content must not change between reading and deleting it.
       const quota = await this.#quotas.open(trx, repository.id, 'project');

@@ -5,6 +5,7 @@ import { BerthError } from '../errors.ts';
 import { appendEvent } from '../events/outbox.ts';
 import { requireName, type ContentChange } from './content-rules.ts';
 import type { ContentStore, Executor } from './content.store.ts';
+import type { WriteGate } from './read-only.ts';
 import { ImmutableTagError, refuseImmutable, type ImmutableTags, type ImmutableTagTest } from './immutable-tags.ts';
 import { clampPageSize } from './repositories.service.ts';
 
@@ -17,8 +18,10 @@ export class TagsService {
   readonly #db: Db;
   readonly #store: ContentStore;
   readonly #immutable: ImmutableTags;
+  readonly #gate: WriteGate;
 
-  constructor(deps: { db: Db; store: ContentStore; immutable: ImmutableTags }) {
+  constructor(deps: { db: Db; store: ContentStore; immutable: ImmutableTags; gate: WriteGate }) {
+    this.#gate = deps.gate;
     this.#db = deps.db;
     this.#store = deps.store;
     this.#immutable = deps.immutable;
@@ -26,6 +29,7 @@ export class TagsService {
 
   /** Harbor's tag creation: never moves a tag that exists, whichever artifact it is on. */
   async create(repository: { id: string; name: string }, artifactId: string, name: string, change: ContentChange): Promise<void> {
+    await this.#gate.requireWritable();
     await this.#db.transaction().execute(async (trx) => {
       if (!(await this.#store.insertTag(trx, repository.id, artifactId, name))) throw new BerthError('CONFLICT', `tag ${name} already exists in ${repository.name}`);
       await appendEvent(trx, { type: 'create_artifact', resourceType: 'tag', resource: `${repository.name}:${name}`, projectId: await this.#store.projectIdOfRepository(trx, repository.id), ...change });
@@ -39,6 +43,7 @@ export class TagsService {
    * it here; /v2 checks it for every DELETE (ManifestsService.delete).
    */
   async delete(repository: { id: string; name: string }, name: string, change: ContentChange, artifactId?: string): Promise<boolean> {
+    await this.#gate.requireWritable();
     return await this.#db.transaction().execute(async (trx) => {
       const projectId = await this.#store.projectIdOfRepository(trx, repository.id);
       const rule = (await this.#immutable.of(trx, projectId, repository.name))?.(name);

@@ -178,6 +178,15 @@ function releasedBrokenOnFatal(client: pg.PoolClient, readTimeout: number): Post
  * migration rewriting a large table may legitimately take long.
  */
 export async function migrateToLatest(db: Db, log?: Logger): Promise<string[]> {
+  return await migrate(db, log, (migrator) => migrator.migrateToLatest());
+}
+
+/** Applies migrations up to and including `name` (berth restore: the schema a backup was taken at), as migrateToLatest does. */
+export async function migrateTo(db: Db, name: string): Promise<string[]> {
+  return await migrate(db, undefined, (migrator) => migrator.migrateTo(name));
+}
+
+async function migrate(db: Db, log: Logger | undefined, run: (migrator: Migrator) => ReturnType<Migrator['migrateToLatest']>): Promise<string[]> {
   const { error, results } = await db.connection().execute((connection) => unbounded.run(true, async () => {
     await sql`SET statement_timeout = 0`.execute(connection);
     await sql`SET idle_in_transaction_session_timeout = 0`.execute(connection);
@@ -185,7 +194,7 @@ export async function migrateToLatest(db: Db, log?: Logger): Promise<string[]> {
     try {
       const unknown = unknownMigrations(await readSchemaState(connection));
       if (unknown.length > 0) log?.warn({ migrations: unknown }, 'the database has migrations of a newer Berth, all expand-only: running beside it');
-      return await new Migrator({ db: connection, provider: { getMigrations: async () => migrationsToRun(unknown) } }).migrateToLatest();
+      return await run(new Migrator({ db: connection, provider: { getMigrations: async () => migrationsToRun(unknown) } }));
     } finally {
       await sql`SELECT pg_advisory_unlock(hashtextextended('berth.migrations', 0))`.execute(connection).catch(() => undefined);
       // Back to the values from the connection's start-up packet before the pool hands it out again.

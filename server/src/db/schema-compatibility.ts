@@ -13,9 +13,9 @@ export interface SchemaState {
   minimum: string | undefined;
 }
 
-/** This Berth's migrations in order, and the newest of them. */
-const KNOWN = Object.keys(migrations).sort();
-export const NEWEST_KNOWN = KNOWN.at(-1)!;
+/** This Berth's migrations in order (a schema is named by the migrations applied to it), and the newest of them. */
+export const KNOWN_MIGRATIONS: readonly string[] = Object.keys(migrations).sort();
+export const NEWEST_KNOWN = KNOWN_MIGRATIONS.at(-1)!;
 
 /** A database whose schema needs a newer Berth: one line for the operator, exit 1. */
 export class SchemaTooNewError extends StartupError {
@@ -49,7 +49,7 @@ export function unknownMigrations(state: SchemaState): string[] {
 
 /** Migrations not yet applied, in order, with their kind. */
 export function pendingMigrations(state: SchemaState): { name: string; kind: MigrationKind }[] {
-  return KNOWN.filter((name) => !state.applied.includes(name)).map((name) => ({ name, kind: migrations[name]!.kind }));
+  return KNOWN_MIGRATIONS.filter((name) => !state.applied.includes(name)).map((name) => ({ name, kind: migrations[name]!.kind }));
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ReadOnlyError } from '../content/read-only.ts';
 import { defineJobType } from '../jobs/job-type.ts';
 import { describeDeletion, describeProgress } from './gc-output.ts';
 import type { GarbageCollector } from './gc.service.ts';
@@ -30,6 +31,8 @@ export function gcJob(gc: GarbageCollector, uploadMaxAgeMs: number) {
     payload: GcParameters,
     maxAttempts: 3,
     retry: { delaySeconds: 60, backoff: true },
+    // As Harbor's GC: a read-only registry fails the run at once, deleting nothing.
+    retryable: (error) => !(error instanceof ReadOnlyError),
     run: async (ctx, payload) => {
       let logged = 0;
       let lastProgress = 0;

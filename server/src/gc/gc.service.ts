@@ -104,11 +104,13 @@ export class GarbageCollector {
     const cutoff = await this.#garbage.cutoff(options.timeWindowHours);
     log(`${dryRun ? 'dry run: ' : ''}collecting what was last touched before ${cutoff.text} (time window ${options.timeWindowHours} h), delete_untagged ${options.deleteUntagged}, ${workers} worker(s)`);
 
+    let blobsDeferred = 0;
     const sweep = async (blobs: SizedDigest[]) => {
       const chunks: SizedDigest[][] = [];
       for (let i = 0; i < blobs.length; i += SWEEP_CHUNK) chunks.push(blobs.slice(i, i + SWEEP_CHUNK));
       await forEachLimit(chunks, workers, async (chunk) => {
-        const { swept, failed } = await paced(() => this.#garbage.sweep(chunk, dryRun), workers);
+        const { swept, failed, deferred } = await paced(() => this.#garbage.sweep(chunk, dryRun), workers);
+        blobsDeferred += deferred;
         for (const blob of swept) {
           progress.blobsSwept++;
           progress.bytesFreed += blob.size;
@@ -231,6 +233,7 @@ export class GarbageCollector {
       await sweeping.catch(() => undefined);
     }
     log(`blobs: ${progress.blobsSwept} deleted${progress.failures > 0 ? `, ${progress.failures} left for the next run` : ''}`);
+    if (blobsDeferred > 0) log(`a backup was copying blobs: ${blobsDeferred} marked blobs kept, left for the next run`);
 
     progress.phase = 'done';
     progress.position = 1;

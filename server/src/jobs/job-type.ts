@@ -44,6 +44,8 @@ export interface JobType<P = unknown> {
   retry: RetryRule;
   /** Longest one attempt may run before it is failed (and retried if attempts remain); default 24 h. */
   timeoutSeconds?: number;
+  /** Whether a failure is worth another attempt (default: every one); false ends the task in Error at once, as Harbor's retry.Abort. */
+  retryable?(error: unknown): boolean;
   /**
    * For work Harbor splits into tasks (retention: one per repository): the
    * tasks of a new execution, each with its own payload and extra attributes,

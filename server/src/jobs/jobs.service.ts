@@ -484,12 +484,12 @@ export class JobService {
       await this.#finish(task.executionId, taskId, 'Success', '');
     } else {
       const message = failure instanceof Error ? failure.message : String(failure);
-      const retrying = job.retryCount < type.maxAttempts - 1;
+      const retrying = job.retryCount < type.maxAttempts - 1 && (type.retryable?.(failure) ?? true);
       await log.error(`attempt ${claim.runCount} failed: ${message}${retrying ? '; it will be retried' : ''}`);
       await this.#finish(task.executionId, taskId, retrying ? 'Pending' : 'Error', message, retrying ? 0 : 1);
     }
     // pg-boss retries (with the type's delay and backoff) a job whose handler threw.
-    if (failure !== undefined && !running.stopped) throw failure;
+    if (failure !== undefined && !running.stopped && (type.retryable?.(failure) ?? true)) throw failure;
   }
 
   /** A task's new status and its execution's, together: readers never see one without the other. */

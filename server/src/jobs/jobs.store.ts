@@ -173,6 +173,13 @@ export class JobsStore {
        WHERE e.id = ${executionId}`.execute(db);
   }
 
+  /** Tasks still Pending or Running, with their executions (berth restore ends them: no queued job is restored with them). */
+  async unfinishedTasks(db: Db): Promise<{ id: string; executionId: string }[]> {
+    const { rows } = await sql<{ id: string; executionId: string }>`
+      SELECT id, execution_id AS "executionId" FROM task WHERE status IN ('Pending', 'Running') ORDER BY id`.execute(db);
+    return rows;
+  }
+
   async requestStop(db: Db, taskId: string): Promise<TaskRow | undefined> {
     const { rows } = await sql<TaskRow>`
       UPDATE task SET stop_requested = true, update_time = now() WHERE id = ${taskId} AND status IN ('Pending', 'Running') RETURNING *`.execute(db);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ReadOnlyError } from '../content/read-only.ts';
 import type { ArtifactsService } from '../artifacts/artifacts.service.ts';
 import type { ArtifactRow, RepositoryRow } from '../artifacts/artifacts.store.ts';
 import type { ContentChange } from '../content/content-rules.ts';
@@ -68,6 +69,7 @@ export function retentionJob(deps: RetentionJobDeps) {
     payload: RetentionPayload,
     maxAttempts: 3,
     retry: { delaySeconds: 30, backoff: true },
+    retryable: (error) => !(error instanceof ReadOnlyError),
     tasks: async (payload, db) => {
       const policy = await deps.policies.forRun(String(payload.policy_id), db);
       if (!policy) return [];
@@ -124,6 +126,8 @@ async function carryOut(
       // Deleted meanwhile (by a user, or by the attempt before this one): what was decided holds.
       if (error instanceof BerthError && error.code === 'MANIFEST_UNKNOWN') return 'DEL';
       if (refusedAsImmutable(error)) return 'IMMUTABLE';
+      // The whole registry refuses: the run ends here, as Harbor's GC does on read-only.
+      if (error instanceof ReadOnlyError) throw error;
       await ctx.log.error(`could not delete ${what}: ${error instanceof Error ? error.message : String(error)}`);
       return 'ERR';
     }

@@ -49,7 +49,7 @@ export async function settingsRoutes(
       project_creation_restriction: general.project_creation_restriction,
       // /systeminfo/getcert has the HTTPS certificate chain to hand out.
       has_ca_root: hasCaRoot,
-      read_only: false,
+      read_only: general.read_only,
       notification_enable: false,
       registry_storage_provider_name: config.storage_service.s3 ? 's3' : 'filesystem',
       external_url: externalUrl,

@@ -61,6 +61,8 @@ export const generalSettingsSchema = z.object({
   /** Harbor's switches for the pull statistics Berth batches off the pull path (registry/pull-recorder.ts). */
   pull_time_update_disable: z.boolean().default(false),
   pull_count_update_disable: z.boolean().default(false),
+  /** Harbor's repository read-only switch: every content write is refused while on (content/read-only.ts); `berth restore` turns it on. */
+  read_only: z.boolean().default(false),
 });
 
 export type GeneralSettings = z.output<typeof generalSettingsSchema>;

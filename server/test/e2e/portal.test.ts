@@ -670,6 +670,7 @@ describe('the web portal in a browser', () => {
     await system.getByLabel('Limit', { exact: true }).fill('20');
     await system.getByLabel('Robot account lifetime (days)').fill('60');
     await system.getByRole('switch', { name: 'Do not count pulls' }).click();
+    await system.getByRole('switch', { name: 'Repository read-only' }).click();
     await system.getByLabel('Event types left out of the audit log').click();
     await page.locator('.ant-select-item-option:visible').filter({ hasText: /^pull_artifact$/ }).click();
     await page.keyboard.press('Escape');
@@ -681,15 +682,17 @@ describe('the web portal in a browser', () => {
     assert.equal(saved.robot_token_duration.value, 60);
     assert.equal(saved.pull_count_update_disable.value, true);
     assert.equal(saved.disabled_audit_log_event_types.value, 'pull_artifact');
+    assert.equal(saved.read_only.value, true);
     // As saved after a reload, and back to the defaults for the rest of the walk.
     await page.reload();
     await page.getByLabel('Robot account lifetime (days)').and(page.locator('input')).waitFor();
     assert.equal(await page.getByLabel('Robot account lifetime (days)').inputValue(), '60');
     await page.locator('.ant-select-selection-item').filter({ hasText: 'pull_artifact' }).waitFor();
+    assert.equal(await page.getByRole('switch', { name: 'Repository read-only' }).getAttribute('aria-checked'), 'true');
     await checkAccessibility('system settings');
     await shoot('20b-configuration-system');
     const restored = await harbor.call('PUT', '/configurations', {
-      body: { quota_per_project_enable: true, storage_per_project: -1, robot_token_duration: 30, pull_count_update_disable: false, disabled_audit_log_event_types: '' },
+      body: { quota_per_project_enable: true, storage_per_project: -1, robot_token_duration: 30, pull_count_update_disable: false, disabled_audit_log_event_types: '', read_only: false },
     });
     assert.equal(restored.status, 200);
   });

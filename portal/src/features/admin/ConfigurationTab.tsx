@@ -67,12 +67,13 @@ const SYSTEM: [string, Kind][] = [
   ['pull_time_update_disable', 'switch'],
   ['pull_audit_log_disable', 'switch'],
   ['disabled_audit_log_event_types', 'eventTypes'],
+  ['read_only', 'switch'],
 ];
 const ALL: [string, Kind][] = [['auth_mode', 'text'], ...AUTHENTICATION, ...LDAP, ...OIDC, ...SECURITY, ...SYSTEM];
 const kindOf = (key: string) => ALL.find(([name]) => name === key)?.[1];
 
 /** Settings whose effect their name alone does not tell: they get a line of help. */
-const HELP = new Set(['primary_auth_mode', 'quota_per_project_enable', 'storage_per_project', 'robot_name_prefix', 'disabled_audit_log_event_types', 'pull_audit_log_disable']);
+const HELP = new Set(['primary_auth_mode', 'quota_per_project_enable', 'storage_per_project', 'robot_name_prefix', 'disabled_audit_log_event_types', 'pull_audit_log_disable', 'read_only']);
 
 /** Secrets are never sent back by the server: their fields start empty, and only a typed value is saved. */
 const isSecret = (key: string) => kindOf(key) === 'secret';
