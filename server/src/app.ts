@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { BerthConfig } from './config/config.ts';
 import type { Db } from './db/database.ts';
-import type { Logger } from './logger.ts';
+import { requestLogger, withLogContext, type Logger } from './logger.ts';
 import { installErrorHandler } from './http/error-handler.plugin.ts';
 import { answerFrameworkError, installInputChecks } from './http/input-checks.ts';
 import { REQUEST_ID_HEADER, requestIdOf } from './http/request-id.ts';
@@ -102,6 +102,7 @@ import { jobsRoutes } from './jobs/jobs.routes.ts';
 import { loadJobModules } from './jobs/job-modules.ts';
 import { UPLOAD_PURGE, uploadPurgeJob } from './jobs/upload-purge.job.ts';
 import { intervalCron } from './jobs/cron.ts';
+import type { Metrics, SnapshotTimes } from './metrics/metrics.ts';
 
 /** The `iss` of registry tokens, as Harbor names it. */
 const TOKEN_ISSUER = 'harbor-token-issuer';
@@ -117,6 +118,8 @@ export interface AppDeps {
   log: Logger;
   /** The built portal (index.html and assets/); default portal/dist of this checkout. */
   portalDir?: string;
+  /** How long /metrics reuses its database reads (tests and the bench measure them uncached). */
+  metricSnapshots?: SnapshotTimes;
 }
 
 export interface BerthApp {
@@ -134,6 +137,8 @@ export interface BerthApp {
   settings: SettingsService;
   quotas: QuotasService;
   jobs: JobService;
+  /** Prometheus metrics, when metric.enabled (main.ts serves them on their own listener). */
+  metrics: Metrics | undefined;
   /** Writes the pulls batched off the request path, then applies every committed event to the audit log (closing the app writes the pulls). */
   flushBuffered(): Promise<void>;
 }
@@ -156,11 +161,18 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
     exposeHeadRoutes: false,
     requestIdHeader: false,
     genReqId: requestIdOf,
+    childLoggerFactory: requestLogger as never,
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
   });
+  // First hook: everything the request runs after it — later hooks, the handler, the services it calls, what
+  // they await — logs with the request id, also through loggers that are not request.log.
+  app.addHook('onRequest', (request, _reply, done) => withLogContext({ reqId: request.id }, done));
   installErrorHandler(app);
   describeApi(app);
+  // Loaded only when enabled: with metrics off no hook runs and prom-client is never imported.
+  const metrics = config.metric.enabled ? new (await import('./metrics/metrics.ts')).Metrics(log, deps.metricSnapshots) : undefined;
+  metrics?.instrumentRequests(app);
   // Set on arrival, not in onSend, so that hijacked responses (blob downloads) carry them too.
   app.addHook('onRequest', async (request, reply) => {
     reply.header('Docker-Distribution-API-Version', 'registry/2.0').header(REQUEST_ID_HEADER, request.id);
@@ -244,8 +256,18 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   else await jobs.unschedule(UPLOAD_PURGE);
   await jobs.schedule(PURGE_EVENTS, intervalCron(config.events.purging.interval)!, { age_ms: config.events.purging.age });
 
+  const health = new HealthService({ db, storage, log, jobs });
+  metrics?.observe({
+    projects: { projects: () => projects.metricsOverview(), contentTotals: () => content.repositories.totalsByProject(), quotas: () => quotas.limitsAndUsage() },
+    health: () => health.status(),
+    system: async () => {
+      const general = await settings.general();
+      return { authMode: general.auth_mode, selfRegistration: general.self_registration };
+    },
+    jobs,
+  });
   await app.register(async (scope) => {
-    await probeRoutes(scope, { health: new HealthService({ db, storage, log, jobs }) });
+    await probeRoutes(scope, { health });
   });
   await app.register(async (scope) => {
     await registryRoutes(scope, { content, access: registryAccess, pulls, settings });
@@ -306,5 +328,5 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
 
   // Outside any transaction (the poller's timers run in this context); stopped by app.close().
   for (const reader of eventReaders) reader.start();
-  return { app, blobs: content.blobs, pulls, settings, quotas, immutability, retention, gc, jobs, flushBuffered };
+  return { app, blobs: content.blobs, pulls, settings, quotas, immutability, retention, gc, jobs, metrics, flushBuffered };
 }

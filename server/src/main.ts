@@ -65,9 +65,10 @@ async function serve(config: BerthConfig, log: Logger): Promise<void> {
   const listenSetting = config.https ? 'https.port' : 'http.port';
   await checkPortFree(config.http.host, listenPort, listenSetting);
   if (config.https) await checkPortFree(config.http.host, config.http.port, 'http.port');
+  if (config.metric.enabled) await checkPortFree(config.http.host, config.metric.port, 'metric.port');
   const runtime = await openDatabase(config, log);
   await ensureAdmin(runtime.db, config.admin_password, config.data_volume, log);
-  const { app } = await buildApp({ config, db: runtime.db, databaseUrl: runtime.url, storage: await createStorageDriver(config), log, ...(tls && { tls }) });
+  const { app, metrics } = await buildApp({ config, db: runtime.db, databaseUrl: runtime.url, storage: await createStorageDriver(config), log, ...(tls && { tls }) });
   let redirect: Server | undefined;
   let listening = { port: listenPort, setting: listenSetting };
   try {
@@ -82,12 +83,22 @@ async function serve(config: BerthConfig, log: Logger): Promise<void> {
     await close(runtime);
     throw listenError(error, config.http.host, listening.port, listening.setting);
   }
+  let metricsListener: Server | undefined;
+  if (metrics) {
+    const { startMetricsListener } = await import('./metrics/metrics-listener.ts');
+    metricsListener = await startMetricsListener(metrics, { host: config.http.host, port: config.metric.port, path: config.metric.path, log }).catch(async (error: unknown) => {
+      await app.close();
+      await close(runtime);
+      throw listenError(error, config.http.host, config.metric.port, 'metric.port');
+    });
+  }
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
     redirect?.close();
+    metricsListener?.close();
     await app.close();
     await close(runtime);
     process.exit(0);
