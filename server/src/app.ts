@@ -103,6 +103,7 @@ import { loadJobModules } from './jobs/job-modules.ts';
 import { UPLOAD_PURGE, uploadPurgeJob } from './jobs/upload-purge.job.ts';
 import { intervalCron } from './jobs/cron.ts';
 import type { Metrics, SnapshotTimes } from './metrics/metrics.ts';
+import type { Tracer } from '@opentelemetry/api';
 
 /** The `iss` of registry tokens, as Harbor names it. */
 const TOKEN_ISSUER = 'harbor-token-issuer';
@@ -118,6 +119,8 @@ export interface AppDeps {
   log: Logger;
   /** The built portal (index.html and assets/); default portal/dist of this checkout. */
   portalDir?: string;
+  /** The tracer of tracing/ when trace.enabled: a span per request. */
+  tracer?: Tracer;
   /** How long /metrics reuses its database reads (tests and the bench measure them uncached). */
   metricSnapshots?: SnapshotTimes;
 }
@@ -173,6 +176,8 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   // Loaded only when enabled: with metrics off no hook runs and prom-client is never imported.
   const metrics = config.metric.enabled ? new (await import('./metrics/metrics.ts')).Metrics(log, deps.metricSnapshots) : undefined;
   metrics?.instrumentRequests(app);
+  // Spans only when main.ts started tracing (trace.enabled): otherwise neither the hook nor the API is loaded.
+  if (deps.tracer) (await import('./tracing/request-spans.ts')).traceRequests(app, deps.tracer);
   // Set on arrival, not in onSend, so that hijacked responses (blob downloads) carry them too.
   app.addHook('onRequest', async (request, reply) => {
     reply.header('Docker-Distribution-API-Version', 'registry/2.0').header(REQUEST_ID_HEADER, request.id);

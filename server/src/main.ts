@@ -66,9 +66,19 @@ async function serve(config: BerthConfig, log: Logger): Promise<void> {
   await checkPortFree(config.http.host, listenPort, listenSetting);
   if (config.https) await checkPortFree(config.http.host, config.http.port, 'http.port');
   if (config.metric.enabled) await checkPortFree(config.http.host, config.metric.port, 'metric.port');
+  // Before the first query, so start-up's are traced too; the SDK is loaded only when enabled.
+  const tracing = config.trace.enabled ? (await import('./tracing/tracing.ts')).startTracing(config.trace, log) : undefined;
   const runtime = await openDatabase(config, log);
   await ensureAdmin(runtime.db, config.admin_password, config.data_volume, log);
-  const { app, metrics } = await buildApp({ config, db: runtime.db, databaseUrl: runtime.url, storage: await createStorageDriver(config), log, ...(tls && { tls }) });
+  const { app, metrics } = await buildApp({
+    config,
+    db: runtime.db,
+    databaseUrl: runtime.url,
+    storage: await createStorageDriver(config),
+    log,
+    ...(tls && { tls }),
+    ...(tracing && { tracer: tracing.tracer }),
+  });
   let redirect: Server | undefined;
   let listening = { port: listenPort, setting: listenSetting };
   try {
@@ -101,6 +111,7 @@ async function serve(config: BerthConfig, log: Logger): Promise<void> {
     metricsListener?.close();
     await app.close();
     await close(runtime);
+    await tracing?.shutdown();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
