@@ -13,13 +13,14 @@ const PERCENTILES = [0.5, 0.9, 0.99];
 /** distribution's request duration buckets (docker/go-metrics). */
 const REGISTRY_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 60];
 
-/** How long a database read made for /metrics serves later scrapes, and how long a scrape waits for one. */
+/** How long a database read made for /metrics serves later scrapes, how long a scrape waits for one, and how old a value may be answered while it is refreshed (snapshot.ts). */
 export interface SnapshotTimes {
   ttlMs: number;
   timeoutMs: number;
+  staleMs: number;
 }
 
-const DEFAULT_SNAPSHOT_TIMES: SnapshotTimes = { ttlMs: 5000, timeoutMs: 5000 };
+const DEFAULT_SNAPSHOT_TIMES: SnapshotTimes = { ttlMs: 5000, timeoutMs: 5000, staleMs: 120_000 };
 
 /** Harbor's `operation` label of a /v2 request (core's metric middleware names them so). */
 const V2_OPERATIONS: Record<RegistryRoute, string> = {

@@ -5,28 +5,42 @@
  * computed, and given up after `timeoutMs` so a slow or lost database cannot
  * hold a scrape: the scrape then goes without these series (and the health
  * series say why).
+ *
+ * A scrape that finds the value older than `ttlMs` but younger than
+ * `staleMs` is answered with it at once while the refresh runs behind it, so
+ * a scrape costs no database round trip: its figures are one scrape interval
+ * old (Harbor's exporter caches them for longer). A failed refresh drops the
+ * value, so the next scrape shows the failure rather than old figures.
  */
 export class Snapshot<T> {
   readonly #compute: () => Promise<T>;
   readonly #ttlMs: number;
   readonly #timeoutMs: number;
+  readonly #staleMs: number;
   readonly #onError: (error: unknown) => void;
   #value: { at: number; value: T } | undefined;
   #pending: Promise<T> | undefined;
 
-  constructor(compute: () => Promise<T>, options: { ttlMs: number; timeoutMs: number; onError: (error: unknown) => void }) {
+  constructor(compute: () => Promise<T>, options: { ttlMs: number; timeoutMs: number; staleMs: number; onError: (error: unknown) => void }) {
     this.#compute = compute;
     this.#ttlMs = options.ttlMs;
     this.#timeoutMs = options.timeoutMs;
+    this.#staleMs = options.staleMs;
     this.#onError = options.onError;
   }
 
   /** The value, fresh within the TTL; throws when computing it failed or took longer than the timeout. */
   async get(): Promise<T> {
-    if (this.#value && performance.now() - this.#value.at < this.#ttlMs) return this.#value.value;
+    const age = this.#value ? performance.now() - this.#value.at : Infinity;
+    if (age < this.#ttlMs) return this.#value!.value;
     this.#pending ??= this.#refresh().finally(() => {
       this.#pending = undefined;
     });
+    if (age < this.#staleMs) {
+      // Failures are logged and drop the value; nobody awaits this refresh.
+      this.#pending.catch(() => undefined);
+      return this.#value!.value;
+    }
     return await this.#pending;
   }
 
