@@ -93,15 +93,7 @@ export class Metrics {
     const registers = [this.registry];
     const inflight = new Gauge({ name: 'harbor_core_http_inflight_requests', help: 'The total number of requests', registers });
     const total = new Counter({ name: 'harbor_core_http_request_total', help: 'The total number of requests', labelNames: ['method', 'code', 'operation'], registers });
-    const duration = new Summary({
-      name: 'harbor_core_http_request_duration_seconds',
-      help: 'The time duration of the requests',
-      labelNames: ['method', 'operation'],
-      percentiles: PERCENTILES,
-      maxAgeSeconds: 600,
-      ageBuckets: 5,
-      registers,
-    });
+    const duration = this.#summary('harbor_core_http_request_duration_seconds', 'The time duration of the requests', ['method', 'operation']);
     const registryInflight = new Gauge({ name: 'registry_http_in_flight_requests', help: 'The in-flight HTTP requests', labelNames: ['handler'], registers });
     const registryTotal = new Counter({ name: 'registry_http_requests_total', help: 'Total number of HTTP requests made.', labelNames: ['handler', 'code', 'method'], registers });
     const registryDuration = new Histogram({
@@ -226,19 +218,16 @@ export class Metrics {
       1,
     );
     const taskTotal = new Counter({ name: 'harbor_jobservice_task_total', help: 'The number of processed tasks', labelNames: ['type', 'status'], registers });
-    const taskTime = new Summary({
-      name: 'harbor_jobservice_task_process_time_seconds',
-      help: 'The time duration of the task processing time',
-      labelNames: ['type', 'status'],
-      percentiles: PERCENTILES,
-      maxAgeSeconds: 600,
-      ageBuckets: 5,
-      registers,
-    });
+    const taskTime = this.#summary('harbor_jobservice_task_process_time_seconds', 'The time duration of the task processing time', ['type', 'status']);
     sources.jobs.onTaskRun((type, status, seconds) => {
       taskTotal.inc({ type, status });
       taskTime.observe({ type, status }, seconds);
     });
+  }
+
+  /** A summary as Harbor's: its objectives, over the last 10 minutes (in 5 rotating buckets). */
+  #summary(name: string, help: string, labelNames: string[]): Summary {
+    return new Summary({ name, help, labelNames, percentiles: PERCENTILES, maxAgeSeconds: 600, ageBuckets: 5, registers: [this.registry] });
   }
 
   /** The text exposition of every metric, as a scrape returns it. */
