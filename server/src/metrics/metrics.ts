@@ -138,22 +138,29 @@ export class Metrics {
     const system = snapshot('system information', () => sources.system());
     const jobs = snapshot('job service', () => sources.jobs.activity());
     /** A gauge filled from a snapshot; when the snapshot fails the scrape goes on without it (the health series tell). */
-    const fromSnapshot = <T>(snapshot: Snapshot<T>, spec: { name: string; help: string; labelNames?: string[] }, fill: (gauge: Gauge, value: T) => void) =>
-      new Gauge({
+    const fromSnapshot = <T>(snapshot: Snapshot<T>, spec: { name: string; help: string; labelNames?: string[] }, fill: (gauge: Gauge, value: T) => void) => {
+      // Refilled only when the snapshot changed: thousands of project series are not re-set on every scrape.
+      let filled: T | undefined;
+      return new Gauge({
         ...spec,
         labelNames: spec.labelNames ?? [],
         registers,
         async collect() {
-          this.reset();
           let value: T;
           try {
             value = await snapshot.get();
           } catch {
+            this.reset();
+            filled = undefined;
             return;
           }
+          if (value === filled) return;
+          this.reset();
           fill(this, value);
+          filled = value;
         },
       });
+    };
 
     fromSnapshot(projects, { name: 'harbor_project_total', help: 'Total projects number', labelNames: ['public'] }, (g, f) => {
       for (const t of f.totals) g.set({ public: String(t.public) }, t.count);

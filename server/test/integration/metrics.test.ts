@@ -9,6 +9,7 @@ import { ADMIN_AUTH } from '../fixtures/registry-client.ts';
 import { makeImage } from '../fixtures/image-builder.ts';
 import { Scrape } from '../fixtures/prometheus.ts';
 import { waitUntil } from '../fixtures/wait.ts';
+import { seedProjects } from '../fixtures/seed-projects.ts';
 import { startMetricsListener } from '../../src/metrics/metrics-listener.ts';
 import { createLogger } from '../../src/logger.ts';
 import { UPLOAD_PURGE } from '../../src/jobs/upload-purge.job.ts';
@@ -256,21 +257,6 @@ describe('a database outage', () => {
   });
 });
 
-/** 100 projects × 100 repositories, one artifact each, a quota and a member each: set-based SQL, one statement each. */
-async function seedRepositories(db: TestApp['db']): Promise<number> {
-  await sql`INSERT INTO project (name, metadata) SELECT 'scale-' || g, jsonb_build_object('public', (g % 2 = 0)::text) FROM generate_series(1, 100) g`.execute(db);
-  await sql`INSERT INTO quota (project_id, hard, used) SELECT id, -1, 0 FROM project WHERE name LIKE 'scale-%'`.execute(db);
-  await sql`INSERT INTO project_member (project_id, entity_type, user_id, role) SELECT p.id, 'u', u.id, 1 FROM project p, user_account u WHERE p.name LIKE 'scale-%' AND u.username = 'admin'`.execute(db);
-  await sql`INSERT INTO repository (name, project_id) SELECT p.name || '/repo-' || g, p.id FROM project p, generate_series(1, 100) g WHERE p.name LIKE 'scale-%'`.execute(db);
-  await sql`
-    INSERT INTO artifact (repository_id, digest, media_type, size, content, type, total_size)
-    SELECT r.id, 'sha256:' || encode(sha256(r.name::bytea), 'hex'), 'application/vnd.oci.image.manifest.v1+json', 2, '{}'::bytea, 'IMAGE', 2
-      FROM repository r WHERE r.name LIKE 'scale-%'`.execute(db);
-  // What autovacuum does to such tables soon after: statistics, and the visibility map index-only scans use.
-  await sql`VACUUM ANALYZE project, quota, project_member, repository, artifact`.execute(db);
-  return Number((await sql<{ n: string }>`SELECT count(*) AS n FROM repository`.execute(db)).rows[0]!.n);
-}
-
 /** The median of `rounds` scrapes after one warm-up, and every figure. */
 async function timeScrapes(url: string, rounds: number): Promise<{ median: number; times: number[]; last: Scrape }> {
   await Scrape.of(url);
@@ -287,7 +273,7 @@ async function timeScrapes(url: string, rounds: number): Promise<{ median: numbe
 
 describe('scale: 10 000 repositories', () => {
   it('the database reads behind a scrape (uncached), for the record', async () => {
-    const repositories = await seedRepositories(t.db);
+    const repositories = await seedProjects(t.db, 100, 100);
     const { median, times, last } = await timeScrapes(metricsUrl, 9);
     console.log(`metrics: ${repositories} repositories in ${last.samples('harbor_project_repo_total').length} projects, a scrape reading the database: median ${median.toFixed(1)} ms (${times.map((ms) => ms.toFixed(1)).join(', ')})`);
     assert.equal(last.value('harbor_project_repo_total', { project_name: 'scale-7', public: 'false' }), 100);
@@ -300,7 +286,7 @@ describe('scale: 10 000 repositories', () => {
     try {
       const address = server.address();
       const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/metrics`;
-      const repositories = await seedRepositories(scaled.db);
+      const repositories = await seedProjects(scaled.db, 100, 100);
       await waitUntil(async () => (await Scrape.of(url)).value('harbor_project_repo_total', { project_name: 'scale-7', public: 'false' }) === 100, 'the seeded repositories are counted', 20_000);
       const { median, times } = await timeScrapes(url, 9);
       console.log(`metrics: ${repositories} repositories, a scrape as Prometheus meets it: median ${median.toFixed(1)} ms (${times.map((ms) => ms.toFixed(1)).join(', ')})`);
