@@ -15,6 +15,7 @@ import * as jobService from './0013-job-service.ts';
 import * as immutabilityRetention from './0014-immutability-retention.ts';
 import * as garbageCollection from './0015-garbage-collection.ts';
 import * as auditPurge from './0017-audit-purge.ts';
+import * as metricsIndexes from './0020-metrics-indexes.ts';
 
 /** Every migration, in order. Names are permanent: never rename or reorder a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '0014-immutability-retention': immutabilityRetention,
   '0015-garbage-collection': garbageCollection,
   '0017-audit-purge': auditPurge,
+  '0020-metrics-indexes': metricsIndexes,
 };
