@@ -148,7 +148,7 @@ export interface BerthApp {
 
 /** Builds the HTTP application on ready dependencies. Never listens: callers (main, tests) decide. */
 export async function buildApp(deps: AppDeps): Promise<BerthApp> {
-  const { config, db, storage, log, tls } = deps;
+  const { config, db, log, tls } = deps;
   const verbose = config.log.level === 'debug' || config.log.level === 'trace';
   const app = Fastify({
     ...(tls && { https: tls }),
@@ -176,6 +176,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   // Loaded only when enabled: with metrics off no hook runs and prom-client is never imported.
   const metrics = config.metric.enabled ? new (await import('./metrics/metrics.ts')).Metrics(log, deps.metricSnapshots) : undefined;
   metrics?.instrumentRequests(app);
+  const storage = metrics ? metrics.timeStorage(deps.storage) : deps.storage;
   // Spans only when main.ts started tracing (trace.enabled): otherwise neither the hook nor the API is loaded.
   if (deps.tracer) (await import('./tracing/request-spans.ts')).traceRequests(app, deps.tracer);
   // Set on arrival, not in onSend, so that hijacked responses (blob downloads) carry them too.

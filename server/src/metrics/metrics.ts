@@ -7,6 +7,8 @@ import type { OverallHealth } from '../system/health.service.ts';
 import { registryRouteOf, type RegistryRoute } from '../registry/registry-paths.ts';
 import { BERTH_VERSION } from '../version.ts';
 import { Snapshot } from './snapshot.ts';
+import { TimedStorage } from './timed-storage.ts';
+import type { StorageDriver } from '../storage/storage-driver.ts';
 
 /** Harbor's summaries' objectives (lib/metric): median, 90th and 99th percentile. */
 const PERCENTILES = [0.5, 0.9, 0.99];
@@ -124,6 +126,17 @@ export class Metrics {
         }
       });
     });
+  }
+
+  /** `driver` with distribution's storage action timings (registry_storage_action_seconds). */
+  timeStorage(driver: StorageDriver): StorageDriver {
+    const actions = new Histogram({
+      name: 'registry_storage_action_seconds',
+      help: 'The number of seconds that the storage action takes',
+      labelNames: ['driver', 'action'],
+      registers: [this.registry],
+    });
+    return new TimedStorage(driver, actions);
   }
 
   /** The exporter's series, read from the features that own the data when scraped (through short-lived snapshots). */

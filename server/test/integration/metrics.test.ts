@@ -147,6 +147,12 @@ describe('metrics after real pushes, pulls and quotas (Harbor names, types and l
     assert.equal(scrape.family('harbor_health', 'GAUGE') && scrape.value('harbor_health'), 1);
     for (const component of ['database', 'storage', 'jobservice']) assert.equal(scrape.value('harbor_up', { component }), 1, component);
     assert.equal(scrape.family('harbor_system_info', 'GAUGE') && scrape.value('harbor_system_info', { auth_mode: 'db_auth', harbor_version: BERTH_VERSION, self_registration: 'false' }), 1);
+    // distribution's storage timings: the pushes placed blobs (Move), the health checks wrote probes (PutContent).
+    scrape.family('registry_storage_action_seconds', 'HISTOGRAM');
+    for (const action of ['Move', 'PutContent', 'Delete']) {
+      const [timed] = scrape.samples('registry_storage_action_seconds', { driver: 'filesystem', action });
+      assert.ok(Number(timed?.count) > 0, action);
+    }
     scrape.family('process_cpu_seconds_total', 'COUNTER');
     scrape.family('process_resident_memory_bytes', 'GAUGE');
     scrape.family('nodejs_heap_size_used_bytes', 'GAUGE');
