@@ -377,7 +377,7 @@ export class JobService {
     return { queues, running, scheduled };
   }
 
-  /** This process's worker pool: its id and how many jobs of each type it runs at once. */
+  /** How many jobs of each type this process's worker pool runs at once (jobs.workers). */
   get workerCount(): number {
     return this.#config.workers;
   }
