@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { BerthConfig } from './config/config.ts';
 import type { Db } from './db/database.ts';
-import type { Logger } from './logger.ts';
+import { requestLogger, withLogContext, type Logger } from './logger.ts';
 import { installErrorHandler } from './http/error-handler.plugin.ts';
 import { answerFrameworkError, installInputChecks } from './http/input-checks.ts';
 import { REQUEST_ID_HEADER, requestIdOf } from './http/request-id.ts';
@@ -104,6 +104,8 @@ import { jobsRoutes } from './jobs/jobs.routes.ts';
 import { loadJobModules } from './jobs/job-modules.ts';
 import { UPLOAD_PURGE, uploadPurgeJob } from './jobs/upload-purge.job.ts';
 import { intervalCron } from './jobs/cron.ts';
+import type { Metrics, SnapshotTimes } from './metrics/metrics.ts';
+import type { Tracer } from '@opentelemetry/api';
 
 /** The `iss` of registry tokens, as Harbor names it. */
 const TOKEN_ISSUER = 'harbor-token-issuer';
@@ -119,6 +121,10 @@ export interface AppDeps {
   log: Logger;
   /** The built portal (index.html and assets/); default portal/dist of this checkout. */
   portalDir?: string;
+  /** The tracer of tracing/ when trace.enabled: a span per request. */
+  tracer?: Tracer;
+  /** How long /metrics reuses its database reads (tests and the bench measure them uncached). */
+  metricSnapshots?: SnapshotTimes;
 }
 
 export interface BerthApp {
@@ -138,13 +144,15 @@ export interface BerthApp {
   jobs: JobService;
   /** Health and readiness (/api/v2.0/health, /readyz); drain() at shutdown. */
   health: HealthService;
+  /** Prometheus metrics, when metric.enabled (main.ts serves them on their own listener). */
+  metrics: Metrics | undefined;
   /** Writes the pulls batched off the request path, then applies every committed event to the audit log (closing the app writes the pulls). */
   flushBuffered(): Promise<void>;
 }
 
 /** Builds the HTTP application on ready dependencies. Never listens: callers (main, tests) decide. */
 export async function buildApp(deps: AppDeps): Promise<BerthApp> {
-  const { config, db, storage, log, tls } = deps;
+  const { config, db, log, tls } = deps;
   const verbose = config.log.level === 'debug' || config.log.level === 'trace';
   const trustProxy = trustedProxies(config);
   const app = Fastify({
@@ -165,11 +173,21 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
     exposeHeadRoutes: false,
     requestIdHeader: false,
     genReqId: requestIdOf,
+    childLoggerFactory: requestLogger as never,
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
   });
+  // First hook: everything the request runs after it — later hooks, the handler, the services it calls, what
+  // they await — logs with the request id, also through loggers that are not request.log.
+  app.addHook('onRequest', (request, _reply, done) => withLogContext({ reqId: request.id }, done));
   installErrorHandler(app);
   describeApi(app);
+  // Loaded only when enabled: with metrics off no hook runs and prom-client is never imported.
+  const metrics = config.metric.enabled ? new (await import('./metrics/metrics.ts')).Metrics(log, deps.metricSnapshots) : undefined;
+  metrics?.instrumentRequests(app);
+  const storage = metrics ? metrics.timeStorage(deps.storage) : deps.storage;
+  // Spans only when main.ts started tracing (trace.enabled): otherwise neither the hook nor the API is loaded.
+  if (deps.tracer) (await import('./tracing/request-spans.ts')).traceRequests(app, deps.tracer);
   // Set on arrival, not in onSend, so that hijacked responses (blob downloads) carry them too.
   app.addHook('onRequest', async (request, reply) => {
     reply.header('Docker-Distribution-API-Version', 'registry/2.0').header(REQUEST_ID_HEADER, request.id);
@@ -267,6 +285,15 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
 
   const health = new HealthService({ db, storage, log, jobs });
   closeConnectionsAsTheyFinish(app, () => health.draining);
+  metrics?.observe({
+    projects: { projects: () => projects.metricsOverview(), contentTotals: () => content.repositories.totalsByProject(), quotas: () => quotas.limitsAndUsage() },
+    health: () => health.status(),
+    system: async () => {
+      const general = await settings.general();
+      return { authMode: general.auth_mode, selfRegistration: general.self_registration };
+    },
+    jobs,
+  });
   await app.register(async (scope) => {
     await probeRoutes(scope, { health });
   });
@@ -329,5 +356,5 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
 
   // Outside any transaction (the poller's timers run in this context); stopped by app.close().
   for (const reader of eventReaders) reader.start();
-  return { app, blobs: content.blobs, pulls, settings, quotas, immutability, retention, gc, jobs, health, flushBuffered };
+  return { app, blobs: content.blobs, pulls, settings, quotas, immutability, retention, gc, jobs, health, metrics, flushBuffered };
 }

@@ -92,9 +92,20 @@ async function serve(config: BerthConfig, log: Logger): Promise<void> {
   const listenSetting = config.https ? 'https.port' : 'http.port';
   await checkPortFree(config.http.host, listenPort, listenSetting);
   if (config.https) await checkPortFree(config.http.host, config.http.port, 'http.port');
+  if (config.metric.enabled) await checkPortFree(config.http.host, config.metric.port, 'metric.port');
+  // Before the first query, so start-up's are traced too; the SDK is loaded only when enabled.
+  const tracing = config.trace.enabled ? (await import('./tracing/tracing.ts')).startTracing(config.trace, log) : undefined;
   const runtime = await openDatabase(config, log);
   await ensureAdmin(runtime.db, config.admin_password, config.data_volume, log);
-  const { app, health } = await buildApp({ config, db: runtime.db, databaseUrl: runtime.url, storage: await createStorageDriver(config), log, ...(tls && { tls }) });
+  const { app, health, metrics } = await buildApp({
+    config,
+    db: runtime.db,
+    databaseUrl: runtime.url,
+    storage: await createStorageDriver(config),
+    log,
+    ...(tls && { tls }),
+    ...(tracing && { tracer: tracing.tracer }),
+  });
   let redirect: Server | undefined;
   let listening = { port: listenPort, setting: listenSetting };
   try {
@@ -110,6 +121,15 @@ async function serve(config: BerthConfig, log: Logger): Promise<void> {
     throw listenError(error, config.http.host, listening.port, listening.setting);
   }
   const certificates = config.https && tls && reloadCertificateOnChange(app.server as unknown as TlsServer, { certificate: config.https.certificate, privateKey: config.https.private_key }, tls, log);
+  let metricsListener: Server | undefined;
+  if (metrics) {
+    const { startMetricsListener } = await import('./metrics/metrics-listener.ts');
+    metricsListener = await startMetricsListener(metrics, { host: config.http.host, port: config.metric.port, path: config.metric.path, log }).catch(async (error: unknown) => {
+      await app.close();
+      await close(runtime);
+      throw listenError(error, config.http.host, config.metric.port, 'metric.port');
+    });
+  }
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) {
@@ -129,8 +149,10 @@ async function serve(config: BerthConfig, log: Logger): Promise<void> {
     await sleep(delay);
     certificates?.stop();
     redirect?.close();
+    metricsListener?.close();
     await drainAndClose(app, drainTimeout, log);
     await close(runtime);
+    await tracing?.shutdown();
     process.exit(0);
   };
   const onSignal = (signal: string) =>

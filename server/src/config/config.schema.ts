@@ -138,6 +138,37 @@ export const configSchema = z.strictObject({
       modules: z.array(z.string().min(1)).default([]),
     })
     .prefault({}),
+  /** Prometheus metrics (metrics/), as harbor.yml's metric block: on a listener of their own, so the registry's port never shows project names. */
+  metric: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      port: port.default(9090),
+      path: z.string().regex(/^\/[^?#\s]*$/, 'expected a path such as /metrics').default('/metrics'),
+    })
+    .prefault({}),
+  /** OpenTelemetry tracing (tracing/), as harbor.yml's trace block with its otel exporter: OTLP over HTTP. */
+  trace: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** The share of requests traced, 0 to 1 (a parent's decision wins when the caller sent a traceparent). */
+      sample_rate: z.coerce.number().min(0).max(1).default(1),
+      /** service.namespace of every span, to tell installations apart. */
+      namespace: z.string().default(''),
+      /** Resource attributes added to every span. */
+      attributes: z.record(z.string(), z.string()).default({}),
+      otel: z
+        .strictObject({
+          /** host:port (Harbor's form) or a URL; without a scheme, https unless insecure. */
+          endpoint: z.string().min(1).optional(),
+          url_path: z.string().startsWith('/').default('/v1/traces'),
+          compression: z.boolean().default(false),
+          insecure: z.boolean().default(false),
+          timeout: duration.default(parseDuration('10s')),
+        })
+        .prefault({}),
+    })
+    .prefault({})
+    .refine((t) => !t.enabled || t.otel.endpoint !== undefined, { message: 'trace.enabled needs trace.otel.endpoint' }),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).prefault({}),
 });
 

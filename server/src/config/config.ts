@@ -54,6 +54,17 @@ const ENV_OVERRIDES: Record<string, { key: string[]; type: EnvType }> = {
   BERTH_JOBS_WORKERS: { key: ['jobs', 'workers'], type: 'number' },
   BERTH_JOBS_HEARTBEAT: { key: ['jobs', 'heartbeat'], type: 'string' },
   BERTH_JOBS_MODULES: { key: ['jobs', 'modules'], type: 'list' },
+  BERTH_METRIC_ENABLED: { key: ['metric', 'enabled'], type: 'boolean' },
+  BERTH_METRIC_PORT: { key: ['metric', 'port'], type: 'number' },
+  BERTH_METRIC_PATH: { key: ['metric', 'path'], type: 'string' },
+  BERTH_TRACE_ENABLED: { key: ['trace', 'enabled'], type: 'boolean' },
+  BERTH_TRACE_SAMPLE_RATE: { key: ['trace', 'sample_rate'], type: 'string' },
+  BERTH_TRACE_NAMESPACE: { key: ['trace', 'namespace'], type: 'string' },
+  BERTH_TRACE_OTEL_ENDPOINT: { key: ['trace', 'otel', 'endpoint'], type: 'string' },
+  BERTH_TRACE_OTEL_URL_PATH: { key: ['trace', 'otel', 'url_path'], type: 'string' },
+  BERTH_TRACE_OTEL_COMPRESSION: { key: ['trace', 'otel', 'compression'], type: 'boolean' },
+  BERTH_TRACE_OTEL_INSECURE: { key: ['trace', 'otel', 'insecure'], type: 'boolean' },
+  BERTH_TRACE_OTEL_TIMEOUT: { key: ['trace', 'otel', 'timeout'], type: 'string' },
 };
 
 function envValue(name: string, raw: string, type: EnvType): unknown {

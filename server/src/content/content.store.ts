@@ -545,6 +545,20 @@ export class ContentStore {
   }
 
   /** Project ids by name (a batch of pulls names its projects; one deleted meanwhile is absent). */
+  /** Repositories and their pulls per project (/metrics): one aggregate over the repository table. */
+  async repositoryTotalsByProject(db: Executor): Promise<{ projectId: string; repositories: number; pulls: number }[]> {
+    const { rows } = await sql<{ projectId: string; repositories: string; pulls: string }>`
+      SELECT project_id, count(*) AS repositories, coalesce(sum(pull_count), 0) AS pulls FROM repository GROUP BY project_id`.execute(db);
+    return rows.map((row) => ({ projectId: row.projectId, repositories: Number(row.repositories), pulls: Number(row.pulls) }));
+  }
+
+  /** Artifacts per project and Harbor artifact type (/metrics). */
+  async artifactTotalsByProject(db: Executor): Promise<{ projectId: string; type: string; artifacts: number }[]> {
+    const { rows } = await sql<{ projectId: string; type: string; artifacts: string }>`
+      SELECT r.project_id, a.type, count(*) AS artifacts FROM artifact a JOIN repository r ON r.id = a.repository_id GROUP BY r.project_id, a.type`.execute(db);
+    return rows.map((row) => ({ projectId: row.projectId, type: row.type, artifacts: Number(row.artifacts) }));
+  }
+
   async projectIdsNamed(db: Executor, names: string[]): Promise<Map<string, string>> {
     const rows = await db.selectFrom('project').select(['id', 'name']).where('name', 'in', names).execute();
     return new Map(rows.map((row) => [row.name, row.id]));

@@ -39,6 +39,15 @@ export class RepositoriesService {
     this.#tags = deps.tags;
   }
 
+  /** Per project: repositories, their pulls, and artifacts by type (/metrics). */
+  async totalsByProject(): Promise<{
+    repositories: { projectId: string; repositories: number; pulls: number }[];
+    artifacts: { projectId: string; type: string; artifacts: number }[];
+  }> {
+    const [repositories, artifacts] = await Promise.all([this.#store.repositoryTotalsByProject(this.#db), this.#store.artifactTotalsByProject(this.#db)]);
+    return { repositories, artifacts };
+  }
+
   async idOf(name: string): Promise<string | undefined> {
     requireName(name);
     return await this.#store.findRepositoryId(this.#db, name);

@@ -140,6 +140,16 @@ export function createDatabase(url: string, maxConnections: number, log?: Logger
   return new Kysely<Database>({ config: { dialect, plugins }, dialect, driver, executor });
 }
 
+/** Runs one query inside whatever observes it (tracing/: a span per query). */
+export type QueryTracer = <T>(text: string, run: () => Promise<T>) => Promise<T>;
+
+/** Set only while tracing is on: otherwise a query costs one comparison more. */
+let queryTracer: QueryTracer | undefined;
+
+export function traceDatabaseQueries(tracer: QueryTracer | undefined): void {
+  queryTracer = tracer;
+}
+
 /**
  * A pooled client as Kysely uses it, which goes back to the pool as broken
  * once a query on it failed with a FATAL error (pg_terminate_backend, an
@@ -154,7 +164,8 @@ function releasedBrokenOnFatal(client: pg.PoolClient, readTimeout: number): Post
   const query = async (text: string, parameters: readonly unknown[]) => {
     const bound = readTimeout > 0 && !unbounded.getStore() ? { query_timeout: readTimeout } : {};
     try {
-      return await client.query({ text, values: parameters as unknown[], ...bound });
+      const run = () => client.query({ text, values: parameters as unknown[], ...bound });
+      return await (queryTracer ? queryTracer(text, run) : run());
     } catch (error) {
       const severity = (error as { severity?: unknown }).severity;
       if (severity === 'FATAL' || severity === 'PANIC' || (error as Error).message === 'Query read timeout') broken = error as Error;

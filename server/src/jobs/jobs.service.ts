@@ -42,7 +42,7 @@ import { randomUUID } from 'node:crypto';
 import { CompiledQuery } from 'kysely';
 import { PgBoss, type Db as QueueDb, type Job } from 'pg-boss';
 import type { Db } from '../db/database.ts';
-import type { Logger } from '../logger.ts';
+import { withLogContext, type Logger } from '../logger.ts';
 import { BerthError } from '../errors.ts';
 import { parseCron } from './cron.ts';
 import type { JobContext, JobType, TaskLogger } from './job-type.ts';
@@ -97,6 +97,16 @@ export interface QueueInfo {
   paused: boolean;
 }
 
+/** What a run of a task ended as, in Harbor's job service metric labels. */
+export type TaskOutcome = 'success' | 'fail' | 'stop';
+
+/** The job service's state for /metrics: queues, tasks running per type and pool, schedules. */
+export interface JobActivity {
+  queues: QueueInfo[];
+  running: { vendorType: string; poolId: string; running: number }[];
+  scheduled: number;
+}
+
 export interface WorkerInfo {
   id: string;
   poolId: string;
@@ -124,6 +134,7 @@ export class JobService {
   #lastBeat = 0;
   #pauseSync: Promise<void> = Promise.resolve();
   #started = false;
+  #onTaskRun: ((type: string, outcome: TaskOutcome, seconds: number) => void) | undefined;
 
   constructor(deps: { db: Db; store: JobsStore; log: Logger; databaseUrl: string; config: JobsConfig }) {
     this.#db = deps.db;
@@ -360,6 +371,22 @@ export class JobService {
     });
   }
 
+  /** The queues, running tasks and schedules, for /metrics (indexed aggregates). */
+  async activity(): Promise<JobActivity> {
+    const [queues, running, scheduled] = await Promise.all([this.queues(), this.#store.runningByTypeAndPool(this.#db), this.#store.scheduleCount(this.#db)]);
+    return { queues, running, scheduled };
+  }
+
+  /** How many jobs of each type this process's worker pool runs at once (jobs.workers). */
+  get workerCount(): number {
+    return this.#config.workers;
+  }
+
+  /** Called once per task run this process finished (metrics: Harbor's jobservice task counters). */
+  onTaskRun(listener: (type: string, outcome: TaskOutcome, seconds: number) => void): void {
+    this.#onTaskRun = listener;
+  }
+
   /** For /health: the queue's own connection works and its schema is in place. */
   async check(): Promise<void> {
     if (!this.#started) throw new Error('the job service is not running');
@@ -445,6 +472,12 @@ export class JobService {
     const { taskId } = job.data;
     const task = await this.#store.task(this.#db, taskId);
     if (!task) return;
+    // Whatever logs during the run — the job, the services it calls — names the job, its execution and task.
+    await withLogContext({ jobId: job.id, jobType: job.name, executionId: task.executionId, taskId }, async () => await this.#runTask(job, type, task));
+  }
+
+  async #runTask(job: Job<JobData>, type: JobType<never>, task: TaskRow): Promise<void> {
+    const taskId = task.id;
     const claim = await this.#db.transaction().execute(async (trx) => {
       const claimed = await this.#store.startAttempt(trx, taskId, this.#poolId);
       await this.#store.refreshExecution(trx, task.executionId);
@@ -465,6 +498,7 @@ export class JobService {
       attrs: async (attrs) => await this.#store.mergeTaskAttrs(this.#db, taskId, attrs),
     };
     let failure: unknown;
+    const started = performance.now();
     try {
       const payload = type.payload.parse(job.data.payload);
       await log.info(`attempt ${claim.runCount} of ${type.maxAttempts} started on ${hostname()} (pid ${process.pid})`);
@@ -488,6 +522,7 @@ export class JobService {
       await log.error(`attempt ${claim.runCount} failed: ${message}${retrying ? '; it will be retried' : ''}`);
       await this.#finish(task.executionId, taskId, retrying ? 'Pending' : 'Error', message, retrying ? 0 : 1);
     }
+    this.#onTaskRun?.(type.name, running.stopped ? 'stop' : failure === undefined ? 'success' : 'fail', (performance.now() - started) / 1000);
     // pg-boss retries (with the type's delay and backoff) a job whose handler threw.
     if (failure !== undefined && !running.stopped && (type.retryable?.(failure) ?? true)) throw failure;
   }
@@ -504,6 +539,9 @@ export class JobService {
   #taskLogger(taskId: string): TaskLogger {
     const write = (level: string) => async (message: string) => {
       await this.#store.appendLog(this.#db, taskId, level, message);
+      // A job's warnings and errors also reach the process log, where operators watch (with the job's ids from the context).
+      if (level === 'WARNING') this.#log.warn(message);
+      else if (level === 'ERROR') this.#log.error(message);
     };
     return { info: write('INFO'), warn: write('WARNING'), error: write('ERROR') };
   }

@@ -222,6 +222,18 @@ export class JobsStore {
     return rows.map((r) => ({ vendorType: r.vendorType, count: Number(r.count), latency: Number(r.latency) }));
   }
 
+  /** Running tasks per type and worker pool (Harbor's task concurrency), through the partial index of active tasks. */
+  async runningByTypeAndPool(db: Db): Promise<{ vendorType: string; poolId: string; running: number }[]> {
+    const { rows } = await sql<{ vendorType: string; poolId: string; running: string }>`
+      SELECT vendor_type, worker_pool_id AS pool_id, count(*) AS running FROM task
+       WHERE status = 'Running' AND worker_pool_id IS NOT NULL GROUP BY vendor_type, worker_pool_id`.execute(db);
+    return rows.map((r) => ({ vendorType: r.vendorType, poolId: r.poolId, running: Number(r.running) }));
+  }
+
+  async scheduleCount(db: Db): Promise<number> {
+    return Number((await db.selectFrom('jobSchedule').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  }
+
   async pausedQueues(db: Db): Promise<Set<string>> {
     const rows = await db.selectFrom('jobQueue').select('jobType').where('paused', '=', true).execute();
     return new Set(rows.map((r) => r.jobType));

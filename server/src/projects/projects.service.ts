@@ -106,6 +106,11 @@ export class ProjectsService {
     this.#repositories = repositories;
   }
 
+  /** Every project's name, visibility and member count (/metrics). */
+  async metricsOverview(): Promise<{ id: string; name: string; public: boolean; members: number }[]> {
+    return await this.#store.metricsOverview(this.#db);
+  }
+
   /**
    * Finds a project by id, or by name when `isName` (Harbor's
    * X-Is-Resource-Name header) or the value is not numeric. Callers that may

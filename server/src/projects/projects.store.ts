@@ -138,6 +138,15 @@ export class ProjectsStore {
     return result.numDeletedRows > 0n;
   }
 
+  /** Every project with its visibility and member count, for /metrics (one row a project; members through their project index). */
+  async metricsOverview(db: Executor): Promise<{ id: string; name: string; public: boolean; members: number }[]> {
+    const { rows } = await sql<{ id: string; name: string; public: boolean; members: string }>`
+      SELECT p.id, p.name, coalesce(p.metadata->>'public', 'false') = 'true' AS public,
+             (SELECT count(*) FROM project_member m WHERE m.project_id = p.id) AS members
+        FROM project p`.execute(db);
+    return rows.map((row) => ({ ...row, members: Number(row.members) }));
+  }
+
   async memberCountsByRole(db: Executor, projectId: string): Promise<Map<number, number>> {
     const rows = await db.selectFrom('projectMember').select(['role', (eb) => eb.fn.countAll<string>().as('n')]).where('projectId', '=', projectId).groupBy('role').execute();
     return new Map(rows.map((row) => [row.role, Number(row.n)]));

@@ -69,6 +69,11 @@ export class QuotasService {
   }
 
   /** Quotas whose recorded usage differs from their usage computed from scratch; empty when the ledger is exact. */
+  /** Every project's storage limit (-1: none) and usage in bytes (/metrics). */
+  async limitsAndUsage(): Promise<{ projectId: string; hard: number; used: number }[]> {
+    return await this.#store.limitsAndUsage(this.#db);
+  }
+
   async usageDrift(): Promise<{ projectId: string; used: number; actual: number }[]> {
     return await this.#store.usageDrift(this.#db);
   }

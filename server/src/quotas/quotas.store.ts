@@ -52,6 +52,12 @@ export class QuotasStore {
     await trx.insertInto('quota').values({ projectId, hard, used: 0 }).execute();
   }
 
+  /** Every project's limit and usage (/metrics): one row a project, no joins. */
+  async limitsAndUsage(db: Executor): Promise<{ projectId: string; hard: number; used: number }[]> {
+    const rows = await db.selectFrom('quota').select(['projectId', 'hard', 'used']).execute();
+    return rows.map((row) => ({ projectId: row.projectId, hard: Number(row.hard), used: Number(row.used) }));
+  }
+
   async findById(db: Executor, id: string): Promise<QuotaRow | undefined> {
     const row = await selectQuotas(db).where('q.id', '=', id).executeTakeFirst();
     return row && toRow(row);

@@ -11,6 +11,7 @@ import { MAX_MANIFEST_BYTES } from '../content/manifests.service.ts';
 import { callerName, type RegistryAccess, type RegistryAction, type RegistryCaller } from '../access/registry-access.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import type { PullRecorder } from './pull-recorder.ts';
+import { REGISTRY_PATHS, registryPath } from './registry-paths.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -183,7 +184,7 @@ export async function registryRoutes(
 
   const routes: Route[] = [
     {
-      pattern: /^(.+)\/blobs\/uploads\/?$/,
+      pattern: REGISTRY_PATHS.blob_upload,
       source: mountSource,
       methods: {
         POST: async ({ request, reply, name }) => {
@@ -205,7 +206,7 @@ export async function registryRoutes(
       },
     },
     {
-      pattern: /^(.+)\/blobs\/uploads\/([^/]+)$/,
+      pattern: REGISTRY_PATHS.blob_upload_chunk,
       methods: {
         GET: async ({ reply, name, ref }) => {
           const size = await blobs.uploadStatus(name, ref);
@@ -230,7 +231,7 @@ export async function registryRoutes(
       },
     },
     {
-      pattern: /^(.+)\/blobs\/([^/]+)$/,
+      pattern: REGISTRY_PATHS.blob,
       methods: {
         HEAD: blobHead,
         GET: blobHead,
@@ -241,7 +242,7 @@ export async function registryRoutes(
       },
     },
     {
-      pattern: /^(.+)\/manifests\/([^/]+)$/,
+      pattern: REGISTRY_PATHS.manifest,
       methods: {
         HEAD: async (ctx) => manifestGet(ctx),
         GET: async (ctx) => manifestGet(ctx),
@@ -259,7 +260,7 @@ export async function registryRoutes(
       },
     },
     {
-      pattern: /^(.+)\/tags\/list$/,
+      pattern: REGISTRY_PATHS.tags,
       methods: {
         GET: async ({ request, reply, name }) => {
           const query = queryOf(request);
@@ -273,7 +274,7 @@ export async function registryRoutes(
       },
     },
     {
-      pattern: /^(.+)\/referrers\/([^/]+)$/,
+      pattern: REGISTRY_PATHS.referrers,
       methods: {
         GET: async ({ request, reply, name, ref }) => {
           const artifactType = queryOf(request).artifactType;
@@ -316,7 +317,7 @@ export async function registryRoutes(
     url: '/v2/*',
     exposeHeadRoute: false,
     handler: async (request, reply) => {
-      const path = request.url.slice(0, (request.url.indexOf('?') + 1 || request.url.length + 1) - 1).slice('/v2/'.length);
+      const path = registryPath(request.url);
       if (path === '_catalog') {
         if (request.method !== 'GET') throw methodNotAllowed(request.method, ['GET']);
         const visibility = await access.catalogVisibility(callerOf(request));

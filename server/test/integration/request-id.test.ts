@@ -4,12 +4,41 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import pino from 'pino';
+import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { FilesystemDriver } from '../../src/storage/drivers/filesystem.driver.ts';
 import { startTestApp, type TestApp } from '../fixtures/app-harness.ts';
 import { ADMIN_AUTH } from '../fixtures/registry-client.ts';
 import { makeImage } from '../fixtures/image-builder.ts';
+import { waitUntil } from '../fixtures/wait.ts';
+import { createLogger } from '../../src/logger.ts';
+import { UPLOAD_PURGE } from '../../src/jobs/upload-purge.job.ts';
+
+/** The lines a logger writes to `sink`, as they come. */
+function capturedLines(): { lines: string[]; sink: Writable } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString().split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return { lines, sink };
+}
+
+/** Storage whose root is a regular file: every write fails with an error Berth did not anticipate. */
+function brokenStorage(): { storage: FilesystemDriver; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-reqid-'));
+  const root = join(dir, 'not-a-directory');
+  writeFileSync(root, '');
+  return { storage: new FilesystemDriver({ rootDirectory: root }), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+async function listen(app: FastifyInstance): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 let t: TestApp;
@@ -51,22 +80,11 @@ describe('X-Request-Id: every response carries the request id, the client\'s whe
   });
 
   it('a 500 names it, and the log line of the failure carries it', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(...chunk.toString().split('\n').filter(Boolean));
-        done();
-      },
-    });
-    // Storage whose root is a regular file: every write fails with an error Berth did not anticipate.
-    const dir = mkdtempSync(join(tmpdir(), 'berth-reqid-'));
-    const root = join(dir, 'not-a-directory');
-    writeFileSync(root, '');
-    const { app } = await buildApp({ config: t.config, db: t.db, storage: new FilesystemDriver({ rootDirectory: root }), log: pino({ level: 'info' }, sink) });
+    const { lines, sink } = capturedLines();
+    const broken = brokenStorage();
+    const { app } = await buildApp({ config: t.config, db: t.db, storage: broken.storage, log: createLogger('info', sink) });
     try {
-      await app.listen({ port: 0, host: '127.0.0.1' });
-      const address = app.server.address();
-      const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      const url = await listen(app);
       const body = Buffer.from('some bytes');
       const response = await fetch(`${url}/v2/ids/app/blobs/uploads/?digest=sha256:${'0'.repeat(64)}`, {
         method: 'POST',
@@ -81,7 +99,53 @@ describe('X-Request-Id: every response carries the request id, the client\'s whe
       assert.ok(logged.some((line) => line.reqId === 'failing-push-7' && line.msg === 'unhandled error'), lines.join('\n'));
     } finally {
       await app.close();
-      rmSync(dir, { recursive: true, force: true });
+      broken.remove();
+    }
+  });
+
+  it('lines services write while handling a request carry its id', async () => {
+    const { lines, sink } = capturedLines();
+    const broken = brokenStorage();
+    const { app } = await buildApp({ config: t.config, db: t.db, storage: broken.storage, log: createLogger('info', sink) });
+    try {
+      const url = await listen(app);
+      // The health service logs a failed check through the process logger, not request.log.
+      const response = await fetch(`${url}/api/v2.0/health`, { headers: { 'x-request-id': 'health-probe-3' } });
+      assert.equal(response.status, 503);
+      assert.equal(((await response.json()) as { status: string }).status, 'unhealthy');
+      const logged = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      const failed = logged().find((line) => line.msg === 'health check failed' && line.component === 'storage');
+      assert.equal(failed?.reqId, 'health-probe-3', lines.join('\n'));
+      assert.equal(failed?.level, 40);
+
+      // Lines of request.log carry the id once, from Fastify's own binding.
+      assert.ok(!lines.some((line) => (line.match(/"reqId"/g) ?? []).length > 1), 'reqId twice in a line');
+    } finally {
+      await app.close();
+      broken.remove();
+    }
+  });
+
+  it("a job's log lines carry its execution and task, and no request id", async () => {
+    const { lines, sink } = capturedLines();
+    const broken = brokenStorage();
+    // An app of its own (its own database), so no other app's workers take the job.
+    const own = await startTestApp({}, { storage: broken.storage, log: createLogger('info', sink) });
+    try {
+      const jobs = own.jobs;
+      const logged = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      // A job whose storage fails: its error line names the job's execution and task, and no request.
+      const { executionId, taskId } = await jobs.enqueue(UPLOAD_PURGE, { age_ms: 3_600_000 });
+      await waitUntil(() => logged().some((line) => line.taskId === taskId && line.level === 50), "the purge's failure is logged", 30_000);
+      const jobLine = logged().find((line) => line.taskId === taskId && line.level === 50);
+      assert.ok(jobLine, lines.join('\n'));
+      assert.equal(jobLine.executionId, executionId);
+      assert.equal(jobLine.jobType, UPLOAD_PURGE);
+      assert.equal(jobLine.reqId, undefined);
+      assert.match(String(jobLine.msg), /attempt 1 failed/);
+    } finally {
+      await own.close();
+      broken.remove();
     }
   });
 });

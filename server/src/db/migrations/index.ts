@@ -41,6 +41,7 @@ import * as immutabilityRetention from './0014-immutability-retention.ts';
 import * as garbageCollection from './0015-garbage-collection.ts';
 import * as auditPurge from './0017-audit-purge.ts';
 import * as schemaCompatibility from './0019-schema-compatibility.ts';
+import * as metricsIndexes from './0020-metrics-indexes.ts';
 
 /** Whether a Berth that knows only the migrations before this one still runs correctly after it. */
 export type MigrationKind = 'expand' | 'breaking';
@@ -73,4 +74,5 @@ export const migrations: Record<string, BerthMigration> = {
   '0017-audit-purge': expand(auditPurge),
   // Berth before it refused every migration it did not know: it cannot run beside a Berth that has this one.
   '0019-schema-compatibility': breaking(schemaCompatibility),
+  '0020-metrics-indexes': expand(metricsIndexes),
 };
