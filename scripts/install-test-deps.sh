@@ -10,7 +10,9 @@ set -euo pipefail
 # nodejs: the distribution's Node, older than Berth needs: the launcher must still run on the pinned Node when it is
 # first on PATH (server/test/e2e/cli.test.ts).
 # docker-registry: CNCF distribution, the oracle garbage collection is compared with (server/test/fixtures/distribution.ts).
-packages=(skopeo podman buildah curl util-linux mount slapd ldap-utils chromium fonts-wqy-zenhei nodejs docker-registry)
+# nginx, haproxy, openssl and iproute2: server/test/ha runs its own nginx and HAProxy (never the system services) in network
+# namespaces (ip netns) in front of two replicas, with TLS from a test CA made with openssl.
+packages=(skopeo podman buildah curl util-linux mount slapd ldap-utils chromium fonts-wqy-zenhei nodejs docker-registry nginx haproxy openssl iproute2)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
