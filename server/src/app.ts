@@ -8,6 +8,7 @@ import { REQUEST_ID_HEADER, requestIdOf } from './http/request-id.ts';
 import { answerClientError } from './http/client-error.ts';
 import { closeAfterUnreadBodies } from './http/unread-body.ts';
 import { closeConnectionsAsTheyFinish } from './http/closing.ts';
+import { trustedProxies, warnOfUntrustedForwarding } from './http/trusted-proxies.ts';
 import { describeApi } from './http/openapi.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { DatabaseUserVerifier } from './auth/local-users.verifier.ts';
@@ -108,7 +109,7 @@ const TOKEN_ISSUER = 'harbor-token-issuer';
 
 export interface AppDeps {
   config: BerthConfig;
-  /** Key and certificate (PEM) when Berth terminates TLS itself. */
+  /** Key and certificate (PEM) when Berth terminates TLS itself; main replaces them when the files change (http/tls-reload.ts). */
   tls?: { key: Buffer; cert: Buffer };
   db: Db;
   /** The database's URL, for the job queue's own connections; default database.url. */
@@ -134,6 +135,8 @@ export interface BerthApp {
   settings: SettingsService;
   quotas: QuotasService;
   jobs: JobService;
+  /** Health and readiness (/api/v2.0/health, /readyz); drain() at shutdown. */
+  health: HealthService;
   /** Writes the pulls batched off the request path, then applies every committed event to the audit log (closing the app writes the pulls). */
   flushBuffered(): Promise<void>;
 }
@@ -142,8 +145,10 @@ export interface BerthApp {
 export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   const { config, db, storage, log, tls } = deps;
   const verbose = config.log.level === 'debug' || config.log.level === 'trace';
+  const trustProxy = trustedProxies(config);
   const app = Fastify({
     ...(tls && { https: tls }),
+    ...(trustProxy && { trustProxy }),
     loggerInstance: log as FastifyBaseLogger,
     // Two log lines per request cost registry throughput; they are on only at debug level.
     logController: new LogController({ disableRequestLogging: !verbose }),
@@ -152,7 +157,10 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
     // Multi-gigabyte layers upload for as long as they need; idle sockets are still reaped by keepAliveTimeout.
     requestTimeout: 0,
     connectionTimeout: 0,
-    return503OnClosing: true,
+    // While draining (SIGTERM), a request that still arrives on a kept-alive connection is served, with
+    // Connection: close so the client's next one goes elsewhere, rather than refused with a 503 that a
+    // registry client may not retry (an upload's next PATCH).
+    return503OnClosing: false,
     exposeHeadRoutes: false,
     requestIdHeader: false,
     genReqId: requestIdOf,
@@ -167,7 +175,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   });
   installInputChecks(app);
   closeAfterUnreadBodies(app);
-  closeConnectionsAsTheyFinish(app);
+  if (!config.external_url) warnOfUntrustedForwarding(app, trustProxy);
 
   const hashing = new HashWorker();
   app.addHook('onClose', async () => hashing.close());
@@ -220,7 +228,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
     robots,
     tokens,
     authenticator,
-    realm: (request) => tokenRealm(request, config.external_url, config.behind_proxy),
+    realm: (request) => tokenRealm(request, config.external_url),
   });
 
   const databaseUrl = deps.databaseUrl ?? config.database.url;
@@ -244,15 +252,17 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
   else await jobs.unschedule(UPLOAD_PURGE);
   await jobs.schedule(PURGE_EVENTS, intervalCron(config.events.purging.interval)!, { age_ms: config.events.purging.age });
 
+  const health = new HealthService({ db, storage, log, jobs });
+  closeConnectionsAsTheyFinish(app, () => health.draining);
   await app.register(async (scope) => {
-    await probeRoutes(scope, { health: new HealthService({ db, storage, log, jobs }) });
+    await probeRoutes(scope, { health });
   });
   await app.register(async (scope) => {
     await registryRoutes(scope, { content, access: registryAccess, pulls, settings });
   });
   const sessions = new SessionService(db, new SessionStore(), authenticator, settings);
   const oidc = new OidcLoginService({ db, store: new OidcLoginStore(), settings, sessions, authenticator });
-  const secureCookies = (request: FastifyRequest) => reachedOverHttps(request, config.external_url, config.behind_proxy);
+  const secureCookies = (request: FastifyRequest) => reachedOverHttps(request, config.external_url);
 
   await app.register(async (scope) => {
     resolveSessionPrincipal(scope, sessions);
@@ -265,7 +275,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
     await oidcLoginRoutes(scope, {
       oidc,
       secureCookies,
-      callbackUri: (request) => `${externalBaseUrl(request, config.external_url, config.behind_proxy)}/c/oidc/callback`,
+      callbackUri: (request) => `${externalBaseUrl(request, config.external_url)}/c/oidc/callback`,
     });
   });
 
@@ -294,7 +304,7 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
       await jobsRoutes(api, { jobs });
       await gcRoutes(api, { runs: new JobRunsService(jobs, { vendorType: GARBAGE_COLLECTION, parameters: GcParameters, noun: 'garbage collection' }) });
       await auditPurgeRoutes(api, { runs: new JobRunsService(jobs, { vendorType: PURGE_AUDIT_LOG, parameters: AuditPurgeParameters, noun: 'audit log purge' }) });
-      await systemInfoRoutes(api, { storage, certificate: tls?.cert });
+      await systemInfoRoutes(api, { storage, certificate: () => tls?.cert });
       await overviewRoutes(api, { overview: new OverviewService({ db, store: new OverviewStore(), projects }) });
       await immutabilityRoutes(api, { immutability, projects });
       await retentionRoutes(api, { retention, runs: new RetentionRunsService({ retention, jobs }) });
@@ -306,5 +316,5 @@ export async function buildApp(deps: AppDeps): Promise<BerthApp> {
 
   // Outside any transaction (the poller's timers run in this context); stopped by app.close().
   for (const reader of eventReaders) reader.start();
-  return { app, blobs: content.blobs, pulls, settings, quotas, immutability, retention, gc, jobs, flushBuffered };
+  return { app, blobs: content.blobs, pulls, settings, quotas, immutability, retention, gc, jobs, health, flushBuffered };
 }

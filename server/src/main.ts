@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import type { Server as TlsServer } from 'node:tls';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, loadConfig, unknownVariables, type BerthConfig } from './config/config.ts';
 import { createDatabase, migrateToLatest, type Db } from './db/database.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.ts';
@@ -8,6 +10,8 @@ import { ensureAdmin } from './auth/admin.ts';
 import { buildApp } from './app.ts';
 import { createStorageDriver } from './storage/create-driver.ts';
 import { startHttpsRedirect } from './http/https-redirect.ts';
+import { drainAndClose } from './http/closing.ts';
+import { reloadCertificateOnChange } from './http/tls-reload.ts';
 import type { GcArguments, Invocation } from './cli.ts';
 import { describeDeletion, describeProgress, GcOutput } from './gc/gc-output.ts';
 import { GarbageCollector } from './gc/gc.service.ts';
@@ -67,7 +71,7 @@ async function serve(config: BerthConfig, log: Logger): Promise<void> {
   if (config.https) await checkPortFree(config.http.host, config.http.port, 'http.port');
   const runtime = await openDatabase(config, log);
   await ensureAdmin(runtime.db, config.admin_password, config.data_volume, log);
-  const { app } = await buildApp({ config, db: runtime.db, databaseUrl: runtime.url, storage: await createStorageDriver(config), log, ...(tls && { tls }) });
+  const { app, health } = await buildApp({ config, db: runtime.db, databaseUrl: runtime.url, storage: await createStorageDriver(config), log, ...(tls && { tls }) });
   let redirect: Server | undefined;
   let listening = { port: listenPort, setting: listenSetting };
   try {
@@ -82,13 +86,27 @@ async function serve(config: BerthConfig, log: Logger): Promise<void> {
     await close(runtime);
     throw listenError(error, config.http.host, listening.port, listening.setting);
   }
+  const certificates = config.https && tls && reloadCertificateOnChange(app.server as unknown as TlsServer, { certificate: config.https.certificate, privateKey: config.https.private_key }, tls, log);
   let stopping = false;
   const shutdown = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      log.info({ signal }, 'already shutting down');
+      return;
+    }
     stopping = true;
-    log.info({ signal }, 'shutting down');
+    const { shutdown_delay: delay, drain_timeout: drainTimeout } = config.http;
+    log.info({ signal, shutdown_delay_ms: delay, drain_timeout_ms: drainTimeout }, 'shutting down: not ready, draining');
+    // Whatever hangs past the budget (a job that ignores its abort, a pool that does not end), the
+    // orchestrator gets its exit rather than a SIGKILL after its own grace period.
+    setTimeout(() => {
+      log.error('shutdown did not finish within http.shutdown_delay + http.drain_timeout + 10 s; exiting');
+      process.exit(0);
+    }, delay + drainTimeout + 10_000).unref();
+    health.drain();
+    await sleep(delay);
+    certificates?.stop();
     redirect?.close();
-    await app.close();
+    await drainAndClose(app, drainTimeout, log);
     await close(runtime);
     process.exit(0);
   };

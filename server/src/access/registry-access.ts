@@ -27,9 +27,9 @@ export function callerName(caller: RegistryCaller): string {
   return 'anonymous';
 }
 
-/** Where clients fetch tokens: external_url, else the request's own scheme and host (the proxy's, when behind_proxy). */
-export function tokenRealm(request: FastifyRequest, externalUrl: string | undefined, behindProxy: boolean): string {
-  return `${externalBaseUrl(request, externalUrl, behindProxy)}/service/token`;
+/** Where clients fetch tokens: external_url, else the request's own scheme and host (a trusted proxy's). */
+export function tokenRealm(request: FastifyRequest, externalUrl: string | undefined): string {
+  return `${externalBaseUrl(request, externalUrl)}/service/token`;
 }
 
 const SCOPE_ACTIONS: Record<RegistryAction, string> = { pull: 'pull', push: 'pull,push', delete: 'delete' };

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { intervalCron } from '../jobs/cron.ts';
 
@@ -26,6 +27,14 @@ export const DEFAULT_DATABASE_TIMEOUTS = { acquire: parseDuration('10s'), statem
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+/** An IPv4 or IPv6 address, or a CIDR block of either (10.0.0.0/8, fd00::/8). */
+const proxyAddress = z.string().refine((value) => {
+  const [address = '', prefix, ...rest] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}, 'expected an IP address or a CIDR block (10.0.0.0/8, fd00::/8)');
+
 const filesystemStorage = z.strictObject({
   rootdirectory: z.string().min(1).optional(),
 });
@@ -52,7 +61,7 @@ const s3Storage = z.strictObject({
 export const configSchema = z.strictObject({
   hostname: z.string().min(1).default('localhost'),
   external_url: z.url().optional(),
-  /** Trust X-Forwarded-Proto/Host from a reverse proxy when building URLs (token realm, redirects). Only when one is in front. */
+  /** Kept for existing configurations: with http.trusted_proxies empty, true trusts a proxy on this host (loopback) only. */
   behind_proxy: z.boolean().default(false),
   http: z
     .strictObject({
@@ -60,6 +69,12 @@ export const configSchema = z.strictObject({
       host: z.string().default('0.0.0.0'),
       /** An upload body sending nothing for this long is ended (408) and its partial chunk discarded; 0s: never. */
       upload_idle_timeout: duration.default(parseDuration('60s')),
+      /** After SIGTERM, in-flight requests get this long to finish; those still running are then cut and the process exits 0. */
+      drain_timeout: duration.default(parseDuration('30s')),
+      /** After SIGTERM, /readyz answers 503 at once while new connections are still accepted this long, so a load balancer sees it first. */
+      shutdown_delay: duration.default(parseDuration('0s')),
+      /** Peers whose X-Forwarded-For/-Proto/-Host are believed: the reverse proxies in front, nobody else. */
+      trusted_proxies: z.array(proxyAddress).default([]),
     })
     .prefault({}),
   https: z

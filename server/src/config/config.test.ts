@@ -96,6 +96,21 @@ log:
     assert.deepEqual(set.jobs, { workers: 0, heartbeat: 30_000, modules: ['/opt/a.ts', '/opt/b.ts'] });
   });
 
+  it('drains for 30 s with no shutdown delay and trusts no proxy unless told; proxies as a comma-separated list of IPs and CIDRs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-config-'));
+    const { drain_timeout, shutdown_delay, trusted_proxies } = loadConfig({ env: {}, cwd: dir }).http;
+    assert.deepEqual({ drain_timeout, shutdown_delay, trusted_proxies }, { drain_timeout: 30_000, shutdown_delay: 0, trusted_proxies: [] });
+    const set = loadConfig({ env: { BERTH_HTTP_DRAIN_TIMEOUT: '2m', BERTH_HTTP_SHUTDOWN_DELAY: '10s', BERTH_HTTP_TRUSTED_PROXIES: ' 10.0.0.0/8 , ::1,fd00::/8 ' }, cwd: dir }).http;
+    assert.deepEqual([set.drain_timeout, set.shutdown_delay, set.trusted_proxies], [120_000, 10_000, ['10.0.0.0/8', '::1', 'fd00::/8']]);
+  });
+
+  it('refuses a trusted proxy that is not an IP address or CIDR block, naming the variable', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-config-'));
+    for (const bad of ['10.0.0.0/33', 'fd00::/129', 'proxy.example.com', '10.0.0.0/8/1', '10.0.0.0/', '10.0.0.0/08x']) {
+      assert.throws(() => loadConfig({ env: { BERTH_HTTP_TRUSTED_PROXIES: bad }, cwd: dir }), { message: 'BERTH_HTTP_TRUSTED_PROXIES (http.trusted_proxies.0): expected an IP address or a CIDR block (10.0.0.0/8, fd00::/8)' }, bad);
+    }
+  });
+
   it('refuses a heartbeat under 10 s and an upload purge interval the clock cannot repeat, naming the variable', () => {
     const { dir } = withFile('');
     assert.throws(() => loadConfig({ env: { BERTH_JOBS_HEARTBEAT: '5s' }, cwd: dir }), { message: 'BERTH_JOBS_HEARTBEAT (jobs.heartbeat): expected whole seconds, at least 10s' });

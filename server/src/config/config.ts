@@ -13,14 +13,20 @@ export class ConfigError extends Error {
   }
 }
 
+/** Lists are paths separated by `:` as in PATH, or addresses separated by commas (IPv6 has colons). */
+type EnvType = 'string' | 'number' | 'boolean' | 'list' | 'addresses';
+
 /** BERTH_* variables an operator (or a test) sets, and the berth.yml key each overrides. */
-const ENV_OVERRIDES: Record<string, { key: string[]; type: 'string' | 'number' | 'boolean' | 'list' }> = {
+const ENV_OVERRIDES: Record<string, { key: string[]; type: EnvType }> = {
   BERTH_HOSTNAME: { key: ['hostname'], type: 'string' },
   BERTH_EXTERNAL_URL: { key: ['external_url'], type: 'string' },
   BERTH_HTTP_PORT: { key: ['http', 'port'], type: 'number' },
   BERTH_BEHIND_PROXY: { key: ['behind_proxy'], type: 'boolean' },
   BERTH_HTTP_HOST: { key: ['http', 'host'], type: 'string' },
   BERTH_HTTP_UPLOAD_IDLE_TIMEOUT: { key: ['http', 'upload_idle_timeout'], type: 'string' },
+  BERTH_HTTP_DRAIN_TIMEOUT: { key: ['http', 'drain_timeout'], type: 'string' },
+  BERTH_HTTP_SHUTDOWN_DELAY: { key: ['http', 'shutdown_delay'], type: 'string' },
+  BERTH_HTTP_TRUSTED_PROXIES: { key: ['http', 'trusted_proxies'], type: 'addresses' },
   BERTH_HTTPS_PORT: { key: ['https', 'port'], type: 'number' },
   BERTH_HTTPS_CERTIFICATE: { key: ['https', 'certificate'], type: 'string' },
   BERTH_HTTPS_PRIVATE_KEY: { key: ['https', 'private_key'], type: 'string' },
@@ -50,10 +56,11 @@ const ENV_OVERRIDES: Record<string, { key: string[]; type: 'string' | 'number' |
   BERTH_JOBS_MODULES: { key: ['jobs', 'modules'], type: 'list' },
 };
 
-function envValue(name: string, raw: string, type: 'string' | 'number' | 'boolean' | 'list'): unknown {
+function envValue(name: string, raw: string, type: EnvType): unknown {
   if (type === 'string') return raw;
   // Paths separated as in PATH.
   if (type === 'list') return raw.split(':').filter((item) => item !== '');
+  if (type === 'addresses') return raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
   if (type === 'number') {
     if (!/^\d+$/.test(raw)) throw new ConfigError(`${name}: expected a whole number, got ${JSON.stringify(raw)}`);
     return Number(raw);

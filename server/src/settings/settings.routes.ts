@@ -42,7 +42,7 @@ export async function settingsRoutes(
     if (general.auth_mode === 'oidc_auth' && typeof raw.oidc_name === 'string') info.oidc_provider_name = raw.oidc_name;
     if (!request.principal) return info;
     // Without external_url configured, the address this caller reached Berth under, as the token realm uses.
-    const externalUrl = externalBaseUrl(request, config.external_url, config.behind_proxy);
+    const externalUrl = externalBaseUrl(request, config.external_url);
     return {
       ...info,
       harbor_version: BERTH_VERSION,

@@ -22,6 +22,12 @@ export interface OverallHealth {
 /** A check that has not answered by then counts as failed: a hung dependency must not hang the health endpoint. */
 const CHECK_TIMEOUT_MS = 5000;
 
+/** Readiness answers from a result this fresh, so a storm of probes costs the database one query a second. */
+const READY_CACHE_MS = 1000;
+
+/** The database has this long to answer a readiness check: within the probe timeouts load balancers use. */
+const READY_TIMEOUT_MS = 2000;
+
 interface Check {
   name: string;
   run: () => Promise<void>;
@@ -39,20 +45,27 @@ interface Check {
  */
 export class HealthService {
   readonly #checks: Check[];
+  readonly #database: Check;
   readonly #log: Logger;
   #running: Promise<OverallHealth> | undefined;
+  #draining = false;
+  #readiness: { at: number; reason: string | undefined } | undefined;
+  #readyRound: Promise<string | undefined> | undefined;
+  /** The readiness query still running, even past its timeout: never a second one beside it. */
+  #readyQuery: Promise<void> | undefined;
 
   constructor(deps: { db: Db; storage: StorageDriver; log: Logger; jobs: { check(): Promise<void> } }) {
     const { db, storage, jobs } = deps;
     // One probe name per process: concurrent rounds are shared, and replicas never touch each other's probe.
     const probe = healthProbePath(randomUUID());
-    this.#checks = [
-      {
-        name: 'database',
-        run: async () => {
-          await sql`SELECT 1`.execute(db);
-        },
+    this.#database = {
+      name: 'database',
+      run: async () => {
+        await sql`SELECT 1`.execute(db);
       },
+    };
+    this.#checks = [
+      this.#database,
       {
         name: 'storage',
         run: async () => {
@@ -72,6 +85,53 @@ export class HealthService {
       this.#running = undefined;
     });
     return await this.#running;
+  }
+
+  /** From now on this process is not ready (SIGTERM): load balancers stop sending it requests. */
+  drain(): void {
+    this.#draining = true;
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /**
+   * GET /readyz: undefined when this process should get traffic, else why not
+   * (`draining`, `database unavailable`). Only the database is asked: it is
+   * what one replica can lose while others keep it (its pool, its network
+   * path, the embedded server it restarts); storage and the job queue stay on
+   * /api/v2.0/health, whose probe writes an object — too dear to run per probe.
+   */
+  async readiness(): Promise<string | undefined> {
+    if (this.#draining) return 'draining';
+    if (this.#readiness && Date.now() - this.#readiness.at < READY_CACHE_MS) return this.#readiness.reason;
+    this.#readyRound ??= this.#checkReady().finally(() => {
+      this.#readyRound = undefined;
+    });
+    return await this.#readyRound;
+  }
+
+  async #checkReady(): Promise<string | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    let reason: string | undefined;
+    try {
+      this.#readyQuery ??= this.#database.run().finally(() => {
+        this.#readyQuery = undefined;
+      });
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new CheckTimeout()), READY_TIMEOUT_MS);
+      });
+      await Promise.race([this.#readyQuery, timeout]);
+    } catch (error) {
+      reason = 'database unavailable';
+      if (this.#readiness?.reason !== reason) this.#log.warn({ err: error }, 'not ready: database unavailable');
+    } finally {
+      clearTimeout(timer);
+    }
+    if (reason === undefined && this.#readiness?.reason !== undefined) this.#log.info('ready again: the database answers');
+    this.#readiness = { at: Date.now(), reason };
+    return reason;
   }
 
   async #checkAll(): Promise<OverallHealth> {

@@ -22,6 +22,15 @@ export async function probeRoutes(app: FastifyInstance, opts: { health: HealthSe
 
   app.get('/api/version', async () => ({ version: 'v2.0' }));
 
+  // Kubernetes-style probes (plain text, no login). Liveness asks nothing of any dependency: a lost
+  // database must take a replica out of service (readiness), not get it restarted over and over.
+  app.get('/livez', async (_request, reply) => reply.type('text/plain; charset=utf-8').send('ok'));
+  app.get('/readyz', async (_request, reply) => {
+    const reason = await health.readiness();
+    reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store');
+    return reason === undefined ? reply.send('ok') : reply.status(503).send(reason);
+  });
+
   // Harbor answers 200 whatever the outcome. Berth says "unhealthy" with 503 too, so a load balancer's
   // or orchestrator's probe takes a replica that lost its database out of service; the body is then
   // the error envelope every failure has, with Harbor's components beside it.
@@ -35,7 +44,7 @@ export async function probeRoutes(app: FastifyInstance, opts: { health: HealthSe
 }
 
 /** Harbor's /systeminfo/volumes and /systeminfo/getcert (/systeminfo itself is in settings.routes.ts). */
-export async function systemInfoRoutes(app: FastifyInstance, opts: { storage: StorageDriver; certificate: Buffer | undefined }): Promise<void> {
+export async function systemInfoRoutes(app: FastifyInstance, opts: { storage: StorageDriver; certificate: () => Buffer | undefined }): Promise<void> {
   const { storage, certificate } = opts;
 
   app.get('/systeminfo/volumes', { schema: { response: { 200: SystemInfo, ...errors(401, 403, 404) } } }, async (request) => {
@@ -52,7 +61,8 @@ export async function systemInfoRoutes(app: FastifyInstance, opts: { storage: St
    * ended by a proxy) there is nothing to hand out, as in Harbor without a CA.
    */
   app.get('/systeminfo/getcert', { schema: { response: { 200: content('application/octet-stream', z.string().meta({ description: 'the PEM certificate chain, as the file ca.crt' })), ...errors(401, 404) } } }, async (_request, reply) => {
-    if (!certificate) throw new BerthError('NOT_FOUND', 'no certificate to download: Berth does not serve HTTPS itself');
-    return reply.type('application/octet-stream').header('Content-Disposition', 'attachment; filename=ca.crt').send(certificate);
+    const served = certificate();
+    if (!served) throw new BerthError('NOT_FOUND', 'no certificate to download: Berth does not serve HTTPS itself');
+    return reply.type('application/octet-stream').header('Content-Disposition', 'attachment; filename=ca.crt').send(served);
   });
 }

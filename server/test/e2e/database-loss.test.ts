@@ -13,19 +13,23 @@ interface Outcome {
   path: string;
   status: number | 'hung' | 'refused';
   retryAfter: string | null;
+  /** The error code of a JSON failure, or the text of a plain one (/readyz). */
   code: string | undefined;
+  ms: number;
 }
 
 const REQUEST_TIMEOUT_MS = 20_000;
 
 async function probe(url: string, path: string): Promise<Outcome> {
+  const started = Date.now();
   try {
     const response = await fetch(`${url}${path}`, { headers: { authorization: ADMIN_AUTH }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     const text = await response.text();
-    const code = response.status >= 400 ? (JSON.parse(text) as { errors?: { code: string }[] }).errors?.[0]?.code : undefined;
-    return { path, status: response.status, retryAfter: response.headers.get('retry-after'), code };
+    const json = response.headers.get('content-type')?.startsWith('application/json');
+    const code = response.status < 400 ? undefined : json ? (JSON.parse(text) as { errors?: { code: string }[] }).errors?.[0]?.code : text;
+    return { path, status: response.status, retryAfter: response.headers.get('retry-after'), code, ms: Date.now() - started };
   } catch (error) {
-    return { path, status: (error as Error).name === 'TimeoutError' ? 'hung' : 'refused', retryAfter: null, code: undefined };
+    return { path, status: (error as Error).name === 'TimeoutError' ? 'hung' : 'refused', retryAfter: null, code: undefined, ms: Date.now() - started };
   }
 }
 
@@ -64,6 +68,12 @@ async function waitFor(what: string, condition: () => Promise<boolean>, timeoutM
 }
 
 const healthIs = (url: string, status: number) => async () => (await probe(url, '/api/v2.0/health')).status === status;
+
+/** What readiness answers: 200 ok, or 503 and why. */
+const readiness = async (url: string) => {
+  const outcome = await probe(url, '/readyz');
+  return [outcome.status, outcome.code ?? 'ok'];
+};
 
 const PATHS = ['/v2/lost/app/manifests/v1', '/api/v2.0/projects/lost/summary', '/api/v2.0/projects?page_size=5'];
 
@@ -125,26 +135,32 @@ describe('Berth with its embedded PostgreSQL', () => {
     const killed = postmaster();
     const traffic = load(berth.url, PATHS);
     const health = load(berth.url, ['/api/v2.0/health'], 1);
+    const ready = load(berth.url, ['/readyz'], 1);
     let outcomes: Outcome[];
     let probes: Outcome[];
+    let readyProbes: Outcome[];
     try {
       await new Promise((r) => setTimeout(r, 300));
       process.kill(killed, 'SIGKILL');
-      const serving = async () => (await Promise.all([...PATHS, '/api/v2.0/health'].map((path) => probe(berth.url, path)))).every((o) => o.status === 200);
+      const serving = async () => (await Promise.all([...PATHS, '/api/v2.0/health', '/readyz'].map((path) => probe(berth.url, path)))).every((o) => o.status === 200);
       await waitFor('a new PostgreSQL serves every request again', async () => existsSync(join(dataDir, 'postgres', 'postmaster.pid')) && postmaster() !== killed && (await serving()));
     } finally {
       outcomes = await traffic.stop();
       probes = await health.stop();
+      readyProbes = await ready.stop();
     }
     assertOnlySuccessOr503(outcomes);
     assert.ok(outcomes.some((o) => o.status === 503), 'requests in flight when PostgreSQL died were answered 503');
     assert.ok(probes.some((o) => o.status === 503), 'health reported the outage');
+    assert.ok(readyProbes.some((o) => o.status === 503 && o.code === 'database unavailable'), 'the replica was not ready during the outage');
+    assert.deepEqual(readyProbes.filter((o) => o.status !== 200 && !(o.status === 503 && o.code === 'database unavailable')), [], 'readiness answered 200 or 503 only');
     assert.match(berth.output(), /embedded PostgreSQL exited; starting it again/);
     assert.doesNotMatch(berth.output(), /Unhandled 'error' event|ERR_UNHANDLED_ERROR|[Uu]ncaught/);
   });
 });
 
 describe('Berth with an external PostgreSQL that restarts', () => {
+  const ACQUIRE_TIMEOUT_MS = 4000;
   const pgDir = mkdtempSync(join(tmpdir(), 'berth-external-pg-'));
   let server: EmbeddedPostgres;
   let berth: BerthProcess;
@@ -166,7 +182,7 @@ describe('Berth with an external PostgreSQL that restarts', () => {
     await server.initialise();
     await server.start();
     await server.createDatabase('registry');
-    berth = await startBerth({ env: { BERTH_DATABASE_URL: `postgres://berth:external-secret@127.0.0.1:${port}/registry` } });
+    berth = await startBerth({ env: { BERTH_DATABASE_URL: `postgres://berth:external-secret@127.0.0.1:${port}/registry`, BERTH_DATABASE_ACQUIRE_TIMEOUT: `${ACQUIRE_TIMEOUT_MS}ms` } });
     await seed(berth);
   });
   after(async () => {
@@ -175,12 +191,14 @@ describe('Berth with an external PostgreSQL that restarts', () => {
     rmSync(pgDir, { recursive: true, force: true });
   });
 
-  it('answers 503 with Retry-After while the server is down, reports unhealthy, and reconnects once it is back', async () => {
+  it('answers 503 with Retry-After while the server is down, within database.acquire_timeout, reports unhealthy and not ready, and reconnects once it is back', async () => {
     const traffic = load(berth.url, PATHS);
     let outcomes: Outcome[];
     try {
       await new Promise((r) => setTimeout(r, 300));
       await server.stop();
+      // Readiness answers from a result at most a second old and checks within two: bounded, not "eventually".
+      await waitFor('readiness reports the database unavailable', async () => (await readiness(berth.url)).join() === '503,database unavailable', 5000);
       await waitFor('health reports the database down', healthIs(berth.url, 503));
       const down = await Promise.all(PATHS.map((path) => probe(berth.url, path)));
       assert.deepEqual(
@@ -189,11 +207,14 @@ describe('Berth with an external PostgreSQL that restarts', () => {
       );
       await server.start();
       await waitFor('health reports the database back', healthIs(berth.url, 200));
+      await waitFor('readiness reports ready again, without a restart', async () => (await readiness(berth.url)).join() === '200,ok', 5000);
       for (const path of PATHS) assert.equal((await probe(berth.url, path)).status, 200, `${path}\n${berth.output()}`);
     } finally {
       outcomes = await traffic.stop();
     }
     assertOnlySuccessOr503(outcomes);
+    const slowest = Math.max(...outcomes.map((o) => o.ms));
+    assert.ok(slowest < ACQUIRE_TIMEOUT_MS + 3000, `no request waited much beyond database.acquire_timeout (slowest ${slowest} ms)`);
     assert.doesNotMatch(berth.output(), /Unhandled 'error' event|ERR_UNHANDLED_ERROR|[Uu]ncaught/);
   });
 });

@@ -27,12 +27,14 @@ after(async () => t.close());
 
 /** A second app on the same database (or on `db`) with `storage`: how a replica with a broken dependency answers. */
 async function startSecondApp(storage: StorageDriver, db = createDatabase(t.config.database.url!, 2)) {
-  const { app } = await buildApp({ config: t.config, db, storage, log: createLogger('fatal') });
+  const { app, health } = await buildApp({ config: t.config, db, storage, log: createLogger('fatal') });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   return {
     harbor: new HarborApi(url),
+    url,
+    health,
     db,
     close: async () => {
       await app.close();
@@ -62,6 +64,41 @@ describe('ping and version', () => {
     const response = await fetch(`${t.url}/api/version`);
     assert.equal(response.status, 200);
     assert.deepEqual(await response.json(), { version: 'v2.0' });
+  });
+});
+
+/** A probe's status and plain-text body. */
+async function probe(url: string, path: string, headers: Record<string, string> = {}): Promise<[number, string]> {
+  const response = await fetch(`${url}${path}`, { headers });
+  assert.match(response.headers.get('content-type') ?? '', /^text\/plain/);
+  return [response.status, await response.text()];
+}
+
+describe('liveness and readiness', () => {
+  it('answers ok at /livez and /readyz to anyone, even to credentials refused elsewhere', async () => {
+    for (const headers of [{}, { authorization: USER }, { authorization: basic('sys-user', 'wrong-password') }] as Record<string, string>[]) {
+      assert.deepEqual(await probe(t.url, '/livez', headers), [200, 'ok']);
+      assert.deepEqual(await probe(t.url, '/readyz', headers), [200, 'ok']);
+    }
+  });
+
+  it('answers a storm of concurrent probes ok, from one shared check', async () => {
+    const answers = await Promise.all(Array.from({ length: 50 }, () => probe(t.url, '/readyz')));
+    assert.deepEqual(new Set(answers.map((a) => a.join())), new Set(['200,ok']));
+  });
+
+  it('turns /readyz to 503 draining once the process drains, while /livez stays ok and answers close their connections', async () => {
+    const second = await startSecondApp(new FilesystemDriver({ rootDirectory: t.storageRoot }));
+    try {
+      second.health.drain();
+      assert.deepEqual(await probe(second.url, '/readyz'), [503, 'draining']);
+      assert.deepEqual(await probe(second.url, '/livez'), [200, 'ok']);
+      const response = await fetch(`${second.url}/v2/`, { headers: { authorization: USER } });
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get('connection'), 'close');
+    } finally {
+      await second.close();
+    }
   });
 });
 
@@ -119,6 +156,9 @@ describe('health', () => {
       assert.equal(component(body, 'storage').status, 'healthy');
       // Ping does not depend on the database, so it still answers.
       assert.equal((await second.harbor.call('GET', '/ping', { auth: null })).body, 'Pong');
+      // Nor does liveness (a restart would not bring the database back); readiness takes the replica out.
+      assert.deepEqual(await probe(second.url, '/livez'), [200, 'ok']);
+      assert.deepEqual(await probe(second.url, '/readyz'), [503, 'database unavailable']);
     } finally {
       await second.close();
     }
