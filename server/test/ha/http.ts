@@ -21,13 +21,13 @@ export interface SendOptions {
   timeoutMs?: number;
 }
 
-/** One request with Node's own client (no keep-alive: each request is balanced by the proxy on its own). */
+/** One request with Node's own client (over https, through `agent`: the cluster's keeps no connection alive). */
 export function send(url: string, options: SendOptions = {}): Promise<Reply> {
   const started = performance.now();
   const https = url.startsWith('https:');
   return new Promise((resolve, reject) => {
     const make = https ? httpsRequest : httpRequest;
-    const req = make(url, { method: options.method ?? 'GET', headers: { connection: 'close', ...options.headers }, ...(https && { agent: options.agent }) }, (response) => {
+    const req = make(url, { method: options.method ?? 'GET', headers: options.headers, ...(https && { agent: options.agent }) }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks), ms: performance.now() - started }));

@@ -23,7 +23,7 @@ describe('two replicas behind nginx on a shared filesystem (every scenario)', { 
   after(() => cluster?.destroy());
 
   test('replicas started together on an empty database run the migrations once, and both serve', () => oneMigrationRun(cluster));
-  test('skopeo and podman push and pull through nginx with TLS verified against the CA', () => clientsPushAndPullThroughTheProxy(cluster));
+  test('skopeo and podman push and pull through nginx with TLS verified against the CA', () => clientsPushAndPullThroughTheProxy(cluster, { podman: true }));
   test('the token realm and upload Locations carry the external https URL', () => realmAndLocationsCarryTheExternalUrl(cluster));
   test("a chunked upload's PATCHes alternate replicas, and it completes after the replica holding a PATCH is killed", (t) =>
     chunkedUploadHopsReplicasAndSurvivesTheLossOfOne(cluster, t));

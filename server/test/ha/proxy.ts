@@ -69,6 +69,8 @@ export interface Proxy {
   address: string;
   /** The access log so far (nginx: its file; HAProxy: its stdout). */
   accessLog(): string;
+  /** What the proxy said about upstream failures (nginx: its error log; HAProxy: its stdout). */
+  errorLog(): string;
   stop(): Promise<void>;
 }
 
@@ -149,6 +151,7 @@ export async function startProxy(kind: ProxyKind, peer: Peer, dir: string, tls: 
     url,
     address: peer.address,
     accessLog: () => (kind === 'nginx' ? readFileSync(file('access.log'), 'utf8') : output),
+    errorLog: () => (kind === 'nginx' ? readFileSync(file('error.log'), 'utf8') : output),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
