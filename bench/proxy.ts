@@ -15,7 +15,7 @@
  * a direct connection. Needs root (network namespaces); without, says why and records nothing.
  * Prints "key value" lines (bench/run.sh records them) and a summary on stderr.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { loadavg, cpus } from 'node:os';
@@ -51,7 +51,8 @@ try {
     { key: 'direct_one_replica', url: first.url, agent: undefined },
   ];
   rec('proxy.meta.cpus', cpus().length);
-  rec('proxy.meta.nginx', execFileSync('nginx', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim() || 'nginx');
+  // nginx -v prints its version on stderr.
+  rec('proxy.meta.nginx', spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim());
   rec('proxy.meta.loadavg_start', loadavg().map((l) => l.toFixed(2)).join(' '));
 
   const seed = await smallImage();

@@ -87,11 +87,15 @@ function renderedConfig(kind: ProxyKind, dir: string, tls: Tls, address: string,
     : substitute(documentedConfig('haproxy'), { '/etc/berth/tls/registry.pem': tls.pem, '10.0.0.11:8080': first!, '10.0.0.12:8080': second! });
 }
 
-export async function startProxy(kind: ProxyKind, peer: Peer, dir: string, tls: Tls, replicas: string[]): Promise<Proxy> {
+/**
+ * Writes the documented recipe for `address` and `replicas` into `dir`, with
+ * the test-only wrapper around it, and returns the command that runs it in the
+ * foreground (add -t for nginx, -c for HAProxy to only check it).
+ */
+export function writeProxyConfig(kind: ProxyKind, dir: string, tls: Tls, address: string, replicas: string[]): string[] {
   mkdirSync(dir, { recursive: true });
   const file = (name: string) => join(dir, name);
-  writeFileSync(file('berth.conf'), renderedConfig(kind, dir, tls, peer.address, replicas));
-  let args: string[];
+  writeFileSync(file('berth.conf'), renderedConfig(kind, dir, tls, address, replicas));
   if (kind === 'nginx') {
     for (const temp of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(file(temp), { recursive: true });
     writeFileSync(
@@ -115,11 +119,15 @@ export async function startProxy(kind: ProxyKind, peer: Peer, dir: string, tls: 
         '',
       ].join('\n'),
     );
-    args = ['nginx', '-e', file('error.log'), '-p', dir, '-c', file('nginx.conf')];
-  } else {
-    writeFileSync(file('global.cfg'), ['global', '    log stdout format raw local0', `    pidfile ${file('haproxy.pid')}`, '    maxconn 4000', ''].join('\n'));
-    args = ['haproxy', '-db', '-f', file('global.cfg'), '-f', file('berth.conf')];
+    return ['nginx', '-e', file('error.log'), '-p', dir, '-c', file('nginx.conf')];
   }
+  writeFileSync(file('global.cfg'), ['global', '    log stdout format raw local0', `    pidfile ${file('haproxy.pid')}`, '    maxconn 4000', ''].join('\n'));
+  return ['haproxy', '-db', '-f', file('global.cfg'), '-f', file('berth.conf')];
+}
+
+export async function startProxy(kind: ProxyKind, peer: Peer, dir: string, tls: Tls, replicas: string[]): Promise<Proxy> {
+  const file = (name: string) => join(dir, name);
+  const args = writeProxyConfig(kind, dir, tls, peer.address, replicas);
   const [command, ...rest] = [...peer.wrapper, ...args];
   const child: ChildProcess = spawn(command!, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
