@@ -284,9 +284,19 @@ export async function rollingRestartUnderLoad(cluster: Cluster, t: TestContext):
   } finally {
     await load.stop();
   }
-  if (load.failures.length > 0) t.diagnostic(`${cluster.proxy.kind} said:\n${cluster.proxy.errorLog().split('\n').slice(-40).join('\n')}`);
+  t.diagnostic(`${cluster.proxy.kind}'s upstream errors meanwhile: ${summariseErrors(cluster.proxy.errorLog())}`);
   t.diagnostic(`${load.operations} pushes and pulls; ${load.counter.retries} requests retried (${[...load.counter.reasons].map(([why, n]) => `${why}: ${n}`).join(', ') || 'none'})`);
   assert.deepEqual(load.failures, []);
+}
+
+/** nginx's error log lines counted by what went wrong (its message without the connection's details). */
+function summariseErrors(log: string): string {
+  const counts = new Map<string, number>();
+  for (const line of log.split('\n')) {
+    const what = /\[(?:error|warn)\] [\d#]+: \*\d+ (.+?) while /.exec(line)?.[1]?.trim();
+    if (what) counts.set(what, (counts.get(what) ?? 0) + 1);
+  }
+  return [...counts].map(([what, n]) => `${what}: ${n}`).join('; ') || 'none';
 }
 
 export async function databaseRestartUnderLoad(cluster: Cluster, t: TestContext, acquireTimeoutMs: number): Promise<void> {
