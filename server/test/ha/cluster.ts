@@ -36,8 +36,8 @@ export interface Cluster {
 }
 
 /**
- * Two Berth replicas, each in its own namespace, on one PostgreSQL (on the
- * bridge) and one storage (a directory both see, or s3rver on the bridge),
+ * Two Berth replicas, each in its own namespace, on one PostgreSQL (in a
+ * namespace of its own) and one storage (a directory both see, or s3rver on the bridge),
  * behind the proxy in a third namespace, whose https URL is external_url.
  * Each replica has its own data directory, as separate hosts would.
  */
@@ -57,7 +57,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   try {
     const peers: Peer[] = [network.addPeer('r1'), network.addPeer('r2')];
     const proxyPeer = network.addPeer('proxy');
-    const postgres = await startPostgres(network.gateway, network.subnet);
+    const postgres = await startPostgres(network.addPeer('db'), network.subnet);
     cleanups.push(() => postgres.destroy());
     const databaseUrl = await postgres.createDatabase('berth');
     let s3: S3Server | undefined;

@@ -5,13 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { binaries, initialise, postgresUser } from '../../src/db/embedded-postgres.ts';
-import { freePort } from '../../src/net/free-port.ts';
+import type { Peer } from './netns.ts';
 
 /**
  * The replicas' external PostgreSQL: a server of its own (not the suite's
  * shared one, which other test files use while this one stops and starts
- * it), listening on the bridge address so every namespace reaches it, with
- * password authentication for the subnet.
+ * it), in its own namespace like a database host — so a killed test run's
+ * leftover server goes with the namespace — with password authentication
+ * for the subnet.
  */
 export interface HaPostgres {
   /** A URL for `database` on this server. */
@@ -26,7 +27,8 @@ export interface HaPostgres {
 
 const USER = 'berth';
 
-export async function startPostgres(address: string, subnet: string): Promise<HaPostgres> {
+export async function startPostgres(peer: Peer, subnet: string): Promise<HaPostgres> {
+  const address = peer.address;
   const bin = await binaries();
   const ids = postgresUser();
   const dir = mkdtempSync(join(tmpdir(), 'berth-ha-pg-'));
@@ -38,13 +40,17 @@ export async function startPostgres(address: string, subnet: string): Promise<Ha
   const password = randomBytes(12).toString('hex');
   await initialise(bin, dataDir, password, ids);
   appendFileSync(join(dataDir, 'pg_hba.conf'), `host all ${USER} ${subnet} scram-sha-256\n`);
-  const port = await freePort();
+  // Its own namespace: the port is free.
+  const port = 5432;
   let server: ChildProcess | undefined;
 
   const start = () =>
     new Promise<void>((resolve, reject) => {
       const args = ['-D', dataDir, '-p', String(port), '-c', `listen_addresses=${address}`, '-c', 'unix_socket_directories=', '-c', 'max_connections=200'];
-      const child = spawn(bin.postgres, args, { ...ids, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+      // Entering the namespace needs root: the server drops to the postgres user after (setpriv execs it, keeping its pid).
+      const user = ids ? ['setpriv', `--reuid=${ids.uid}`, `--regid=${ids.gid}`, '--clear-groups'] : [];
+      const [command, ...rest] = [...peer.wrapper, ...user, bin.postgres, ...args];
+      const child = spawn(command!, rest, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
       let output = '';
       let ready = false;
       const onData = (chunk: Buffer) => {
