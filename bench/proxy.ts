@@ -30,6 +30,7 @@ import { imageOf, makeLayer } from '../server/test/fixtures/image-builder.ts';
 const seconds = Number(process.argv[2] ?? 10);
 const rounds = Number(process.argv[3] ?? 3);
 const PUSHERS = 8;
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const rec = (key: string, value: string | number) => process.stdout.write(`${key} ${value}\n`);
 
@@ -58,6 +59,49 @@ try {
   const seed = await smallImage();
   await pushImage(cluster.proxy.url, 'library/bench-proxy', 'v1', seed, targets[0]!.agent, newCounter());
   for (const target of targets) await pullImage(target.url, 'library/bench-proxy', 'v1', seed, target.agent, newCounter());
+
+  // Where the CPU goes during a run: each component's processes (by namespace) against the machine's busy time.
+  const nsPids = (namespace: string) => execFileSync('ip', ['netns', 'pids', namespace], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  // utime + stime, plus cutime + cstime: a PostgreSQL backend that ends mid-run is counted in its postmaster's.
+  const ticks = (namespaces: string[]) =>
+    namespaces.flatMap(nsPids).reduce((sum, pid) => {
+      let stat: string[];
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      } catch {
+        return sum; // ended since listed: its parent has its time
+      }
+      return sum + Number(stat[11]) + Number(stat[12]) + Number(stat[13]) + Number(stat[14]);
+    }, 0);
+  const machineBusy = () => {
+    const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+    return fields.reduce((a, b) => a + b, 0) - fields[3]! - fields[4]!;
+  };
+  const components: Record<string, string[]> = {
+    replica1: [cluster.peers.replicas[0].namespace],
+    replica2: [cluster.peers.replicas[1].namespace],
+    nginx: [cluster.peers.proxy.namespace, onePeer.namespace],
+    postgres: [cluster.peers.db.namespace],
+  };
+  const cpuDuring = async <T>(run: () => Promise<T> | T): Promise<{ result: T; cpu: Record<string, number> }> => {
+    const before = Object.fromEntries(Object.entries(components).map(([name, namespaces]) => [name, ticks(namespaces)]));
+    const busy0 = machineBusy();
+    const self0 = process.cpuUsage();
+    const result = await run();
+    const self = process.cpuUsage(self0);
+    const cpu: Record<string, number> = {};
+    let ours = 0;
+    for (const [name, namespaces] of Object.entries(components)) {
+      cpu[name] = (ticks(namespaces) - before[name]!) / CLK_TCK;
+      ours += cpu[name]!;
+    }
+    // The push clients run in this process; wrk, and whatever else the machine runs, is in `rest`.
+    cpu.bench_clients = (self.user + self.system) / 1e6;
+    cpu.machine = (machineBusy() - busy0) / CLK_TCK;
+    cpu.rest = cpu.machine - ours - cpu.bench_clients;
+    return { result, cpu };
+  };
+  const cpuText = (cpu: Record<string, number>) => Object.entries(cpu).map(([name, seconds]) => `${name} ${seconds.toFixed(1)}`).join(', ');
 
   const wrk = (url: string, duration: number) => {
     const out = execFileSync(
@@ -97,16 +141,18 @@ try {
   for (let round = 1; round <= rounds; round++) {
     const order = round % 2 ? targets : [...targets].reverse();
     for (const target of order) {
-      const result = wrk(target.url, seconds);
+      const { result, cpu } = await cpuDuring(() => wrk(target.url, seconds));
       rec(`proxy.${target.key}.manifest_get.rps`, result.rps);
       rec(`proxy.${target.key}.manifest_get.non2xx`, result.non2xx + result.errors);
-      say(`  round ${round} ${target.key.padEnd(20)} manifest GET ${result.rps.toFixed(0)} req/s (mean latency ${result.latency}, non-2xx/errors ${result.non2xx + result.errors})`);
+      for (const [name, cpuSeconds] of Object.entries(cpu)) rec(`proxy.${target.key}.manifest_get.cpu_seconds.${name}`, cpuSeconds.toFixed(2));
+      say(`  round ${round} ${target.key.padEnd(20)} manifest GET ${result.rps.toFixed(0)} req/s (mean latency ${result.latency}, non-2xx/errors ${result.non2xx + result.errors}); CPU s: ${cpuText(cpu)}`);
     }
     for (const target of order) {
-      const result = await pushes(target, seconds);
+      const { result, cpu } = await cpuDuring(() => pushes(target, seconds));
       rec(`proxy.${target.key}.push.images_per_second`, result.perSecond.toFixed(2));
       rec(`proxy.${target.key}.push.retries`, result.retries);
-      say(`  round ${round} ${target.key.padEnd(20)} ${PUSHERS} pushers: ${result.perSecond.toFixed(1)} images/s (${result.mbps.toFixed(2)} MB/s, retries ${result.retries})`);
+      for (const [name, cpuSeconds] of Object.entries(cpu)) rec(`proxy.${target.key}.push.cpu_seconds.${name}`, cpuSeconds.toFixed(2));
+      say(`  round ${round} ${target.key.padEnd(20)} ${PUSHERS} pushers: ${result.perSecond.toFixed(1)} images/s (${result.mbps.toFixed(2)} MB/s, retries ${result.retries}); CPU s: ${cpuText(cpu)}`);
     }
   }
   rec('proxy.meta.loadavg_end', loadavg().map((l) => l.toFixed(2)).join(' '));

@@ -25,6 +25,8 @@ export interface Cluster {
   postgres: HaPostgres;
   databaseUrl: string;
   replicas: [BerthProcess, BerthProcess];
+  /** The namespaces: each replica's (in order), the proxy's and the database's. */
+  peers: { replicas: [Peer, Peer]; proxy: Peer; db: Peer };
   proxy: Proxy;
   tls: Tls;
   /** An https agent trusting the test CA, without keep-alive (each request is balanced on its own). */
@@ -57,7 +59,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   try {
     const peers: Peer[] = [network.addPeer('r1'), network.addPeer('r2')];
     const proxyPeer = network.addPeer('proxy');
-    const postgres = await startPostgres(network.addPeer('db'), network.subnet);
+    const dbPeer = network.addPeer('db');
+    const postgres = await startPostgres(dbPeer, network.subnet);
     cleanups.push(() => postgres.destroy());
     const databaseUrl = await postgres.createDatabase('berth');
     let s3: S3Server | undefined;
@@ -108,6 +111,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       postgres,
       databaseUrl,
       replicas: replicas as [BerthProcess, BerthProcess],
+      peers: { replicas: peers as [Peer, Peer], proxy: proxyPeer, db: dbPeer },
       proxy,
       tls,
       agent: new Agent({ ca: readFileSync(tls.caCertificate), keepAlive: false }),
