@@ -61,7 +61,7 @@ export async function clientsPushAndPullThroughTheProxy(cluster: Cluster, option
     await tools.destroy();
   }
   // Round robin, no stickiness: the clients' requests reached both replicas.
-  for (const replica of cluster.replicas) assert.ok(arrivals(replica, '/v2/library/ha-clients/') > 0, `${replica.host} served none of the clients' requests`);
+  for (const replica of cluster.replicas) await waitUntil(() => arrivals(replica, '/v2/library/ha-clients/') > 0, `${replica.host} to have served some of the clients' requests`, 10_000);
 }
 
 export async function realmAndLocationsCarryTheExternalUrl(cluster: Cluster): Promise<void> {
@@ -123,6 +123,8 @@ export async function chunkedUploadHopsReplicasAndSurvivesTheLossOfOne(cluster: 
     url = new URL(reply.headers.location!, `${external}/`);
     ids.push(id);
   }
+  // A replica's log line can reach this process a moment after its answer did.
+  await waitUntil(() => ids.every((id) => servedBy(cluster, id) !== undefined), 'every PATCH in a replica log', 10_000);
   const hops = ids.map((id) => servedBy(cluster, id));
   t.diagnostic(`PATCHes served by replicas ${hops.map((i) => (i === undefined ? '?' : i + 1)).join(', ')}`);
   for (let i = 1; i < hops.length; i++) assert.notEqual(hops[i], hops[i - 1], `PATCH ${i} stayed on replica ${hops[i]}: ${hops.join(',')}`);
@@ -148,37 +150,41 @@ export async function chunkedUploadHopsReplicasAndSurvivesTheLossOfOne(cluster: 
   const victim = servedBy(cluster, slowId)!;
   const survivor = 1 - victim;
   await cluster.replicas[victim]!.kill();
-  t.diagnostic(`killed replica ${victim + 1} holding the PATCH; the client saw ${await slowOutcome}`);
-  slow.destroy();
+  try {
+    t.diagnostic(`killed replica ${victim + 1} holding the PATCH; the client saw ${await slowOutcome}`);
+    slow.destroy();
+    const statusId = `ha-status-${tag}`;
+    const status = await send(url.href, { agent, headers: { ...auth, 'x-request-id': statusId } });
+    assert.equal(status.status, 204, status.body.toString());
+    await waitUntil(() => servedBy(cluster, statusId) !== undefined, 'the status GET in a replica log', 10_000);
+    assert.equal(servedBy(cluster, statusId), survivor);
+    const range = /^0-(\d+)$/.exec(String(status.headers.range));
+    assert.ok(range, `Range ${status.headers.range}`);
+    const committed = Number(range[1]) + 1;
+    // At least what was acknowledged; at most what was sent.
+    assert.ok(committed >= offset && committed <= offset + 64 * 1024, `committed ${committed}, acknowledged ${offset}`);
+    t.diagnostic(`the survivor reports ${committed} bytes committed (${committed - offset} of the killed PATCH's)`);
 
-  const statusId = `ha-status-${tag}`;
-  const status = await send(url.href, { agent, headers: { ...auth, 'x-request-id': statusId } });
-  assert.equal(status.status, 204, status.body.toString());
-  assert.equal(servedBy(cluster, statusId), survivor);
-  const range = /^0-(\d+)$/.exec(String(status.headers.range));
-  assert.ok(range, `Range ${status.headers.range}`);
-  const committed = Number(range[1]) + 1;
-  // At least what was acknowledged; at most what was sent.
-  assert.ok(committed >= offset && committed <= offset + 64 * 1024, `committed ${committed}, acknowledged ${offset}`);
-  t.diagnostic(`the survivor reports ${committed} bytes committed (${committed - offset} of the killed PATCH's)`);
-
-  url = new URL(status.headers.location!, `${external}/`);
-  const resumed = await send(url.href, {
-    method: 'PATCH',
-    agent,
-    headers: { ...auth, 'content-type': OCTETS, 'content-range': `${committed}-${data.length - 1}` },
-    body: data.subarray(committed),
-  });
-  assert.equal(resumed.status, 202, resumed.body.toString());
-  const digest = sha256(data);
-  const finish = new URL(resumed.headers.location!, `${external}/`);
-  finish.searchParams.set('digest', digest);
-  const done = await send(finish.href, { method: 'PUT', agent, headers: auth });
-  assert.equal(done.status, 201, done.body.toString());
-  const pulled = await send(`${external}/v2/library/ha-hop/blobs/${digest}`, { agent, headers: auth });
-  assert.equal(pulled.status, 200);
-  assert.equal(sha256(pulled.body), digest);
-  await cluster.replicas[victim]!.restart();
+    url = new URL(status.headers.location!, `${external}/`);
+    const resumed = await send(url.href, {
+      method: 'PATCH',
+      agent,
+      headers: { ...auth, 'content-type': OCTETS, 'content-range': `${committed}-${data.length - 1}` },
+      body: data.subarray(committed),
+    });
+    assert.equal(resumed.status, 202, resumed.body.toString());
+    const digest = sha256(data);
+    const finish = new URL(resumed.headers.location!, `${external}/`);
+    finish.searchParams.set('digest', digest);
+    const done = await send(finish.href, { method: 'PUT', agent, headers: auth });
+    assert.equal(done.status, 201, done.body.toString());
+    const pulled = await send(`${external}/v2/library/ha-hop/blobs/${digest}`, { agent, headers: auth });
+    assert.equal(pulled.status, 200);
+    assert.equal(sha256(pulled.body), digest);
+  } finally {
+    // Later tests get both replicas again, whatever happened here.
+    await cluster.replicas[victim]!.restart();
+  }
 }
 
 export async function tokensAndSessionsWorkOnEitherReplica(cluster: Cluster): Promise<void> {
