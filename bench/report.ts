@@ -255,6 +255,19 @@ if (raw.has('gc_soak.minutes')) {
   soakRow({ metric: 'GC soak: invariant violations + quota drift + unexpected answers', unit: 'count', berth: broken, target: '0', pass: broken === 0 });
 }
 
+// ---------------------------------------------------------------- through nginx (Berth only, bench/proxy.ts)
+if (raw.has('proxy.nginx_two_replicas.manifest_get.rps')) {
+  const proxyRow = (row: Omit<Row, 'distribution' | 'ratio' | 'ratio_definition'>) =>
+    rows.push({ distribution: '-', ratio: null, ratio_definition: 'Berth only: through nginx (bench/proxy.ts); best of runs', ...row });
+  const best = (key: string) => max(nums(`proxy.${key}`));
+  const gets = (target: string) => best(`${target}.manifest_get.rps`);
+  const pushes = (target: string) => best(`${target}.push.images_per_second`);
+  proxyRow({ metric: 'manifest GET through nginx: two replicas / one replica / one replica direct (wrk -t2 -c32)', unit: 'req/s', berth: `${gets('nginx_two_replicas').toFixed(0)} / ${gets('nginx_one_replica').toFixed(0)} / ${gets('direct_one_replica').toFixed(0)}`, target: '-', pass: null });
+  proxyRow({ metric: 'concurrent pushes (8 clients, 64 KiB layer): two replicas / one replica / one replica direct', unit: 'images/s', berth: `${pushes('nginx_two_replicas').toFixed(1)} / ${pushes('nginx_one_replica').toFixed(1)} / ${pushes('direct_one_replica').toFixed(1)}`, target: '-', pass: null });
+  const errors = sum(nums('proxy.nginx_two_replicas.manifest_get.non2xx')) + sum(nums('proxy.nginx_one_replica.manifest_get.non2xx')) + sum(nums('proxy.direct_one_replica.manifest_get.non2xx'));
+  proxyRow({ metric: 'manifest GETs through nginx not answered 200 (all runs)', unit: 'count', berth: errors, target: '0', pass: errors === 0 });
+}
+
 // ---------------------------------------------------------------- printing
 function fmt(v: number | string | null, unit = ''): string {
   if (v === null) return '-';

@@ -17,6 +17,7 @@
 # BENCH_WRK_SECONDS (10), BENCH_IMAGE_LAYERS (4), BENCH_LAYER_MIB (64),
 # BENCH_SEED_ARTIFACTS (100000), BENCH_SEED_REPOS (10000), BENCH_GC_BLOBS (1000000; 0 skips section 8),
 # BENCH_GC_PUSH_SECONDS (60), BENCH_GC_SOAK_MINUTES (30; 0 skips section 9, the GC soak),
+# BENCH_PROXY_SECONDS (10; 0 skips section 10, through nginx), BENCH_ONLY=proxy (section 10 alone, into bench/out/proxy.txt),
 # BENCH_BERTH_NODE_FLAGS (extra node flags for Berth only, passed as
 # NODE_OPTIONS to server/bin/berth, the launcher `npm start` uses; empty by default), BENCH_BREAKDOWN=1 to also run
 # bench/upload-breakdown.ts (where upload time goes), BENCH_STRICT=1 to exit
@@ -29,7 +30,7 @@ NODE=$ROOT/node_modules/.bin/node
 
 # ---------------------------------------------------------------- install step
 missing=()
-for pair in curl:curl wrk:wrk ab:apache2-utils skopeo:skopeo openssl:openssl docker-registry:docker-registry sha256sum:coreutils; do
+for pair in curl:curl wrk:wrk ab:apache2-utils skopeo:skopeo openssl:openssl docker-registry:docker-registry sha256sum:coreutils nginx:nginx ip:iproute2; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 if ((${#missing[@]})); then
@@ -37,6 +38,13 @@ if ((${#missing[@]})); then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 [[ -x $NODE ]] || { echo "bench: $NODE missing; run npm ci first" >&2; exit 1; }
+
+# Section 10 alone (it builds its own replicas, proxy and database): BENCH_ONLY=proxy npm run bench.
+if [[ ${BENCH_ONLY:-} == proxy ]]; then
+  mkdir -p "$BENCH/out"
+  "$NODE" "$BENCH/proxy.ts" "${BENCH_PROXY_SECONDS:-10}" "${BENCH_REPEATS:-3}" >"$BENCH/out/proxy.txt"
+  exit 0
+fi
 
 BLOB_MIB=${BENCH_BLOB_MIB:-1024}
 REPEATS=${BENCH_REPEATS:-3}
@@ -638,6 +646,11 @@ if [[ $GC_SOAK_MINUTES != 0 ]]; then
   log "9. GC soak (berth only): $GC_SOAK_MINUTES min of pushes, pulls and deletes beside back-to-back collections"
   "$NODE" "$BENCH/gc-soak.ts" "$BERTH_DATA" "$BERTH" "$BASIC" "$GC_SOAK_MINUTES" >>"$RAW" || fail "the GC soak failed"
   alive "$BERTH_PID" || fail "berth died during the GC soak"
+fi
+# 10. Through nginx (berth only): two replicas vs one, and the proxy hop against a direct connection
+# (bench/proxy.ts, its own replicas in network namespaces; needs root). BENCH_PROXY_SECONDS (10; 0 skips it).
+if [[ ${BENCH_PROXY_SECONDS:-10} != 0 ]]; then
+  "$NODE" "$BENCH/proxy.ts" "${BENCH_PROXY_SECONDS:-10}" "$REPEATS" >>"$RAW" 2> >(sed 's/^/  /' >&2) || fail "the proxy bench failed"
 fi
 rec meta.loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 rec meta.wall_seconds "$(calc "$(now) - $t0" 0)"

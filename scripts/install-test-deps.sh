@@ -12,7 +12,9 @@ set -euo pipefail
 # docker-registry: CNCF distribution, the oracle garbage collection is compared with (server/test/fixtures/distribution.ts).
 # docker-compose: the compose files' schema check (server/test/deploy/container-lint.test.ts); unzip: helm and kubectl
 # from the lambda-layer-kubectl npm package (server/test/deploy/helm.test.ts).
-packages=(skopeo podman buildah curl util-linux mount slapd ldap-utils chromium fonts-wqy-zenhei nodejs docker-registry docker-compose unzip)
+# nginx, haproxy, openssl and iproute2: server/test/ha runs its own nginx and HAProxy (never the system services) in network
+# namespaces (ip netns) in front of two replicas, with TLS from a test CA made with openssl.
+packages=(skopeo podman buildah curl util-linux mount slapd ldap-utils chromium fonts-wqy-zenhei nodejs docker-registry docker-compose unzip nginx haproxy openssl iproute2)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

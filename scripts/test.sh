@@ -24,4 +24,4 @@ node --test \
   --test-global-setup=test/fixtures/global-setup.ts \
   --test-concurrency=2 \
   --test-timeout=600000 \
-  "src/**/*.test.ts" "test/docs/**/*.test.ts" "test/integration/**/*.test.ts" "test/e2e/**/*.test.ts" "test/deploy/**/*.test.ts" "../portal/test/**/*.test.ts"
+  "src/**/*.test.ts" "test/docs/**/*.test.ts" "test/integration/**/*.test.ts" "test/e2e/**/*.test.ts" "test/deploy/**/*.test.ts" "test/ha/**/*.test.ts" "../portal/test/**/*.test.ts"

@@ -255,3 +255,6 @@ export async function startEmbeddedPostgres(dataVolume: string, log: Logger): Pr
     },
   };
 }
+
+// test/ha runs a PostgreSQL of its own in a network namespace, initialised and run as the embedded one is.
+export { binaries, initialise, postgresUser, type Binaries };
