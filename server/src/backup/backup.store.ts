@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { BACKUP_FENCE } from '../db/advisory-locks.ts';
+import { BACKUP_FENCE, SWEEPING } from '../db/advisory-locks.ts';
 
 export interface TableInfo {
   name: string;
@@ -47,9 +47,11 @@ export class BackupStore {
     return rows.map((r) => r.name);
   }
 
-  /** Held for the whole backup, from before its snapshot (see db/advisory-locks.ts); waits for a sweep in progress. */
+  /** Held for the whole backup, from before its snapshot (see db/advisory-locks.ts); then waits for the sweeps in progress. */
   async holdBackupFence(): Promise<void> {
     await this.#client.query('SELECT pg_advisory_lock_shared($1::int, $2::int)', [BACKUP_FENCE.space, BACKUP_FENCE.key]);
+    await this.#client.query('SELECT pg_advisory_lock($1::int, $2::int)', [SWEEPING.space, SWEEPING.key]);
+    await this.#client.query('SELECT pg_advisory_unlock($1::int, $2::int)', [SWEEPING.space, SWEEPING.key]);
   }
 
   async releaseBackupFence(): Promise<void> {

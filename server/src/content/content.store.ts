@@ -1,7 +1,7 @@
 import { visibleProject, type Visibility } from '../projects/projects.store.ts';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { BACKUP_FENCE } from '../db/advisory-locks.ts';
+import { BACKUP_FENCE, SWEEPING } from '../db/advisory-locks.ts';
 
 /** Either the pool or an open transaction: every method runs inside whatever it is given. */
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -465,9 +465,18 @@ export class ContentStore {
     await sql`SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended(d, 0) AS k FROM unnest(${digests}::text[]) AS d ORDER BY k) AS l`.execute(trx);
   }
 
-  /** Whether no backup is copying blobs (BACKUP_FENCE taken for this transaction; never waits). */
-  async tryBackupFence(trx: Transaction<Database>): Promise<boolean> {
-    const { rows } = await sql<{ free: boolean }>`SELECT pg_try_advisory_xact_lock(${BACKUP_FENCE.space}::int, ${BACKUP_FENCE.key}::int) AS free`.execute(trx);
+  /**
+   * Marks this transaction as sweeping (SWEEPING, shared, until it ends) and says whether no backup is
+   * copying blobs (BACKUP_FENCE held by no session). See db/advisory-locks.ts for why two keys.
+   */
+  async sweepUnlessBackingUp(trx: Transaction<Database>): Promise<boolean> {
+    await sql`SELECT pg_advisory_xact_lock_shared(${SWEEPING.space}::int, ${SWEEPING.key}::int)`.execute(trx);
+    const { rows } = await sql<{ free: boolean }>`
+      SELECT NOT EXISTS (
+        SELECT 1 FROM pg_locks
+        WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND classid = ${BACKUP_FENCE.space}::int::oid AND objid = ${BACKUP_FENCE.key}::int::oid AND objsubid = 2 AND granted
+      ) AS free`.execute(trx);
     return rows[0]!.free;
   }
 

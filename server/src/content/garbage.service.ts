@@ -118,7 +118,7 @@ export class GarbageService {
     const digests = blobs.map((b) => b.digest);
     return await this.#db.transaction().execute(async (trx) => {
       // A backup copying the blobs of its snapshot holds the fence: their bytes stay until it is done.
-      if (!(await this.#store.tryBackupFence(trx))) return { swept: [], failed: [], deferred: blobs.length };
+      if (!(await this.#store.sweepUnlessBackingUp(trx))) return { swept: [], failed: [], deferred: blobs.length };
       await this.#store.lockDigests(trx, digests);
       const rows = await this.#store.lockDeletingBlobs(trx, digests);
       const failed: SweepResult['failed'] = [];

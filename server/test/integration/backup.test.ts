@@ -4,9 +4,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { BackupService } from '../../src/backup/backup.service.ts';
 import { BackupStore } from '../../src/backup/backup.store.ts';
+import { ContentStore } from '../../src/content/content.store.ts';
+import { SWEEPING } from '../../src/db/advisory-locks.ts';
 import { RestoreService, verifyBackup } from '../../src/backup/restore.service.ts';
 import { createDatabase, type Db } from '../../src/db/database.ts';
 import { JobsStore } from '../../src/jobs/jobs.store.ts';
@@ -48,6 +51,58 @@ after(async () => {
 });
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+describe('the backup fence', () => {
+  const store = new ContentStore();
+  /** A sweep transaction held open until `release` is called; resolves `free` with what it was told. */
+  const openSweep = () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let told!: (free: boolean) => void;
+    const free = new Promise<boolean>((resolve) => (told = resolve));
+    const done = t.db.transaction().execute(async (trx) => {
+      told(await store.sweepUnlessBackingUp(trx));
+      await released;
+    });
+    return { free, release, done };
+  };
+
+  it('lets the sweeps of parallel workers and other replicas run together', async () => {
+    const sweeps = [openSweep(), openSweep(), openSweep()];
+    assert.deepEqual(await Promise.all(sweeps.map((s) => s.free)), [true, true, true]);
+    for (const sweep of sweeps) sweep.release();
+    await Promise.all(sweeps.map((s) => s.done));
+  });
+
+  it('holds sweeps back while a backup holds it, and makes the backup wait for a sweep in progress', async () => {
+    const inProgress = openSweep();
+    assert.equal(await inProgress.free, true);
+    const backup = new BackupStore(await connect(t.config.database.url!));
+    let fenced = false;
+    const fencing = backup.holdBackupFence().then(() => (fenced = true));
+    const waitingBackups = async () =>
+      Number((await sql<{ n: string }>`SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = ${SWEEPING.key} AND mode = 'ExclusiveLock' AND NOT granted`.execute(t.db)).rows[0]!.n);
+    while ((await waitingBackups()) === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(fenced, false, 'the backup waits while a sweep that began before it is running');
+    // A sweep beginning now queues behind the backup, then finds its fence.
+    const during = openSweep();
+    inProgress.release();
+    await inProgress.done;
+    await fencing;
+    assert.equal(await during.free, false);
+    during.release();
+    await during.done;
+    const after = openSweep();
+    assert.equal(await after.free, false);
+    after.release();
+    await after.done;
+    await backup.releaseBackupFence();
+    const free = openSweep();
+    assert.equal(await free.free, true);
+    free.release();
+    await free.done;
+  });
+});
 
 describe('a garbage collection run during a backup', () => {
   let image: Image;
